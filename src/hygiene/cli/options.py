@@ -1,0 +1,84 @@
+"""Options and parsing shared by several verbs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+
+import click
+
+from hygiene.config import load_policy
+from hygiene.errors import HygieneError
+from hygiene.policy import Policy
+
+
+def parse_as_of(value: str | None) -> datetime | None:
+    """``YYYY-MM-DD`` (the end of that day, UTC) or an ISO instant; None for now."""
+    if not value:
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            return datetime.combine(day, time(23, 59, 59), tzinfo=timezone.utc)
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise HygieneError(
+            f"--as-of {value!r}: expected YYYY-MM-DD or an ISO instant such as 2026-10-31T12:00:00Z"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def split_names(values: tuple[str, ...]) -> list[str]:
+    """``--only a,b --only c`` → ``[a, b, c]``."""
+    return [name.strip() for value in values for name in value.split(",") if name.strip()]
+
+
+def policy_paths(configs: tuple[str, ...]) -> list[str]:
+    """``--config`` values, else ``HYGIENE_CONFIG`` (paths separated by ``:``)."""
+    if configs:
+        return list(configs)
+    env = os.environ.get("HYGIENE_CONFIG", "")
+    return [p for p in env.split(os.pathsep) if p]
+
+
+def load(configs: tuple[str, ...]) -> Policy:
+    """The merged policy of ``--config``/``HYGIENE_CONFIG``, or the blueprint's defaults."""
+    return load_policy(policy_paths(configs))
+
+
+def default_repos(repos: tuple[str, ...], policy: Policy) -> list[Path]:
+    """``--repo`` values; else the policy's local repos; else the current git checkout."""
+    if repos:
+        return [Path(r) for r in repos]
+    if policy.repos:
+        return [Path(r.url) for r in policy.repos]
+    try:
+        top = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    return [Path(top)] if top else []
+
+
+config_option = click.option(
+    "--config", "-c", "configs", multiple=True, metavar="FILE",
+    help="Policy file; repeat to merge (org default, then team overrides). Env: HYGIENE_CONFIG.",
+)
+as_of_option = click.option(
+    "--as-of", "as_of", metavar="DATE",
+    help="Evaluate ages and month-to-date as of this instant (YYYY-MM-DD means that day's end, UTC).",
+)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file and a rename: nothing half written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

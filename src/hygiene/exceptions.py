@@ -1,0 +1,92 @@
+"""Policy exceptions: documented, expiring exemptions applied to findings after evaluation.
+
+A live exception hides the findings it matches; an expired one stops applying and is itself
+reported (rule ``exception-expired``), so an exemption never outlives its reason unnoticed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from fnmatch import fnmatchcase
+from typing import Any
+
+from hygiene.findings import Finding, Severity
+from hygiene.policy import PolicyException
+
+
+@dataclass
+class Applied:
+    """Findings after exceptions: what stays, what was suppressed, expired exceptions."""
+
+    kept: list[Finding] = field(default_factory=list)
+    suppressed: list[Finding] = field(default_factory=list)
+    expired: list[Finding] = field(default_factory=list)
+
+
+def field_value(finding: Finding, key: str) -> Any:
+    """A finding's value for an exception's match key: a contract field, then details."""
+    if key in ("repo", "path", "commit") and finding.location is not None:
+        return getattr(finding.location, key)
+    if key in Finding.model_fields and key not in ("details", "location"):
+        value = getattr(finding, key)
+        return value.value if hasattr(value, "value") else value
+    return finding.details.get(key)
+
+
+def matches(exception: PolicyException, finding: Finding) -> bool:
+    """True when every match key's glob matches the finding's value (case-sensitive)."""
+    for key, pattern in exception.match.items():
+        value = field_value(finding, key)
+        if value is None:
+            return False
+        values = value if isinstance(value, list | tuple | set) else [value]
+        if not any(fnmatchcase(str(v), pattern) for v in values):
+            return False
+    return True
+
+
+def apply_exceptions(
+    findings: Sequence[Finding], exceptions: Sequence[PolicyException], as_of: datetime
+) -> Applied:
+    """Split findings by the live exceptions; report the expired ones that still matched."""
+    today = as_of.date()
+    live = [e for e in exceptions if e.expires >= today]
+    expired = [e for e in exceptions if e.expires < today]
+    result = Applied()
+    expired_hits: dict[int, int] = {}
+    for finding in findings:
+        if any(matches(e, finding) for e in live):
+            result.suppressed.append(finding)
+            continue
+        result.kept.append(finding)
+        for index, exception in enumerate(expired):
+            if matches(exception, finding):
+                expired_hits[index] = expired_hits.get(index, 0) + 1
+    for index, exception in enumerate(expired):
+        result.expired.append(expired_finding(exception, expired_hits.get(index, 0)))
+    return result
+
+
+def expired_finding(exception: PolicyException, still_matching: int) -> Finding:
+    """The finding that reports an expired exception."""
+    match = ", ".join(f"{k}={v}" for k, v in sorted(exception.match.items()))
+    return Finding.create(
+        check="policy",
+        rule="exception-expired",
+        severity=Severity.LOW,
+        resource=f"exception:{match}",
+        message=(
+            f"The exception for {match} expired on {exception.expires.isoformat()} "
+            f"({still_matching} finding(s) it covered are reported again); renew it with a new "
+            f"expiry or fix them. Owner: {exception.owner}."
+        ),
+        owner=exception.owner,
+        details={
+            "match": dict(exception.match),
+            "reason": exception.reason,
+            "expires": exception.expires.isoformat(),
+            "still_matching": still_matching,
+        },
+    )

@@ -1,0 +1,198 @@
+"""run_audit(): which checks run, their status, concurrency, and recording the run.
+
+collect (hygiene.collect.*) → evaluate (hygiene.checks.*) → exceptions → record (store) .
+One failing check never hides the others' findings: it becomes ``error`` and the run
+``incomplete``. Independent checks run concurrently in threads (their heavy work — git, cloud
+calls, DuckDB, the process pool of the secret scanner — releases the GIL).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from hygiene.context import CheckResult, Collection, RunContext
+from hygiene.errors import CheckSkipped, HygieneError
+from hygiene.exceptions import apply_exceptions
+from hygiene.findings import SCHEMA, Finding, Severity, iso_z
+from hygiene.log import check_var, run_id_var
+from hygiene.policy import Policy
+from hygiene.registry import CHECKS, CheckSpec
+from hygiene.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AuditRun:
+    """One finished run: the contract's ``run`` object plus its findings."""
+
+    id: str
+    started_at: datetime
+    finished_at: datetime
+    as_of: datetime
+    results: list[CheckResult]
+    findings: list[Finding]
+    resolved: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """``complete`` unless a check errored."""
+        return "incomplete" if any(r.status == "error" for r in self.results) else "complete"
+
+    def to_contract(self) -> dict[str, Any]:
+        """The findings contract document (DESIGN.md)."""
+        return {
+            "schema": SCHEMA,
+            "run": {
+                "id": self.id,
+                "started_at": iso_z(self.started_at),
+                "finished_at": iso_z(self.finished_at),
+                "as_of": iso_z(self.as_of),
+                "status": self.status,
+                "checks": {r.name: r.to_contract() for r in self.results},
+                "resolved": list(self.resolved),
+            },
+            "findings": [f.to_contract() for f in self.findings],
+        }
+
+    def worst(self) -> Severity | None:
+        """The most serious severity among the findings."""
+        return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)
+
+
+def select_checks(only: Sequence[str] = (), skip: Sequence[str] = ()) -> list[CheckSpec]:
+    """The registered checks to run, in registry order; unknown names are usage errors."""
+    for name in [*only, *skip]:
+        if name not in CHECKS:
+            known = ", ".join(CHECKS) or "none"
+            raise HygieneError(f"unknown check {name!r}; registered checks: {known}")
+    chosen = [spec for name, spec in CHECKS.items() if (not only or name in only)]
+    return [spec for spec in chosen if spec.name not in skip]
+
+
+def run_check(spec: CheckSpec, ctx: RunContext) -> CheckResult:
+    """Collect, then evaluate, one check; never raises for the check's own failures."""
+    check_var.set(spec.name)
+    started = time.perf_counter()
+    result = CheckResult(name=spec.name, status="ok")
+    try:
+        collection: Collection = spec.load_collector()(ctx)
+    except CheckSkipped as skipped:
+        result.status, result.reason = "skipped", skipped.reason
+        log.info("skipped: %s", skipped.reason)
+    except HygieneError as exc:
+        result.status, result.reason = "error", str(exc)
+        log.error("check failed: %s", exc)
+    except Exception as exc:  # a collector bug or an unexpected cloud error: never a pass
+        result.status, result.reason = "error", f"{type(exc).__name__}: {exc}"
+        log.exception("check failed")
+    else:
+        result.stats = dict(collection.stats)
+        result.scopes = collection.scopes
+        try:
+            result.findings = spec.load_evaluator()(collection.records, ctx.policy, ctx.as_of)
+        except Exception as exc:
+            result.status, result.reason = "error", f"evaluation failed: {type(exc).__name__}: {exc}"
+            log.exception("evaluation failed")
+        if collection.errors:
+            result.status = "error"
+            result.reason = f"{len(collection.errors)} part(s) could not be read: " + "; ".join(
+                collection.errors[:5]
+            ) + (" …" if len(collection.errors) > 5 else "")
+            result.stats["errors"] = list(collection.errors)
+    result.duration_s = time.perf_counter() - started
+    log.info("%s in %.2fs: %d finding(s)", result.status, result.duration_s, len(result.findings))
+    return result
+
+
+def run_audit(
+    *,
+    policy: Policy,
+    as_of: datetime | None = None,
+    only: Sequence[str] = (),
+    skip: Sequence[str] = (),
+    repos: Sequence[Path] = (),
+    state_path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    lock_timeout: float = 60.0,
+    cache_dir: Path | None = None,
+    show_progress: bool = False,
+    options: Mapping[str, Any] | None = None,
+) -> AuditRun:
+    """Run the selected checks and record the run; the library entry point behind ``audit``."""
+    specs = select_checks(only, skip)
+    run_id = uuid.uuid4().hex[:16]
+    run_id_var.set(run_id)
+    started_at = datetime.now(timezone.utc)
+    as_of = (as_of or started_at).astimezone(timezone.utc)
+    store = Store(state_path, lock_timeout=lock_timeout) if state_path else None
+    if store is not None:
+        store.open()
+    try:
+        ctx = RunContext(
+            run_id=run_id,
+            as_of=as_of,
+            policy=policy,
+            repos=tuple(Path(r) for r in repos),
+            environ=dict(environ or {}),
+            store=store,
+            cache_dir=cache_dir or (state_path.parent / "cache" if state_path else Path(".hygiene/cache")),
+            show_progress=show_progress,
+            options=dict(options or {}),
+        )
+        log.info("audit started: %d check(s), as of %s", len(specs), iso_z(as_of))
+        results = _run_all(specs, ctx)
+        findings = [f for r in results for f in r.findings]
+        applied = apply_exceptions(findings, policy.exceptions, as_of)
+        results.append(
+            CheckResult(
+                name="policy",
+                status="ok",
+                stats={"exceptions": len(policy.exceptions), "suppressed": len(applied.suppressed),
+                       "expired": len(applied.expired)},
+                findings=applied.expired,
+            )
+        )
+        kept = sorted([*applied.kept, *applied.expired], key=_order)
+        suppressed = {id(f) for f in applied.suppressed}
+        for result in results:
+            result.findings = [f for f in result.findings if id(f) not in suppressed]
+        run = AuditRun(run_id, started_at, datetime.now(timezone.utc), as_of, results, kept)
+        if store is not None:
+            recorded = store.record_run(
+                run_id=run.id,
+                started_at=run.started_at,
+                finished_at=run.finished_at,
+                as_of=as_of,
+                status=run.status,
+                results=results,
+                findings=kept,
+                build_document=lambda f, r: replace(run, findings=f, resolved=r).to_contract(),
+            )
+            run.findings, run.resolved = recorded.findings, recorded.resolved
+        log.info("audit %s: %d finding(s), %d resolved", run.status, len(run.findings), len(run.resolved))
+        return run
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _run_all(specs: list[CheckSpec], ctx: RunContext) -> list[CheckResult]:
+    if len(specs) <= 1:
+        return [run_check(spec, ctx) for spec in specs]
+    with ThreadPoolExecutor(max_workers=len(specs), thread_name_prefix="check") as pool:
+        futures = [pool.submit(copy_context().run, run_check, spec, ctx) for spec in specs]
+        return [future.result() for future in futures]
+
+
+def _order(finding: Finding) -> tuple[int, str, str, str]:
+    return (-finding.severity.rank, finding.check, finding.resource, finding.rule)

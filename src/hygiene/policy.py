@@ -1,0 +1,315 @@
+"""The policy: typed models of the organisation's rules, with the blueprint's defaults.
+
+Every field has a default, so an empty file is a valid policy and a team file may hold only the
+keys it overrides. ``policies/default.yaml`` spells these defaults out; a test keeps them equal.
+Loading (YAML, file:line:key errors, merging) lives in ``config.py``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from hygiene.findings import Severity
+
+
+class Strict(BaseModel):
+    """Base for policy sections: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------- tags
+
+
+class TagsPolicy(Strict):
+    """Required tags (GCP: labels), their key aliases and allowed values."""
+
+    required: list[str] = Field(default_factory=lambda: ["Project", "Owner", "Env"])
+    key_aliases: dict[str, list[str]] = Field(
+        default_factory=lambda: {
+            "Project": ["project", "PROJECT", "project_name", "ProjectName"],
+            "Owner": ["owner", "OWNER", "team", "Team"],
+            "Env": ["env", "ENV", "Environment", "environment", "stage", "Stage"],
+        },
+        description="Other spellings of a required key; found on a resource they count, but "
+        "are reported as tag-key-case.",
+    )
+    allowed_values: dict[str, list[str]] = Field(
+        default_factory=lambda: {"Env": ["local", "dev", "staging", "prod"]},
+        description="Keys whose values are restricted (the blueprint's environment hierarchy).",
+    )
+    value_aliases: dict[str, dict[str, str]] = Field(
+        default_factory=lambda: {
+            "Env": {
+                "production": "prod",
+                "prd": "prod",
+                "development": "dev",
+                "develop": "dev",
+                "stage": "staging",
+                "stg": "staging",
+            }
+        },
+        description="Values normalised before comparison (production → prod).",
+    )
+    severity: dict[str, Severity] = Field(
+        default_factory=lambda: {
+            "missing-tag": Severity.MEDIUM,
+            "invalid-tag-value": Severity.MEDIUM,
+            "tag-key-case": Severity.LOW,
+            "empty-tag-value": Severity.MEDIUM,
+        }
+    )
+    skip_aws_managed: bool = Field(
+        True,
+        description="Ignore what AWS manages itself: service-linked roles, default VPC "
+        "resources, AWS-managed KMS keys.",
+    )
+    resource_types: list[str] = Field(
+        default_factory=list, description="Only these resource types (empty: all)."
+    )
+
+
+# --------------------------------------------------------------------------- budgets
+
+
+class Thresholds(Strict):
+    """Percentages of the budget at which a budget alerts."""
+
+    actual: list[float] = Field(default_factory=lambda: [80.0, 100.0])
+    forecast: list[float] = Field(default_factory=lambda: [100.0])
+
+
+class Budget(Strict):
+    """A monthly budget over a scope of tag values and/or accounts."""
+
+    name: str = Field(min_length=1)
+    scope: dict[str, str] = Field(
+        default_factory=dict,
+        description="Tag values (Project: checkout, Env: prod) and/or provider keys "
+        "(SubAccountId, ProviderName) that select the spend.",
+    )
+    amount: Decimal = Field(gt=0)
+    currency: str = Field("USD", min_length=3, max_length=3)
+    metric: Literal["BilledCost", "EffectiveCost"] = "BilledCost"
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    owner: str | None = None
+
+
+class AnomalyPolicy(Strict):
+    """How a day's spend is judged against the trailing window."""
+
+    window_days: int = Field(30, ge=7)
+    min_points: int = Field(8, ge=3)
+    threshold: float = Field(3.5, gt=0, description="Robust z-score (median/MAD) above which a day is an anomaly.")
+    min_amount: Decimal = Field(Decimal("10"), ge=0, description="Ignore days under this spend.")
+
+
+class BillingPolicy(Strict):
+    """Where spend comes from and the spend rules' knobs."""
+
+    sources: list[str] = Field(
+        default_factory=list,
+        description="FOCUS/CUR files, directories, globs or s3:// URLs; 'aws-cost-explorer'; "
+        "'aws-budgets'; bigquery://project.dataset.table.",
+    )
+    untagged_max_percent: float = Field(10.0, ge=0, le=100)
+    severity: dict[str, Severity] = Field(
+        default_factory=lambda: {
+            "budget-exceeded": Severity.HIGH,
+            "budget-threshold": Severity.MEDIUM,
+            "forecast-exceeds-budget": Severity.MEDIUM,
+            "no-budget": Severity.LOW,
+            "untagged-spend": Severity.MEDIUM,
+            "spend-anomaly": Severity.MEDIUM,
+            "currency-mismatch": Severity.HIGH,
+        }
+    )
+    anomaly: AnomalyPolicy = Field(default_factory=AnomalyPolicy)
+
+
+# --------------------------------------------------------------------------- rotation
+
+
+class ExternalSecret(Strict):
+    """A secret managed outside the clouds, tracked by hand in the policy."""
+
+    name: str = Field(min_length=1)
+    kind: str = "external"
+    owner: str | None = None
+    env: str | None = None
+    last_rotated: date
+    max_age_days: int | None = Field(None, gt=0)
+
+
+class RotationPolicy(Strict):
+    """Maximum ages of keys and secrets (days), per kind and per Env."""
+
+    max_age_days: int = Field(90, gt=0)
+    per_kind: dict[str, int] = Field(
+        default_factory=dict,
+        description="Kinds: iam-access-key, secretsmanager-secret, kms-key, gcp-sa-key, "
+        "gcp-secret, external.",
+    )
+    per_env: dict[str, int] = Field(default_factory=lambda: {"prod": 90, "dev": 180})
+    warn_days: int = Field(14, ge=0, description="rotation-due-soon this many days before the limit.")
+    grace_days: int = Field(7, ge=0, description="New unused keys younger than this are not unused.")
+    unused_days: int = Field(90, gt=0, description="A credential unused this long is unused-credential.")
+    certificate_warn_days: int = Field(30, ge=0)
+    registry: list[ExternalSecret] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- backups
+
+
+class BackupsPolicy(Strict):
+    """The blueprint's continuity rules: daily backups, kept 30 days."""
+
+    frequency_hours: int = Field(24, gt=0)
+    retention_days: int = Field(30, gt=0)
+
+
+# --------------------------------------------------------------------------- secrets / env
+
+
+class SecretsPolicy(Strict):
+    """Secret-scanning options."""
+
+    history: bool = True
+    max_line_length: int = Field(4000, gt=80)
+    max_file_bytes: int = Field(2_000_000, gt=0)
+    exclude_paths: list[str] = Field(
+        default_factory=lambda: ["**/*.min.js", "**/*.map", "**/node_modules/**", "**/vendor/**"]
+    )
+    baseline: str = ".secrets.baseline"
+    severity: dict[str, Severity] = Field(
+        default_factory=lambda: {"in-tree": Severity.CRITICAL, "history-only": Severity.HIGH}
+    )
+    workers: int = Field(0, ge=0, description="Processes for the scan (0: one per CPU).")
+
+
+class EnvPolicy(Strict):
+    """.env.example drift options."""
+
+    include: list[str] = Field(default_factory=lambda: ["**/*"])
+    exclude: list[str] = Field(
+        default_factory=lambda: ["**/node_modules/**", "**/vendor/**", "**/.venv/**", "**/dist/**"]
+    )
+    ignore_names: list[str] = Field(
+        default_factory=lambda: [
+            "PATH", "HOME", "USER", "SHELL", "PWD", "TERM", "LANG", "TMPDIR", "HOSTNAME",
+            "CI", "GITHUB_*", "RUNNER_*", "NODE_ENV", "PYTHONPATH", "VIRTUAL_ENV",
+        ]
+    )
+    severity: dict[str, Severity] = Field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- clouds
+
+
+class AwsPolicy(Strict):
+    """Which AWS accounts and regions to audit."""
+
+    regions: list[str] = Field(default_factory=list, description="Empty: all enabled regions.")
+    accounts: list[str] = Field(default_factory=list, description="Empty: the caller's account, or all of the organisation when organization is true.")
+    organization: bool = False
+    role_name: str = "HygieneReadOnly"
+    max_workers: int = Field(16, gt=0)
+
+
+class GcpPolicy(Strict):
+    """Which GCP projects to audit."""
+
+    projects: list[str] = Field(default_factory=list)
+    organization: str | None = None
+    folders: list[str] = Field(default_factory=list)
+    billing_export: str | None = Field(None, description="project.dataset.table of the BigQuery billing export.")
+
+
+# --------------------------------------------------------------------------- alerts
+
+
+class AlertChannel(Strict):
+    """A place alerts go. Secrets are named by environment variable, never written here."""
+
+    name: str = Field(min_length=1)
+    type: Literal["slack", "email", "webhook"]
+    url_env: str | None = Field(None, description="Env var holding the Slack/webhook URL.")
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    username_env: str | None = None
+    password_env: str | None = None
+    sender: str | None = None
+    recipients: list[str] = Field(default_factory=list)
+    min_severity: Severity = Severity.HIGH
+    owners: list[str] = Field(default_factory=list, description="Only findings of these Owners (empty: all).")
+
+    @model_validator(mode="after")
+    def _needs_destination(self) -> AlertChannel:
+        if self.type in ("slack", "webhook") and not self.url_env:
+            raise ValueError(f"a {self.type} channel needs url_env (the variable holding its URL)")
+        if self.type == "email" and not (self.smtp_host and self.recipients and self.sender):
+            raise ValueError("an email channel needs smtp_host, sender and recipients")
+        return self
+
+
+class AlertsPolicy(Strict):
+    """Alert channels and how often an open finding is re-sent."""
+
+    channels: list[AlertChannel] = Field(default_factory=list)
+    reminder_days: int = Field(7, gt=0)
+
+
+# --------------------------------------------------------------------------- exceptions
+
+
+class PolicyException(Strict):
+    """A documented, expiring exemption. ``match`` keys are finding fields or details keys;
+    values are globs (``resource: arn:aws:s3:::legacy-*``, ``rule: missing-tag``)."""
+
+    match: dict[str, str] = Field(min_length=1)
+    reason: str = Field(min_length=1)
+    owner: str = Field(min_length=1)
+    expires: date
+
+
+# --------------------------------------------------------------------------- the policy
+
+
+class Repo(Strict):
+    """A repository to audit: a local path or a clone URL."""
+
+    url: str = Field(min_length=1)
+    name: str | None = None
+
+
+class Policy(Strict):
+    """The whole policy. Every section defaults to the blueprint."""
+
+    version: Literal[1] = 1
+    tags: TagsPolicy = Field(default_factory=TagsPolicy)
+    budgets: list[Budget] = Field(default_factory=list)
+    billing: BillingPolicy = Field(default_factory=BillingPolicy)
+    rotation: RotationPolicy = Field(default_factory=RotationPolicy)
+    backups: BackupsPolicy = Field(default_factory=BackupsPolicy)
+    secrets: SecretsPolicy = Field(default_factory=SecretsPolicy)
+    env: EnvPolicy = Field(default_factory=EnvPolicy)
+    aws: AwsPolicy = Field(default_factory=AwsPolicy)
+    gcp: GcpPolicy = Field(default_factory=GcpPolicy)
+    repos: list[Repo] = Field(default_factory=list)
+    alerts: AlertsPolicy = Field(default_factory=AlertsPolicy)
+    exceptions: list[PolicyException] = Field(default_factory=list)
+
+    @field_validator("budgets")
+    @classmethod
+    def _unique_budget_names(cls, budgets: list[Budget]) -> list[Budget]:
+        seen: set[str] = set()
+        for budget in budgets:
+            if budget.name in seen:
+                raise ValueError(f"budget name {budget.name!r} is used twice")
+            seen.add(budget.name)
+        return budgets

@@ -1,0 +1,1 @@
+"""Publish stage: output formats, reports, alerts, metrics."""

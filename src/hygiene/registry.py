@@ -1,0 +1,46 @@
+"""Which checks exist: a literal table, greppable, with no import-time magic.
+
+Each entry names its collector (``hygiene.collect.*``, the only place that calls ``sources/``) and
+its evaluator (``hygiene.checks.*``, a pure function of records, policy and ``as_of``). Both are
+imported only when the check runs, so ``hygiene --help`` stays fast. A check that is not built
+yet is simply not listed here — never a stub that reports "ok".
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import cast
+
+from hygiene.context import Collector, Evaluator
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """A registered check: its name, what it audits, and where its two halves live."""
+
+    name: str
+    summary: str
+    collector: str  # "module:function"
+    evaluator: str  # "module:function"
+    cloud: bool = False
+
+    def load_collector(self) -> Collector:
+        """Import the collector function."""
+        return cast(Collector, _load(self.collector))
+
+    def load_evaluator(self) -> Evaluator:
+        """Import the evaluator function."""
+        return cast(Evaluator, _load(self.evaluator))
+
+
+def _load(target: str) -> object:
+    module_name, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+CHECKS: dict[str, CheckSpec] = {
+    spec.name: spec
+    for spec in (
+    )
+}

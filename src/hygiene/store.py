@@ -1,0 +1,310 @@
+"""The history store (SQLite): runs, findings' lifecycle, alerts sent, the scanned-blob cache.
+
+A finding is ``new`` the first time it is seen (or the first time after it was resolved), then
+``open``. A finding that an ``ok`` check no longer reports, within the scopes that check covered,
+is resolved. Skipped or errored checks never resolve anything. A run is recorded in one
+transaction: a run that is killed leaves the previous state intact. One run at a time holds the
+state's lock file; a second one waits up to ``lock_timeout`` seconds, then fails clearly.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from hygiene.errors import HygieneError, StateLockedError
+from hygiene.findings import Finding, iso_z
+
+if TYPE_CHECKING:
+    from hygiene.context import CheckResult
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: runs, findings, alerts, blob cache
+    """
+    CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        finished_at TEXT NOT NULL,
+        as_of TEXT NOT NULL,
+        status TEXT NOT NULL,
+        document TEXT NOT NULL
+    );
+    CREATE INDEX runs_as_of ON runs(as_of);
+    CREATE TABLE findings (
+        id TEXT PRIMARY KEY,
+        "check" TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        resource TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        resolved_at TEXT,
+        last_run_id TEXT NOT NULL,
+        data TEXT NOT NULL
+    );
+    CREATE INDEX findings_open ON findings("check", resolved_at);
+    CREATE TABLE alerts_sent (
+        finding_id TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        sent_at TEXT NOT NULL,
+        PRIMARY KEY (finding_id, channel, kind, sent_at)
+    );
+    CREATE TABLE scan_cache (
+        blob_id TEXT NOT NULL,
+        config_fp TEXT NOT NULL,
+        result TEXT NOT NULL,
+        PRIMARY KEY (blob_id, config_fp)
+    );
+    """,
+)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What recording a run changed: the findings annotated, and the ids resolved."""
+
+    findings: list[Finding]
+    resolved: list[str]
+
+
+class Store:
+    """A SQLite history store at ``path``. Use as a context manager to hold the run lock."""
+
+    def __init__(self, path: str | Path, lock_timeout: float = 60.0) -> None:
+        self.path = Path(path)
+        self.lock_timeout = lock_timeout
+        self._lock_file: IO[str] | None = None
+        self._db: sqlite3.Connection | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def __enter__(self) -> Store:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def open(self) -> None:
+        """Take the run lock (waiting up to ``lock_timeout``), then open and migrate the DB."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise HygieneError(f"{self.path}: cannot create the state directory: {exc.strerror}") from None
+        self._acquire_lock()
+        try:
+            self._db = sqlite3.connect(self.path, timeout=self.lock_timeout, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise HygieneError(f"{self.path}: not a usable hygiene state database ({exc})") from None
+
+    def close(self) -> None:
+        """Close the database and release the lock."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        if self._lock_file is not None:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+            self._lock_file.close()
+            self._lock_file = None
+
+    def _acquire_lock(self) -> None:
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held until close()
+        deadline = time.monotonic() + self.lock_timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "another process"
+                    handle.close()
+                    raise StateLockedError(
+                        f"{self.path}: another hygiene run ({holder}) holds the state lock; "
+                        f"waited {self.lock_timeout:g}s. Wait for it to finish, or raise "
+                        "HYGIENE_LOCK_TIMEOUT."
+                    ) from None
+                time.sleep(0.1)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        self._lock_file = handle
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The open connection (the store must be open)."""
+        if self._db is None:
+            raise RuntimeError("the store is not open")
+        return self._db
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.transaction():
+                for statement in script.split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {number}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: all of it lands, or none of it does."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- runs and findings -------------------------------------------------------------------
+
+    def record_run(
+        self,
+        *,
+        run_id: str,
+        started_at: datetime,
+        finished_at: datetime,
+        as_of: datetime,
+        status: str,
+        results: Iterable[CheckResult],
+        findings: list[Finding],
+        build_document: Any,
+    ) -> Recorded:
+        """Record one run in one transaction; returns findings with first_seen/status set.
+
+        ``build_document(findings, resolved)`` makes the run's contract document, stored whole.
+        """
+        now = iso_z(as_of)
+        results = list(results)
+        with self.transaction() as db:
+            annotated: list[Finding] = []
+            current_ids = set()
+            for finding in findings:
+                current_ids.add(finding.id)
+                row = db.execute(
+                    "SELECT first_seen, resolved_at FROM findings WHERE id = ?", (finding.id,)
+                ).fetchone()
+                if row is None or row[1] is not None:
+                    first_seen, status_ = now, "new"
+                else:
+                    first_seen, status_ = row[0], "open"
+                done = finding.model_copy(
+                    update={"first_seen": _parse(first_seen), "status": status_}
+                )
+                annotated.append(done)
+                db.execute(
+                    """INSERT INTO findings (id, "check", rule, severity, resource, scope,
+                           first_seen, last_seen, resolved_at, last_run_id, data)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)
+                       ON CONFLICT(id) DO UPDATE SET severity=excluded.severity,
+                           resource=excluded.resource, scope=excluded.scope,
+                           first_seen=excluded.first_seen, last_seen=excluded.last_seen,
+                           resolved_at=NULL, last_run_id=excluded.last_run_id,
+                           data=excluded.data""",
+                    (
+                        done.id, done.check, done.rule, done.severity.value, done.resource,
+                        done.scope, first_seen, now, run_id, json.dumps(done.to_contract()),
+                    ),
+                )
+            resolved = self._resolve_missing(db, results, current_ids, now)
+            document = build_document(annotated, resolved)
+            db.execute(
+                "INSERT INTO runs (id, started_at, finished_at, as_of, status, document) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (run_id, iso_z(started_at), iso_z(finished_at), now, status, json.dumps(document)),
+            )
+        return Recorded(findings=annotated, resolved=resolved)
+
+    @staticmethod
+    def _resolve_missing(
+        db: sqlite3.Connection, results: list[CheckResult], current: set[str], now: str
+    ) -> list[str]:
+        resolved: list[str] = []
+        for result in results:
+            if result.status != "ok":
+                continue
+            rows = db.execute(
+                'SELECT id, scope FROM findings WHERE "check" = ? AND resolved_at IS NULL',
+                (result.name,),
+            ).fetchall()
+            for finding_id, scope in rows:
+                if finding_id in current:
+                    continue
+                if result.scopes is not None and scope not in result.scopes:
+                    continue
+                resolved.append(finding_id)
+        resolved.sort()
+        db.executemany(
+            "UPDATE findings SET resolved_at = ? WHERE id = ?", [(now, i) for i in resolved]
+        )
+        return resolved
+
+    def finding_history(self, finding_id: str) -> dict[str, Any] | None:
+        """first_seen / last_seen / resolved_at of one finding, or None."""
+        row = self.db.execute(
+            "SELECT first_seen, last_seen, resolved_at FROM findings WHERE id = ?", (finding_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        return {"first_seen": row[0], "last_seen": row[1], "resolved_at": row[2]}
+
+    def runs_between(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        """Run documents with ``start <= as_of < end``, oldest first."""
+        rows = self.db.execute(
+            "SELECT document FROM runs WHERE as_of >= ? AND as_of < ? ORDER BY as_of, started_at",
+            (iso_z(start), iso_z(end)),
+        ).fetchall()
+        return [json.loads(row[0]) for row in rows]
+
+    def latest_run(self) -> dict[str, Any] | None:
+        """The most recent run's document, or None."""
+        row = self.db.execute(
+            "SELECT document FROM runs ORDER BY as_of DESC, started_at DESC LIMIT 1"
+        ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    # -- scanned-blob cache ------------------------------------------------------------------
+
+    def cached_scans(self, blob_ids: Iterable[str], config_fp: str) -> dict[str, Any]:
+        """Cached scan results for these blobs under this engine configuration."""
+        found: dict[str, Any] = {}
+        ids = list(blob_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for blob_id, result in self.db.execute(
+                f"SELECT blob_id, result FROM scan_cache WHERE config_fp = ? AND blob_id IN ({marks})",
+                (config_fp, *chunk),
+            ):
+                found[blob_id] = json.loads(result)
+        return found
+
+    def cache_scans(self, results: dict[str, Any], config_fp: str) -> None:
+        """Store scan results (hashes and redacted previews only, never a secret value)."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO scan_cache (blob_id, config_fp, result) VALUES (?, ?, ?)",
+                [(blob, config_fp, json.dumps(result)) for blob, result in results.items()],
+            )
+
+
+def _parse(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
