@@ -1,0 +1,1 @@
+"""The secret-scanning engine. Secret values never leave this package."""

@@ -1,0 +1,1 @@
+"""AWS sources: session and fan-out, inventory, billing, secrets, backups."""
