@@ -150,9 +150,11 @@ class RotationPolicy(Strict):
 
     max_age_days: int = Field(90, gt=0)
     per_kind: dict[str, int] = Field(
-        default_factory=dict,
+        default_factory=lambda: {"kms-key": 365},
         description="Kinds: iam-access-key, secretsmanager-secret, kms-key, gcp-sa-key, "
-        "gcp-secret, external.",
+        "gcp-secret, external. The most specific limit wins: a registry entry's own "
+        "max_age_days, then per_kind, then per_env, then max_age_days. kms-key defaults to "
+        "365, KMS's own default rotation period.",
     )
     per_env: dict[str, int] = Field(default_factory=lambda: {"prod": 90, "dev": 180})
     warn_days: int = Field(14, ge=0, description="rotation-due-soon this many days before the limit.")
@@ -160,6 +162,16 @@ class RotationPolicy(Strict):
     unused_days: int = Field(90, gt=0, description="A credential unused this long is unused-credential.")
     certificate_warn_days: int = Field(30, ge=0)
     registry: list[ExternalSecret] = Field(default_factory=list)
+    severity: dict[str, Severity] = Field(
+        default_factory=lambda: {
+            "rotation-overdue": Severity.HIGH,
+            "rotation-due-soon": Severity.LOW,
+            "rotation-disabled": Severity.MEDIUM,
+            "unused-credential": Severity.MEDIUM,
+            "multiple-active-keys": Severity.MEDIUM,
+            "certificate-expiring": Severity.HIGH,
+        }
+    )
 
 
 # --------------------------------------------------------------------------- backups

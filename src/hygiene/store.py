@@ -13,6 +13,7 @@ import fcntl
 import json
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -86,6 +87,7 @@ class Store:
         self.lock_timeout = lock_timeout
         self._lock_file: IO[str] | None = None
         self._db: sqlite3.Connection | None = None
+        self._guard = threading.RLock()  # collectors in check threads share the connection
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -104,7 +106,9 @@ class Store:
             raise HygieneError(f"{self.path}: cannot create the state directory: {exc.strerror}") from None
         self._acquire_lock()
         try:
-            self._db = sqlite3.connect(self.path, timeout=self.lock_timeout, isolation_level=None)
+            self._db = sqlite3.connect(
+                self.path, timeout=self.lock_timeout, isolation_level=None, check_same_thread=False
+            )
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
@@ -166,13 +170,14 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: all of it lands, or none of it does."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        with self._guard:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
 
     # -- runs and findings -------------------------------------------------------------------
 
@@ -287,14 +292,16 @@ class Store:
         """Cached scan results for these blobs under this engine configuration."""
         found: dict[str, Any] = {}
         ids = list(blob_ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for blob_id, result in self.db.execute(
-                f"SELECT blob_id, result FROM scan_cache WHERE config_fp = ? AND blob_id IN ({marks})",
-                (config_fp, *chunk),
-            ):
-                found[blob_id] = json.loads(result)
+        with self._guard:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                for blob_id, result in self.db.execute(
+                    "SELECT blob_id, result FROM scan_cache "
+                    f"WHERE config_fp = ? AND blob_id IN ({marks})",
+                    (config_fp, *chunk),
+                ):
+                    found[blob_id] = json.loads(result)
         return found
 
     def cache_scans(self, results: dict[str, Any], config_fp: str) -> None:
@@ -308,3 +315,72 @@ class Store:
 
 def _parse(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+# ============================================================================================
+# Alerts sent and report look-ups (publish/alerts, publish/report). Kept apart from the
+# recording of runs above: these methods only read runs/findings and write ``alerts_sent``.
+# ============================================================================================
+
+
+def _alert_rows(db: sqlite3.Connection, channel: str) -> dict[str, list[tuple[str, str]]]:
+    rows = db.execute(
+        "SELECT finding_id, kind, sent_at FROM alerts_sent WHERE channel = ? ORDER BY sent_at",
+        (channel,),
+    ).fetchall()
+    history: dict[str, list[tuple[str, str]]] = {}
+    for finding_id, kind, sent_at in rows:
+        history.setdefault(finding_id, []).append((kind, sent_at))
+    return history
+
+
+class AlertLedger:
+    """What was delivered to which channel, read from and written to ``alerts_sent``."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def history(self, channel: str) -> dict[str, list[tuple[str, str]]]:
+        """Per finding id, the ``(kind, sent_at)`` deliveries to ``channel``, oldest first."""
+        return _alert_rows(self.store.db, channel)
+
+    def record(self, channel: str, deliveries: Iterable[tuple[str, str]], sent_at: datetime) -> None:
+        """Mark ``(finding_id, kind)`` pairs as delivered to ``channel`` at ``sent_at``."""
+        moment = iso_z(sent_at)
+        with self.store.transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO alerts_sent (finding_id, channel, kind, sent_at) "
+                "VALUES (?, ?, ?, ?)",
+                [(finding_id, channel, kind, moment) for finding_id, kind in deliveries],
+            )
+
+    def all_sent(self) -> list[dict[str, str]]:
+        """Every delivery recorded, oldest first (for reports and tests)."""
+        rows = self.store.db.execute(
+            "SELECT finding_id, channel, kind, sent_at FROM alerts_sent "
+            "ORDER BY sent_at, channel, finding_id, kind"
+        ).fetchall()
+        return [dict(zip(("finding_id", "channel", "kind", "sent_at"), r, strict=True)) for r in rows]
+
+
+def findings_by_id(store: Store, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The last recorded contract object of each finding id (with its ``resolved_at``)."""
+    found: dict[str, dict[str, Any]] = {}
+    wanted = list(ids)
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for finding_id, data, resolved_at in store.db.execute(
+            f"SELECT id, data, resolved_at FROM findings WHERE id IN ({marks})", chunk
+        ):
+            found[finding_id] = {**json.loads(data), "resolved_at": resolved_at}
+    return found
+
+
+def last_run_with_status(store: Store, status: str) -> dict[str, Any] | None:
+    """The most recent run document whose status is ``status`` (e.g. ``complete``), or None."""
+    row = store.db.execute(
+        "SELECT document FROM runs WHERE status = ? ORDER BY as_of DESC, started_at DESC LIMIT 1",
+        (status,),
+    ).fetchone()
+    return json.loads(row[0]) if row else None

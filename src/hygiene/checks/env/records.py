@@ -1,0 +1,92 @@
+"""Plain records of the env check: what the collector found in one repository.
+
+Values of a local ``.env`` never enter a record (only its keys); example values do, because the
+check must judge them, but they leave the check only as a redacted preview and a SHA-256.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class EnvRead:
+    """One place a file reads (or, for deploy files, passes or sets) an environment variable.
+
+    ``name is None`` marks a dynamic read (``os.environ[name]``): not statically auditable.
+    """
+
+    name: str | None
+    path: str
+    line: int
+    kind: str  # python, pydantic-settings, javascript, shell, go, ruby, java, rust, dockerfile,
+    #            compose, github-actions, kubernetes
+    expression: str = ""  # for dynamic reads: the source of the name expression
+
+
+@dataclass(frozen=True)
+class LintIssue:
+    """A dotenv-linter-style problem on one line of an example file."""
+
+    rule: str  # duplicated-key, lowercase-key, unquoted-spaces, missing-equals, invalid-line
+    line: int
+    key: str | None
+    text: str  # what to tell the reader (never the value)
+
+
+@dataclass(frozen=True)
+class SecretMark:
+    """A value in an example that looks like a real secret: preview and hash only."""
+
+    key: str
+    line: int
+    detector: str  # the secrets engine's rule, or "high-entropy"
+    preview: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class EnvEntry:
+    """A key of a dotenv file and the line it is on. ``references`` are ``${VAR}`` names its
+    value expands."""
+
+    key: str
+    line: int
+    has_value: bool
+    references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DotenvFile:
+    """An example file (``.env.example`` …) or a local ``.env`` (keys only)."""
+
+    path: str
+    entries: tuple[EnvEntry, ...]
+    lint: tuple[LintIssue, ...] = ()
+    secrets: tuple[SecretMark, ...] = ()
+    tracked: bool = True
+
+    @property
+    def directory(self) -> str:
+        """The directory the file governs ("" for the repo root)."""
+        return self.path.rpartition("/")[0]
+
+    @property
+    def keys(self) -> set[str]:
+        """The keys the file defines."""
+        return {entry.key for entry in self.entries}
+
+
+@dataclass(frozen=True)
+class RepoEnv:
+    """Everything the env check knows about one repository."""
+
+    repo: str
+    examples: tuple[DotenvFile, ...] = ()
+    local_envs: tuple[DotenvFile, ...] = ()  # untracked .env files on disk: keys only
+    reads: tuple[EnvRead, ...] = ()
+    committed_dotenvs: tuple[str, ...] = ()  # tracked .env / .env.* that are not examples
+    unignored_dotenvs: tuple[str, ...] = ()  # would-be .env paths .gitignore does not cover
+    unparsable: tuple[tuple[str, str], ...] = ()  # (path, reason)
+    commit: str | None = None
+    stats: dict[str, int] = field(default_factory=dict)
