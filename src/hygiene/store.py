@@ -264,26 +264,31 @@ class Store:
 
     def finding_history(self, finding_id: str) -> dict[str, Any] | None:
         """first_seen / last_seen / resolved_at of one finding, or None."""
-        row = self.db.execute(
-            "SELECT first_seen, last_seen, resolved_at FROM findings WHERE id = ?", (finding_id,)
-        ).fetchone()
+        with self._guard:
+            row = self.db.execute(
+                "SELECT first_seen, last_seen, resolved_at FROM findings WHERE id = ?",
+                (finding_id,),
+            ).fetchone()
         if row is None:
             return None
         return {"first_seen": row[0], "last_seen": row[1], "resolved_at": row[2]}
 
     def runs_between(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
         """Run documents with ``start <= as_of < end``, oldest first."""
-        rows = self.db.execute(
-            "SELECT document FROM runs WHERE as_of >= ? AND as_of < ? ORDER BY as_of, started_at",
-            (iso_z(start), iso_z(end)),
-        ).fetchall()
+        with self._guard:
+            rows = self.db.execute(
+                "SELECT document FROM runs WHERE as_of >= ? AND as_of < ? "
+                "ORDER BY as_of, started_at",
+                (iso_z(start), iso_z(end)),
+            ).fetchall()
         return [json.loads(row[0]) for row in rows]
 
     def latest_run(self) -> dict[str, Any] | None:
         """The most recent run's document, or None."""
-        row = self.db.execute(
-            "SELECT document FROM runs ORDER BY as_of DESC, started_at DESC LIMIT 1"
-        ).fetchone()
+        with self._guard:
+            row = self.db.execute(
+                "SELECT document FROM runs ORDER BY as_of DESC, started_at DESC LIMIT 1"
+            ).fetchone()
         return json.loads(row[0]) if row else None
 
     # -- scanned-blob cache ------------------------------------------------------------------
