@@ -17,6 +17,7 @@ from hygiene.cli.options import (
     split_names,
     write_atomically,
 )
+from hygiene.cli.publish_options import after_run, check_publishing, publish_options
 from hygiene.findings import Severity
 from hygiene.log import setup_logging, setup_sentry
 from hygiene.publish.formats import OutputFormat, render
@@ -36,6 +37,7 @@ from hygiene.publish.formats import OutputFormat, render
 @click.option("--log-format", type=click.Choice(["json", "text"]), envvar="HYGIENE_LOG_FORMAT", default="json", show_default=True)
 @click.option("--log-level", envvar="HYGIENE_LOG_LEVEL", default="WARNING", show_default=True)
 @click.option("--progress/--no-progress", default=None, help="Progress bars on stderr (default: when stderr is a terminal).")
+@publish_options
 def audit(
     configs: tuple[str, ...],
     only: tuple[str, ...],
@@ -50,6 +52,10 @@ def audit(
     log_format: str,
     log_level: str,
     progress: bool | None,
+    alert: bool,
+    dry_run: bool,
+    metrics_file: Path | None,
+    pushgateway: str | None,
 ) -> None:
     """Run the audit and report findings.
 
@@ -59,6 +65,8 @@ def audit(
       hygiene audit --only secrets,env --repo . --format json
       hygiene audit --config policies/default.yaml --as-of 2026-10-31 --format markdown -o audit.md
       AWS_PROFILE=audit hygiene audit --only tags,rotation --fail-on critical
+      hygiene audit --alert --metrics-file /var/lib/node_exporter/textfile/hygiene.prom
+      hygiene audit --alert --dry-run        # show the alerts that would be sent
 
     Exit codes: 0 clean (below --fail-on), 1 findings at or above --fail-on,
     2 usage/configuration error, 3 incomplete run (a check errored).
@@ -70,6 +78,7 @@ def audit(
     setup_sentry(os.environ.get("SENTRY_DSN"), __version__)
     policy = load(configs)
     moment = parse_as_of(as_of)
+    check_publishing(policy, alert=alert, dry_run=dry_run, no_state=no_state, environ=os.environ)
     run = run_audit(
         policy=policy,
         as_of=moment,
@@ -99,6 +108,9 @@ def audit(
     if output:
         summary += f"; written to {output}"
     click.echo(summary, err=True)
+    for line in after_run(document, policy, alert=alert, dry_run=dry_run, metrics_file=metrics_file,
+                          pushgateway=pushgateway, state=None if no_state else state):
+        click.echo(line, err=True)
     if run.status == "incomplete":
         sys.exit(3)
     sys.exit(1 if failing else 0)

@@ -15,11 +15,13 @@ def post_json(url: str, payload: dict[str, Any], *, channel: str, timeout: float
     """POST ``payload`` as JSON to ``url``; raise ``DeliveryError`` unless the answer is 2xx."""
     body = json.dumps(payload).encode("utf-8")
     request = urllib.request.Request(
-        url, data=body, method="POST",
+        url,
+        data=body,
+        method="POST",
         headers={"Content-Type": "application/json", "User-Agent": "hygiene-alerts"},
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - https/http only, checked at setup
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             response.read()
     except urllib.error.HTTPError as exc:
         raise DeliveryError(f"channel {channel}: the receiver answered HTTP {exc.code}") from None

@@ -14,8 +14,17 @@ AlertKind = Literal["new", "reminder", "resolved"]
 
 #: The finding fields an alert carries (``details`` deliberately left out).
 ALERT_FIELDS = (
-    "id", "check", "rule", "severity", "resource", "message", "location", "owner", "project",
-    "env", "first_seen",
+    "id",
+    "check",
+    "rule",
+    "severity",
+    "resource",
+    "message",
+    "location",
+    "owner",
+    "project",
+    "env",
+    "first_seen",
 )
 
 

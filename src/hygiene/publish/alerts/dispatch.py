@@ -107,7 +107,11 @@ def build_channels(policy: Policy, environ: Mapping[str, str]) -> dict[str, Chan
 
 
 def deliver(
-    channel: Channel, batch: AlertBatch, *, attempts: int = 3, backoff: float = 1.0,
+    channel: Channel,
+    batch: AlertBatch,
+    *,
+    attempts: int = 3,
+    backoff: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[bool, int, str]:
     """Send with retries (``backoff`` seconds, doubling). Returns (delivered, attempts, error)."""
@@ -146,9 +150,13 @@ def send_alerts(
     if not policy.alerts.channels:
         return outcome
     if state_path is None and not dry_run:
-        raise HygieneError("--alert needs the state database to deduplicate alerts; drop --no-state")
-    built = dict(channels) if channels is not None else (
-        {} if dry_run else build_channels(policy, environ)
+        raise HygieneError(
+            "--alert needs the state database to deduplicate alerts; drop --no-state"
+        )
+    built = (
+        dict(channels)
+        if channels is not None
+        else ({} if dry_run else build_channels(policy, environ))
     )
     store: Store | None = None
     if state_path is not None and (not dry_run or Path(state_path).exists()):
@@ -162,10 +170,16 @@ def send_alerts(
             history = ledger.history(spec.name) if ledger is not None else {}
             resolved = _resolved(store, history, current_ids)
             items = plan_channel(
-                spec, current=current, resolved=resolved, history=history, as_of=as_of,
+                spec,
+                current=current,
+                resolved=resolved,
+                history=history,
+                as_of=as_of,
                 reminder_days=policy.alerts.reminder_days,
             )
-            batch = AlertBatch(spec.name, str(run["id"]), str(run["as_of"]), str(run["status"]), items)
+            batch = AlertBatch(
+                spec.name, str(run["id"]), str(run["as_of"]), str(run["status"]), items
+            )
             result = ChannelOutcome(spec.name, batch)
             outcome.channels.append(result)
             if dry_run or not items:

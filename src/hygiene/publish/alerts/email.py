@@ -10,7 +10,13 @@ from email.message import EmailMessage
 
 from hygiene.publish.alerts.base import AlertBatch, DeliveryError, describe, where_of
 
-_COLOURS = {"critical": "#7f1d1d", "high": "#b91c1c", "medium": "#b45309", "low": "#1d4ed8", "info": "#475569"}
+_COLOURS = {
+    "critical": "#7f1d1d",
+    "high": "#b91c1c",
+    "medium": "#b45309",
+    "low": "#1d4ed8",
+    "info": "#475569",
+}
 
 
 def text_body(batch: AlertBatch) -> str:

@@ -43,7 +43,11 @@ def plan_channel(
         if not routed(channel, finding):
             continue
         first_seen = str(finding.get("first_seen") or "")
-        told = [at for kind, at in history.get(finding["id"], ()) if kind != "resolved" and at >= first_seen]
+        told = [
+            at
+            for kind, at in history.get(finding["id"], ())
+            if kind != "resolved" and at >= first_seen
+        ]
         if not told:
             items.append(AlertItem("new", dict(finding)))
         elif told[-1] <= due:

@@ -19,8 +19,11 @@ def escape(text: str) -> str:
 
 def _item_block(item: AlertItem) -> dict[str, Any]:
     f = item.finding
-    label = {"new": "New", "reminder": f"Still open since {str(f.get('first_seen'))[:10]}",
-             "resolved": "Resolved"}[item.kind]
+    label = {
+        "new": "New",
+        "reminder": f"Still open since {str(f.get('first_seen'))[:10]}",
+        "resolved": "Resolved",
+    }[item.kind]
     lines = [
         f"{_EMOJI[item.kind]} *{label}* · *{f['severity'].upper()}* · `{f['check']}/{f['rule']}`",
         f"`{escape(where_of(f))}`",
@@ -34,19 +37,35 @@ def _item_block(item: AlertItem) -> dict[str, Any]:
 def message(batch: AlertBatch) -> dict[str, Any]:
     """The Block Kit message (with a plain ``text`` fallback for notifications)."""
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": f"hygiene: {batch.summary()}"[:150]}},
-        {"type": "context", "elements": [{
-            "type": "mrkdwn",
-            "text": f"Run `{batch.run_id}` ({batch.run_status}) as of {batch.as_of}",
-        }]},
+        {
+            "type": "header",
+            "text": {"type": "plain_text", "text": f"hygiene: {batch.summary()}"[:150]},
+        },
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": f"Run `{batch.run_id}` ({batch.run_status}) as of {batch.as_of}",
+                }
+            ],
+        },
     ]
     for item in batch.items[:MAX_ITEMS]:
         blocks.append({"type": "divider"})
         blocks.append(_item_block(item))
     if len(batch.items) > MAX_ITEMS:
-        blocks.append({"type": "context", "elements": [{
-            "type": "mrkdwn", "text": f"… and {len(batch.items) - MAX_ITEMS} more; see the run's report.",
-        }]})
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": f"… and {len(batch.items) - MAX_ITEMS} more; see the run's report.",
+                    }
+                ],
+            }
+        )
     return {"text": batch.subject(), "blocks": blocks}
 
 
