@@ -42,5 +42,6 @@ def _load(target: str) -> object:
 CHECKS: dict[str, CheckSpec] = {
     spec.name: spec
     for spec in (
+        CheckSpec("rotation", "Key, secret and certificate rotation age", "hygiene.collect.rotation:collect", "hygiene.checks.rotation:evaluate", cloud=True),
     )
 }

@@ -1,0 +1,403 @@
+"""AWS keys, secrets and certificates as ``CredentialRecord``s, read from the live APIs.
+
+Unlike IAM's credential report (up to four hours stale), this reads IAM directly, so a key
+rotated a minute ago is seen as new. Each service is fetched (paginated List/Get/Describe calls
+only) and then turned into records by a pure ``*_record`` function, which tests feed with
+recorded responses.
+
+Slices: IAM is global (one ``iam`` slice per account: users, their access keys, last use, console
+passwords, server certificates); Secrets Manager, KMS and ACM are regional.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import botocore.exceptions
+
+from hygiene.findings import iso_z
+from hygiene.records import CredentialRecord
+from hygiene.sources.aws.session import AwsScope, Slice, classify, paginate
+
+log = logging.getLogger(__name__)
+
+REGIONAL_SERVICES = ("secretsmanager", "kms", "acm")
+
+# ListCertificates returns only RSA_2048 certificates unless asked for the other key types.
+ACM_KEY_TYPES = [
+    "RSA_1024",
+    "RSA_2048",
+    "RSA_3072",
+    "RSA_4096",
+    "EC_prime256v1",
+    "EC_secp384r1",
+    "EC_secp521r1",
+]
+ACM_SKIPPED_STATUSES = frozenset(
+    {"PENDING_VALIDATION", "VALIDATION_TIMED_OUT", "FAILED", "REVOKED"}
+)
+
+# The IAM actions these calls need (deploy/iam/hygiene-readonly-policy.json lists them too).
+IAM_ACTIONS = (
+    "iam:ListUsers",
+    "iam:ListUserTags",
+    "iam:ListAccessKeys",
+    "iam:GetAccessKeyLastUsed",
+    "iam:GetLoginProfile",
+    "iam:ListServerCertificates",
+    "secretsmanager:ListSecrets",
+    "kms:ListKeys",
+    "kms:ListAliases",
+    "kms:DescribeKey",
+    "kms:GetKeyRotationStatus",
+    "kms:ListResourceTags",
+    "acm:ListCertificates",
+    "acm:DescribeCertificate",
+    "acm:ListTagsForCertificate",
+)
+
+USER_WORKERS = 8  # per-user IAM calls of one account run in this many threads
+
+
+@dataclass
+class CredentialInventory:
+    """What the AWS credential sources found, and what they could not read."""
+
+    records: list[CredentialRecord] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    accounts: list[str] = field(default_factory=list)  # accounts read without any error
+    counts: dict[str, int] = field(default_factory=dict)  # records per kind
+
+
+# --------------------------------------------------------------------------- transforms (pure)
+
+
+def tag_dict(tags: Iterable[Mapping[str, Any]] | None) -> dict[str, str]:
+    """``[{Key, Value}]`` (any key case) as a dict."""
+    result: dict[str, str] = {}
+    for item in tags or ():
+        key = item.get("Key", item.get("key", item.get("TagKey")))
+        value = item.get("Value", item.get("value", item.get("TagValue")))
+        if key is not None:
+            result[str(key)] = "" if value is None else str(value)
+    return result
+
+
+def access_key_record(
+    account: str,
+    user: Mapping[str, Any],
+    key: Mapping[str, Any],
+    last_used: Mapping[str, Any] | None,
+    tags: Mapping[str, str],
+    has_console: bool,
+) -> CredentialRecord:
+    """One IAM access key (``ListAccessKeys`` item + ``GetAccessKeyLastUsed``'s ``AccessKeyLastUsed``)."""
+    used = (last_used or {}).get("LastUsedDate")
+    return CredentialRecord(
+        provider="aws",
+        account=account,
+        kind="iam-access-key",
+        resource_id=user["Arn"],
+        name=key["AccessKeyId"],
+        created=key.get("CreateDate"),
+        last_used=used,
+        active=key.get("Status", "Active") == "Active",
+        owner=user["UserName"],
+        tags=dict(tags),
+        details={
+            "principal": user["Arn"],
+            "user": user["UserName"],
+            "user_has_console": has_console,
+            "last_used_service": (last_used or {}).get("ServiceName") if used else None,
+            "last_used_region": (last_used or {}).get("Region") if used else None,
+        },
+    )
+
+
+def console_password_record(
+    account: str, user: Mapping[str, Any], profile: Mapping[str, Any], tags: Mapping[str, str]
+) -> CredentialRecord:
+    """A user's console password (``GetLoginProfile``); last use is ``ListUsers``' PasswordLastUsed."""
+    return CredentialRecord(
+        provider="aws",
+        account=account,
+        kind="iam-console-password",
+        resource_id=user["Arn"],
+        name=user["UserName"],
+        created=profile.get("CreateDate"),
+        last_used=user.get("PasswordLastUsed"),
+        owner=user["UserName"],
+        tags=dict(tags),
+        details={"principal": user["Arn"], "user": user["UserName"]},
+    )
+
+
+def server_certificate_record(account: str, meta: Mapping[str, Any]) -> CredentialRecord:
+    """An IAM server certificate (``ListServerCertificates`` metadata)."""
+    return CredentialRecord(
+        provider="aws",
+        account=account,
+        kind="iam-server-certificate",
+        resource_id=meta["Arn"],
+        name=meta["ServerCertificateName"],
+        created=meta.get("UploadDate"),
+        expires=meta.get("Expiration"),
+    )
+
+
+_RATE = re.compile(r"^rate\(\s*(\d+)\s+(day|days|hour|hours)\s*\)$")
+
+
+def schedule_days(rules: Mapping[str, Any] | None) -> int | None:
+    """Days between automatic rotations from ``RotationRules`` (``cron(...)`` → None)."""
+    if not rules:
+        return None
+    if rules.get("AutomaticallyAfterDays"):
+        return int(rules["AutomaticallyAfterDays"])
+    match = _RATE.match(str(rules.get("ScheduleExpression", "")).strip())
+    if not match:
+        return None
+    amount, unit = int(match.group(1)), match.group(2)
+    return amount if unit.startswith("day") else max(1, -(-amount // 24))
+
+
+def secret_record(account: str, region: str, item: Mapping[str, Any]) -> CredentialRecord:
+    """A Secrets Manager secret (``ListSecrets`` item: rotation, dates and tags are inline)."""
+    rules = item.get("RotationRules")
+    return CredentialRecord(
+        provider="aws",
+        account=account,
+        kind="secretsmanager-secret",
+        resource_id=item["ARN"],
+        name=item["Name"],
+        region=region,
+        created=item.get("CreatedDate"),
+        last_rotated=item.get("LastRotatedDate"),
+        last_used=item.get("LastAccessedDate"),
+        rotation_enabled=bool(item.get("RotationEnabled")),
+        rotation_interval_days=schedule_days(rules) if item.get("RotationEnabled") else None,
+        tags=tag_dict(item.get("Tags")),
+        details={
+            "schedule": (rules or {}).get("ScheduleExpression"),
+            "owning_service": item.get("OwningService"),
+            "last_changed": _iso(item.get("LastChangedDate")),
+            "next_rotation": _iso(item.get("NextRotationDate")),
+        },
+    )
+
+
+def is_rotatable_kms_key(meta: Mapping[str, Any]) -> bool:
+    """Customer-managed, symmetric, enabled, AWS-generated material, not a multi-Region replica."""
+    replica = (meta.get("MultiRegionConfiguration") or {}).get("MultiRegionKeyType") == "REPLICA"
+    spec = meta.get("KeySpec") or meta.get("CustomerMasterKeySpec") or "SYMMETRIC_DEFAULT"
+    return (
+        meta.get("KeyManager") == "CUSTOMER"
+        and spec == "SYMMETRIC_DEFAULT"
+        and meta.get("KeyState") == "Enabled"
+        and meta.get("Origin", "AWS_KMS") == "AWS_KMS"
+        and not replica
+    )
+
+
+def kms_record(
+    account: str,
+    region: str,
+    meta: Mapping[str, Any],
+    rotation: Mapping[str, Any],
+    tags: Mapping[str, str],
+    aliases: list[str],
+) -> CredentialRecord:
+    """A KMS key (``DescribeKey`` metadata + ``GetKeyRotationStatus``)."""
+    enabled = bool(rotation.get("KeyRotationEnabled"))
+    period = rotation.get("RotationPeriodInDays")
+    return CredentialRecord(
+        provider="aws",
+        account=account,
+        kind="kms-key",
+        resource_id=meta["Arn"],
+        name=meta["KeyId"],
+        region=region,
+        created=meta.get("CreationDate"),
+        rotation_enabled=enabled,
+        rotation_interval_days=(int(period) if period else 365) if enabled else None,
+        tags=dict(tags),
+        details={
+            "aliases": sorted(aliases),
+            "next_rotation": _iso(rotation.get("NextRotationDate")),
+        },
+    )
+
+
+def acm_record(
+    account: str, region: str, cert: Mapping[str, Any], tags: Mapping[str, str]
+) -> CredentialRecord:
+    """An ACM certificate (``DescribeCertificate``'s ``Certificate``)."""
+    return CredentialRecord(
+        provider="aws",
+        account=account,
+        kind="acm-certificate",
+        resource_id=cert["CertificateArn"],
+        name=cert.get("DomainName") or cert["CertificateArn"].rsplit("/", 1)[-1],
+        region=region,
+        created=cert.get("ImportedAt") or cert.get("IssuedAt") or cert.get("CreatedAt"),
+        expires=cert.get("NotAfter"),
+        tags=dict(tags),
+        details={
+            "status": cert.get("Status"),
+            "type": cert.get("Type"),
+            "in_use": bool(cert.get("InUseBy")),
+            "renewal_eligibility": cert.get("RenewalEligibility"),
+        },
+    )
+
+
+def _iso(value: Any) -> str | None:
+    return iso_z(value) if isinstance(value, datetime) else None
+
+
+# --------------------------------------------------------------------------- fetches
+
+
+def _error_code(exc: botocore.exceptions.ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def list_iam(scope: AwsScope, account: str) -> list[CredentialRecord]:
+    """Access keys and console passwords of every user, and the server certificates, of one account."""
+    iam = scope.client("iam", scope.default_region, account)
+    users = paginate(iam, "list_users", "Users")
+
+    def per_user(user: Mapping[str, Any]) -> list[CredentialRecord]:
+        name = user["UserName"]
+        tags = tag_dict(paginate(iam, "list_user_tags", "Tags", UserName=name))
+        try:
+            profile: Mapping[str, Any] | None = iam.get_login_profile(UserName=name)["LoginProfile"]
+        except botocore.exceptions.ClientError as exc:
+            if _error_code(exc) != "NoSuchEntity":
+                raise
+            profile = None
+        out = []
+        if profile is not None:
+            out.append(console_password_record(account, user, profile, tags))
+        for key in paginate(iam, "list_access_keys", "AccessKeyMetadata", UserName=name):
+            used = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"]).get(
+                "AccessKeyLastUsed"
+            )
+            out.append(access_key_record(account, user, key, used, tags, profile is not None))
+        return out
+
+    records: list[CredentialRecord] = []
+    with ThreadPoolExecutor(max_workers=USER_WORKERS, thread_name_prefix="iam-user") as pool:
+        for part in pool.map(per_user, users):
+            records += part
+    for meta in paginate(iam, "list_server_certificates", "ServerCertificateMetadataList"):
+        records.append(server_certificate_record(account, meta))
+    return records
+
+
+def list_secrets(scope: AwsScope, account: str, region: str) -> list[CredentialRecord]:
+    """Secrets Manager secrets of one region (not those already scheduled for deletion)."""
+    client = scope.client("secretsmanager", region, account)
+    return [
+        secret_record(account, region, item)
+        for item in paginate(client, "list_secrets", "SecretList")
+        if not item.get("DeletedDate")
+    ]
+
+
+def list_kms(scope: AwsScope, account: str, region: str) -> list[CredentialRecord]:
+    """Customer-managed symmetric KMS keys of one region with their rotation status."""
+    kms = scope.client("kms", region, account)
+    aliases: dict[str, list[str]] = {}
+    for alias in paginate(kms, "list_aliases", "Aliases"):
+        if alias.get("TargetKeyId"):
+            aliases.setdefault(alias["TargetKeyId"], []).append(alias["AliasName"])
+    records = []
+    for key in paginate(kms, "list_keys", "Keys"):
+        meta = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
+        if not is_rotatable_kms_key(meta):
+            continue
+        rotation = kms.get_key_rotation_status(KeyId=key["KeyId"])
+        tags = tag_dict(paginate(kms, "list_resource_tags", "Tags", KeyId=key["KeyId"]))
+        records.append(
+            kms_record(account, region, meta, rotation, tags, aliases.get(meta["KeyId"], []))
+        )
+    return records
+
+
+def list_acm(scope: AwsScope, account: str, region: str) -> list[CredentialRecord]:
+    """ACM certificates of one region (issued, expired or inactive: those with an expiry)."""
+    acm = scope.client("acm", region, account)
+    summaries = paginate(
+        acm, "list_certificates", "CertificateSummaryList", Includes={"keyTypes": ACM_KEY_TYPES}
+    )
+    records = []
+    for summary in summaries:
+        if summary.get("Status") in ACM_SKIPPED_STATUSES:
+            continue
+        arn = summary["CertificateArn"]
+        cert = acm.describe_certificate(CertificateArn=arn)["Certificate"]
+        if cert.get("Status") in ACM_SKIPPED_STATUSES or not cert.get("NotAfter"):
+            continue
+        tags = tag_dict(acm.list_tags_for_certificate(CertificateArn=arn).get("Tags"))
+        records.append(acm_record(account, region, cert, tags))
+    return records
+
+
+def _work(scope: AwsScope) -> Any:
+    def work(unit: Slice) -> list[CredentialRecord]:
+        if unit.service == "iam":
+            return list_iam(scope, unit.account)
+        if unit.service == "secretsmanager":
+            return list_secrets(scope, unit.account, unit.region)
+        if unit.service == "kms":
+            return list_kms(scope, unit.account, unit.region)
+        if unit.service == "acm":
+            return list_acm(scope, unit.account, unit.region)
+        raise ValueError(f"unknown slice service {unit.service!r}")
+
+    return work
+
+
+def plan(scope: AwsScope, inventory: CredentialInventory) -> list[Slice]:
+    """The slices to read: one IAM slice per account, and each regional service per region."""
+    slices: list[Slice] = []
+    for account in scope.accounts():
+        try:
+            regions = scope.regions(account)
+        except botocore.exceptions.ClientError as exc:
+            _, text = classify(exc)
+            inventory.errors.append(f"regions {account}: {text}")
+            log.warning("cannot list regions of %s: %s", account, text)
+            regions = []
+        except (botocore.exceptions.BotoCoreError, OSError) as exc:
+            inventory.errors.append(f"regions {account}: {type(exc).__name__}: {exc}")
+            regions = []
+        slices.append(Slice(account, "global", "iam"))
+        slices += [
+            Slice(account, region, service) for region in regions for service in REGIONAL_SERVICES
+        ]
+    return slices
+
+
+def collect_credentials(scope: AwsScope) -> CredentialInventory:
+    """Every AWS credential the scope reaches; failed slices are errors, never empty lists."""
+    inventory = CredentialInventory()
+    slices = plan(scope, inventory)
+    result = scope.fan_out(slices, _work(scope))
+    for _, records in result.values:
+        inventory.records += records
+    inventory.errors += result.errors
+    inventory.skipped += result.skipped
+    failed = {text.split(":", 1)[0].rsplit(" ", 1)[-1] for text in inventory.errors}
+    inventory.accounts = sorted({s.account for s in slices} - failed)
+    for record in inventory.records:
+        inventory.counts[record.kind] = inventory.counts.get(record.kind, 0) + 1
+    return inventory
