@@ -1,0 +1,277 @@
+"""The engine: detect-secrets' plugins and filters behind hygiene's prefilter and line cap.
+
+``scan_content`` follows detect-secrets' own ``scan_file`` step for step — file-name filters,
+transformers (INI, YAML, then the eager INI pass when nothing was found), line filters, every
+plugin, secret filters — with two differences: only the lines the prefilter selects reach the
+plugins (and only the plugins whose trigger matched), and lines longer than the cap are skipped.
+Then hygiene's own false-positive filters (``filters.py``) run. Verification is off: a batch job
+makes no calls to third-party APIs.
+
+detect-secrets keeps its configuration in process-global settings; ``configure()`` sets them once
+per process (the worker processes call it in their initializer).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from hygiene.scan import filters as hygiene_filters
+from hygiene.scan.hits import SecretHit
+from hygiene.scan.prefilter import Trigger, candidate_lines, trigger_for
+
+ENGINE_VERSION = "1"
+#: detect-secrets' filters that assume a file on disk; the engine scans blob contents.
+DISABLED_FILTERS = ("detect_secrets.filters.common.is_invalid_file",)
+
+_lock = threading.Lock()
+_configured = False
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """What changes the result of scanning a text (its fingerprint keys the blob cache)."""
+
+    max_line_length: int = 4000
+    max_file_bytes: int = 2_000_000
+    prefilter: bool = True
+    hygiene_filters: bool = True
+
+    def fingerprint(self) -> str:
+        """A stable hash of the engine, detect-secrets' version and settings, and this config."""
+        from detect_secrets.__version__ import VERSION
+
+        configure()
+        from detect_secrets.settings import get_settings
+
+        settings = get_settings()
+        data = {
+            "engine": ENGINE_VERSION,
+            "detect_secrets": VERSION,
+            "plugins": settings.plugins,
+            "filters": sorted(settings.filters),
+            "hygiene_filters": list(hygiene_filters.VALUE_FILTERS) if self.hygiene_filters else [],
+            "max_line_length": self.max_line_length,
+            "max_file_bytes": self.max_file_bytes,
+        }
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[
+            :16
+        ]
+
+
+@dataclass
+class ContentResult:
+    """The outcome of scanning one text: hits, or why it was not scanned."""
+
+    hits: list[SecretHit] = field(default_factory=list)
+    skipped: str | None = None  # "binary" | "too-large" | "excluded-file"
+    long_lines: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-able form for the scanned-blob cache (hashes and previews only)."""
+        return {
+            "hits": [h.to_json() for h in self.hits],
+            "skipped": self.skipped,
+            "long_lines": self.long_lines,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ContentResult:
+        """The inverse of :meth:`to_json`."""
+        return cls(
+            hits=[SecretHit.from_json(h) for h in data.get("hits", [])],
+            skipped=data.get("skipped"),
+            long_lines=int(data.get("long_lines", 0)),
+        )
+
+
+def configure() -> None:
+    """Set detect-secrets' global settings once: every plugin, default filters, no file checks."""
+    global _configured
+    with _lock:
+        if _configured:
+            return
+        from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+        from detect_secrets.settings import get_settings
+
+        settings = get_settings()
+        settings.configure_plugins(
+            [{"name": cls.__name__} for cls in get_mapping_from_secret_type_to_class().values()]
+        )
+        settings.disable_filters(*DISABLED_FILTERS)
+        _configured = True
+
+
+class _NamedText(io.StringIO):
+    """A text with a file name, as detect-secrets' transformers expect."""
+
+    def __init__(self, text: str, name: str) -> None:
+        super().__init__(text)
+        self.name = name
+
+
+_triggers: dict[bool, list[Trigger]] = {}
+
+
+def _plugins() -> list[Any]:
+    from detect_secrets.settings import get_plugins
+
+    return list(get_plugins())
+
+
+def _get_triggers() -> list[Trigger]:
+    if False not in _triggers:
+        _triggers[False] = [trigger_for(p) for p in _plugins()]
+    return _triggers[False]
+
+
+# A line configparser would reject: not blank, not a comment, not indented (a continuation),
+# not a [section], and no '=' or ':' delimiter. Any such line makes the whole INI parse fail.
+_NOT_INI_LINE = re.compile(r"^(?![ \t]|[#;\[]|[ \t]*$)[^=:\n]*$", re.MULTILINE)
+
+
+def _could_be_ini(text: str) -> bool:
+    return _NOT_INI_LINE.search(text) is None
+
+
+def _transformed(text: str, path: str, eager: bool) -> list[str] | None:
+    """detect-secrets' ``get_transformed_file``, skipping INI parses that must fail."""
+    from detect_secrets.transformers import ParsingError, get_transformers
+    from detect_secrets.transformers.config import ConfigFileTransformer, EagerConfigFileTransformer
+
+    transformer: Any
+    for transformer in get_transformers():
+        if not transformer.should_parse_file(path) or eager != transformer.is_eager:
+            continue
+        is_ini = isinstance(transformer, ConfigFileTransformer | EagerConfigFileTransformer)
+        if is_ini and not _could_be_ini(text):
+            continue
+        try:
+            return list(transformer.parse_file(_NamedText(text, path)))
+        except (ParsingError, UnicodeDecodeError):
+            continue
+    return None
+
+
+def _file_filtered(path: str) -> bool:
+    from detect_secrets.core.scan import _is_filtered_out
+
+    return hygiene_filters.is_extra_lock_file(path) or _is_filtered_out(
+        required_filter_parameters=["filename"], filename=path
+    )
+
+
+def decode(content: bytes) -> str | None:
+    """UTF-8 text with universal newlines, or None for binary content."""
+    if b"\0" in content[:8192]:
+        return None
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def scan_content(text: str, path: str, config: EngineConfig | None = None) -> ContentResult:
+    """Scan one text as if it were the file ``path`` (its name picks filters and transformers)."""
+    configure()
+    config = config or EngineConfig()
+    result = ContentResult()
+    if _file_filtered(path):
+        result.skipped = "excluded-file"
+        return result
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    for lines in _passes(text, path):
+        hits = list(_scan_lines(lines, path, config, result))
+        if hits:
+            result.hits = hits
+            break
+    return result
+
+
+def scan_bytes(content: bytes, path: str, config: EngineConfig | None = None) -> ContentResult:
+    """Scan raw blob bytes: binary and oversized blobs are skipped (and say so)."""
+    config = config or EngineConfig()
+    if len(content) > config.max_file_bytes:
+        return ContentResult(skipped="too-large")
+    text = decode(content)
+    if text is None:
+        return ContentResult(skipped="binary")
+    return scan_content(text, path, config)
+
+
+def _passes(text: str, path: str) -> Iterator[list[str]]:
+    first = _transformed(text, path, eager=False)
+    yield first if first is not None else text.split("\n")
+    eager = _transformed(text, path, eager=True)
+    if eager:
+        yield eager
+
+
+def _scan_lines(
+    lines: list[str], path: str, config: EngineConfig, result: ContentResult
+) -> Iterator[SecretHit]:
+    from detect_secrets.core.scan import _is_filtered_out, _scan_line
+    from detect_secrets.util.code_snippet import get_code_snippet
+
+    plugins = _plugins()
+    if config.prefilter and not any("\n" in line.rstrip("\n") for line in lines):
+        candidates = candidate_lines(
+            "\n".join(line.rstrip("\n") for line in lines), _get_triggers()
+        )
+    else:
+        names = {type(p).__name__ for p in plugins}
+        candidates = {number: names for number in range(1, len(lines) + 1)}
+    seen: set[tuple[str, int, str]] = set()
+    for number in sorted(candidates):
+        raw = lines[number - 1]
+        line = raw.rstrip()
+        if len(line) > config.max_line_length:
+            result.long_lines += 1
+            continue
+        wanted = candidates[number]
+        snippet = get_code_snippet(lines=lines, line_number=number)
+        if _is_filtered_out(
+            required_filter_parameters=["line"], filename=path, line=line, context=snippet
+        ):
+            continue
+        for plugin in plugins:
+            if type(plugin).__name__ not in wanted:
+                continue
+            for secret in _scan_line(
+                plugin=plugin, filename=path, line=line, line_number=number, context=snippet
+            ):
+                value = secret.secret_value or ""
+                if _is_filtered_out(
+                    required_filter_parameters=["context"],
+                    filename=secret.filename,
+                    secret=value,
+                    plugin=plugin,
+                    line=line,
+                    context=snippet,
+                ):
+                    continue
+                if config.hygiene_filters and hygiene_filters.filtered_by(value, line, path):
+                    continue
+                key = (secret.type, number, value)
+                if key in seen:
+                    continue
+                seen.add(key)
+                yield SecretHit.of(secret.type, number, value)
+
+
+def scan_text(text: str, path: str) -> list[SecretHit]:
+    """Secrets in ``text`` as if it were the file ``path``; never returns a value.
+
+    The stable entry point for other checks (e.g. values in ``.env.example``).
+    """
+    return scan_content(text, path).hits
