@@ -26,12 +26,17 @@ class Applied:
 
 
 def field_value(finding: Finding, key: str) -> Any:
-    """A finding's value for an exception's match key: a contract field, then details."""
+    """A finding's value for an exception's match key: a contract field, then details; a dotted
+    key reaches into a details mapping (``tags.Env`` is the value of the finding's ``Env`` tag)."""
     if key in ("repo", "path", "commit") and finding.location is not None:
         return getattr(finding.location, key)
     if key in Finding.model_fields and key not in ("details", "location"):
         value = getattr(finding, key)
         return value.value if hasattr(value, "value") else value
+    if key not in finding.details and "." in key:  # "tags.Env": a key inside a details mapping
+        head, rest = key.split(".", 1)
+        nested = finding.details.get(head)
+        return nested.get(rest) if isinstance(nested, dict) else None
     return finding.details.get(key)
 
 

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import boto3
 import botocore.config
@@ -61,6 +61,7 @@ class FanOutResult(Generic[T]):
     values: list[tuple[Slice, T]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    failed: list[Slice] = field(default_factory=list)
 
 
 class CallCounter:
@@ -121,7 +122,7 @@ class AwsScope:
         return self.base.region_name or (self.policy.regions[0] if self.policy.regions else "us-east-1")
 
     def _register(self, session: boto3.Session) -> None:
-        events = session._session.get_component("event_emitter")  # noqa: SLF001 - botocore API
+        events = session._session.get_component("event_emitter")  # botocore API
         for hook in self._hooks:
             events.register("before-call.*.*", hook)
 
@@ -176,7 +177,7 @@ class AwsScope:
             client = self._clients.get(key)
             if client is None:
                 session = self.session_for(account) if account else self.base
-                client = session.client(service, region_name=region, config=RETRY_CONFIG)
+                client = cast(Any, session).client(service, region_name=region, config=RETRY_CONFIG)
                 self._clients[key] = client
             return client
 
@@ -205,9 +206,11 @@ class AwsScope:
                         log.info("slice skipped: %s: %s", unit, text)
                     else:
                         result.errors.append(f"{unit}: {text}")
+                        result.failed.append(unit)
                         log.warning("slice failed: %s: %s", unit, text)
                 except (botocore.exceptions.BotoCoreError, OSError) as exc:
                     result.errors.append(f"{unit}: {type(exc).__name__}: {exc}")
+                    result.failed.append(unit)
                     log.warning("slice failed: %s: %s", unit, exc)
         result.values.sort(key=lambda pair: (pair[0].account, pair[0].region, pair[0].service))
         result.errors.sort()

@@ -85,7 +85,9 @@ def make(
     )
 
 
-def tagging_api_tags(scope: ClientSource, account: str, region: str, arns: Sequence[str]) -> dict[str, dict[str, str]]:
+def tagging_api_tags(
+    scope: ClientSource, account: str, region: str, arns: Sequence[str]
+) -> dict[str, dict[str, str]]:
     """Tags of ``arns`` through ``tag:GetResources`` in batches of 100.
 
     An ARN the Tagging API does not return was never tagged: it maps to ``{}``.

@@ -31,7 +31,9 @@ def _arn(region: str, account: str, kind: str, ident: str) -> str:
     return f"arn:aws:ec2:{region}:{account}:{kind}/{ident}"
 
 
-def list_ec2(scope: ClientSource, account: str, region: str, wanted: Callable[[str], bool]) -> list[ResourceRecord]:
+def list_ec2(
+    scope: ClientSource, account: str, region: str, wanted: Callable[[str], bool]
+) -> list[ResourceRecord]:
     """Instances, volumes, own snapshots and AMIs, VPC building blocks, keys and templates."""
     ec2 = scope.client("ec2", region, account)
     out: list[ResourceRecord] = []
@@ -41,13 +43,24 @@ def list_ec2(scope: ClientSource, account: str, region: str, wanted: Callable[[s
         if vpc.get("IsDefault"):
             default_vpcs.add(vpc["VpcId"])
 
-    def add(kind: str, ident: str, raw: Any, managed: str = "", arn: str = "", **details: Any) -> None:
+    def add(
+        kind: str, ident: str, raw: Any, managed: str = "", arn: str = "", **details: Any
+    ) -> None:
         rtype = f"ec2:{kind}"
         if wanted(rtype):
             tags = tag_dict(raw)
             out.append(
-                make(account, region, rtype, arn or _arn(region, account, kind, ident), tags,
-                     name_of(tags, ident), managed, id=ident, **details)
+                make(
+                    account,
+                    region,
+                    rtype,
+                    arn or _arn(region, account, kind, ident),
+                    tags,
+                    name_of(tags, ident),
+                    managed,
+                    id=ident,
+                    **details,
+                )
             )
 
     for vpc in vpcs:
@@ -57,7 +70,12 @@ def list_ec2(scope: ClientSource, account: str, region: str, wanted: Callable[[s
             for inst in reservation.get("Instances", []):
                 if inst.get("State", {}).get("Name") in ("terminated", "shutting-down"):
                     continue
-                add("instance", inst["InstanceId"], inst.get("Tags"), state=inst.get("State", {}).get("Name"))
+                add(
+                    "instance",
+                    inst["InstanceId"],
+                    inst.get("Tags"),
+                    state=inst.get("State", {}).get("Name"),
+                )
     if wanted("ec2:volume"):
         for vol in pages(ec2, "describe_volumes", "Volumes"):
             add("volume", vol["VolumeId"], vol.get("Tags"))
@@ -66,15 +84,29 @@ def list_ec2(scope: ClientSource, account: str, region: str, wanted: Callable[[s
             add("snapshot", snap["SnapshotId"], snap.get("Tags"))
     if wanted("ec2:image"):
         for image in ec2.describe_images(Owners=["self"]).get("Images", []):
-            add("image", image["ImageId"], image.get("Tags"),
-                arn=f"arn:aws:ec2:{region}::image/{image['ImageId']}")
+            add(
+                "image",
+                image["ImageId"],
+                image.get("Tags"),
+                arn=f"arn:aws:ec2:{region}::image/{image['ImageId']}",
+            )
     if wanted("ec2:security-group"):
         for group in pages(ec2, "describe_security_groups", "SecurityGroups"):
             managed = "default security group" if group.get("GroupName") == "default" else ""
-            add("security-group", group["GroupId"], group.get("Tags"), managed, group_name=group.get("GroupName"))
+            add(
+                "security-group",
+                group["GroupId"],
+                group.get("Tags"),
+                managed,
+                group_name=group.get("GroupName"),
+            )
     if wanted("ec2:subnet"):
         for subnet in pages(ec2, "describe_subnets", "Subnets"):
-            managed = "default VPC subnet" if subnet.get("DefaultForAz") or subnet.get("VpcId") in default_vpcs else ""
+            managed = (
+                "default VPC subnet"
+                if subnet.get("DefaultForAz") or subnet.get("VpcId") in default_vpcs
+                else ""
+            )
             add("subnet", subnet["SubnetId"], subnet.get("Tags"), managed)
     if wanted("ec2:natgateway"):
         for nat in pages(ec2, "describe_nat_gateways", "NatGateways"):
@@ -93,10 +125,20 @@ def list_ec2(scope: ClientSource, account: str, region: str, wanted: Callable[[s
     if wanted("ec2:route-table"):
         for table in pages(ec2, "describe_route_tables", "RouteTables"):
             main = any(a.get("Main") for a in table.get("Associations", []))
-            add("route-table", table["RouteTableId"], table.get("Tags"), "main route table" if main else "")
+            add(
+                "route-table",
+                table["RouteTableId"],
+                table.get("Tags"),
+                "main route table" if main else "",
+            )
     if wanted("ec2:network-acl"):
         for acl in pages(ec2, "describe_network_acls", "NetworkAcls"):
-            add("network-acl", acl["NetworkAclId"], acl.get("Tags"), "default network ACL" if acl.get("IsDefault") else "")
+            add(
+                "network-acl",
+                acl["NetworkAclId"],
+                acl.get("Tags"),
+                "default network ACL" if acl.get("IsDefault") else "",
+            )
     if wanted("ec2:key-pair"):
         for key in ec2.describe_key_pairs().get("KeyPairs", []):
             add("key-pair", key.get("KeyPairId") or key["KeyName"], key.get("Tags"))

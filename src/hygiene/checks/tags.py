@@ -1,0 +1,223 @@
+"""The ``tags`` check: required tags (GCP: labels) on every cloud resource, judged against the
+policy's ``tags`` section. Pure: records and policy in, findings out; provider-neutral, so GCP
+resources arriving as ResourceRecords are judged the same way (their lowercase label keys reach
+the canonical keys through the policy's aliases).
+
+Rules (severity from ``policy.tags.severity``):
+
+- ``missing-tag``: required keys absent (one finding per resource, ``details.missing``)
+- ``empty-tag-value``: a required key present with an empty or blank value (per key)
+- ``invalid-tag-value``: a value outside ``allowed_values``, with the closest allowed value
+  suggested (``prodution`` → ``prod``) (per key)
+- ``tag-key-case``: a required key spelt another way — case (``project``), an alias
+  (``Environment`` for ``Env``) or whitespace (``" Owner"``) (per raw key)
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from fnmatch import fnmatchcase
+from typing import Any
+
+from hygiene.exceptions import apply_exceptions
+from hygiene.findings import Finding, Severity
+from hygiene.policy import Policy, TagsPolicy
+from hygiene.records import ResourceRecord
+from hygiene.tagging import NormalisedTags, normalise_tags
+
+CHECK = "tags"
+NO_OWNER = "(no owner)"
+
+WHY_TEXT = {
+    "case": "differs in case from",
+    "alias": "is an alias of",
+    "whitespace": "has whitespace around",
+}
+
+
+def in_scope(records: Iterable[ResourceRecord], tags: TagsPolicy) -> list[ResourceRecord]:
+    """The records the check judges: known tags, selected types, and — when the policy says so —
+    nothing the provider manages itself (service-linked roles, default VPC parts, AWS keys)."""
+    patterns = tags.resource_types
+    return [
+        r
+        for r in records
+        if r.tags is not None
+        and not (tags.skip_aws_managed and r.managed_by_provider)
+        and (not patterns or any(fnmatchcase(r.resource_type, p) for p in patterns))
+    ]
+
+
+def suggest(key: str, value: str, tags: TagsPolicy) -> str | None:
+    """The allowed value closest to ``value`` (``prodution`` → ``prod``), or None."""
+    allowed = tags.allowed_values.get(key, [])
+    aliases = {alias.lower(): target for alias, target in tags.value_aliases.get(key, {}).items()}
+    candidates = {a.lower(): a for a in allowed} | {
+        a: t for a, t in aliases.items() if t in allowed
+    }
+    close = difflib.get_close_matches(value.strip().lower(), list(candidates), n=1, cutoff=0.5)
+    return candidates[close[0]] if close else None
+
+
+def evaluate(records: Sequence[ResourceRecord], policy: Policy, as_of: datetime) -> list[Finding]:
+    """Findings for every in-scope resource that breaks the tagging policy."""
+    del as_of  # tags have no age; kept for the evaluator contract
+    findings: list[Finding] = []
+    for record in in_scope(records, policy.tags):
+        findings += evaluate_record(record, policy.tags)
+    return findings
+
+
+def evaluate_record(record: ResourceRecord, tags: TagsPolicy) -> list[Finding]:
+    """The findings of one resource."""
+    norm = normalise_tags(record.tags, tags)
+    make = _maker(record, norm, tags)
+    out: list[Finding] = []
+    for issue in norm.key_issues:
+        out.append(
+            make(
+                "tag-key-case",
+                (issue.raw,),
+                f"Rename tag key {issue.raw!r} to {issue.canonical!r} on {_label(record)} "
+                f"(it {WHY_TEXT[issue.why]} the required key).",
+                key=issue.canonical,
+                raw_key=issue.raw,
+                why=issue.why,
+            )
+        )
+    missing = [key for key in tags.required if key not in norm.values]
+    if missing:
+        out.append(
+            make(
+                "missing-tag",
+                (),
+                f"Add tag(s) {', '.join(missing)} to {_label(record)}"
+                + (" (it has no tags at all)." if not record.tags else "."),
+                missing=missing,
+            )
+        )
+    for key in tags.required:
+        if key not in norm.values:
+            continue
+        value = norm.values[key]
+        raw_value = norm.raw_values[key]
+        if not value:
+            out.append(
+                make(
+                    "empty-tag-value",
+                    (key,),
+                    f"Give tag {key} a value on {_label(record)}; it is empty.",
+                    key=key,
+                    value=raw_value,
+                )
+            )
+            continue
+        allowed = tags.allowed_values.get(key)
+        if allowed and value not in allowed:
+            hint = suggest(key, raw_value, tags)
+            out.append(
+                make(
+                    "invalid-tag-value",
+                    (key,),
+                    f"Set tag {key} on {_label(record)} to one of {', '.join(allowed)}"
+                    + (f" (did you mean {hint!r}?)" if hint else "")
+                    + f"; {raw_value!r} is not allowed.",
+                    key=key,
+                    value=raw_value,
+                    allowed=list(allowed),
+                    suggestion=hint,
+                )
+            )
+    return out
+
+
+def _label(record: ResourceRecord) -> str:
+    where = "" if record.region == "global" else f" in {record.region}"
+    return f"{record.resource_type} {record.name or record.resource_id} (account {record.account}{where})"
+
+
+def _maker(
+    record: ResourceRecord, norm: NormalisedTags, tags: TagsPolicy
+) -> Callable[..., Finding]:
+    base = {
+        "provider": record.provider,
+        "account": record.account,
+        "region": record.region,
+        "resource_type": record.resource_type,
+        "arn": record.resource_id,
+        "name": record.name,
+        "tags": dict(record.tags or {}),
+    }
+
+    def make(rule: str, identity: tuple[object, ...], message: str, **details: Any) -> Finding:
+        return Finding.create(
+            check=CHECK,
+            rule=rule,
+            severity=tags.severity.get(rule, Severity.MEDIUM),
+            resource=record.resource_id,
+            message=message,
+            identity=identity,
+            owner=norm.values.get("Owner") or None,
+            project=norm.values.get("Project") or None,
+            env=norm.values.get("Env") or None,
+            details={**base, **details},
+        )
+
+    return make
+
+
+# --------------------------------------------------------------------------- compliance figures
+
+
+def compliance(
+    records: Sequence[ResourceRecord], policy: Policy, as_of: datetime
+) -> dict[str, Any]:
+    """Compliance figures for the run's stats: overall and by resource type, account and Owner.
+
+    A resource is compliant when it has no finding left after the policy's live exceptions.
+    """
+    scoped = in_scope(records, policy.tags)
+    findings = evaluate(scoped, policy, as_of)
+    kept = apply_exceptions(findings, policy.exceptions, as_of).kept
+    failing = {f.resource for f in kept}
+    groups: dict[str, dict[str, list[int]]] = {
+        "by_resource_type": {},
+        "by_account": {},
+        "by_owner": {},
+    }
+    tallies: dict[str, dict[str, list[int]]] = {
+        name: defaultdict(lambda: [0, 0]) for name in groups
+    }
+    for record in scoped:
+        ok = record.resource_id not in failing
+        owner = normalise_tags(record.tags, policy.tags).values.get("Owner") or NO_OWNER
+        for name, key in (
+            ("by_resource_type", record.resource_type),
+            ("by_account", record.account),
+            ("by_owner", owner),
+        ):
+            tallies[name][key][0] += 1
+            tallies[name][key][1] += int(ok)
+    compliant = sum(1 for r in scoped if r.resource_id not in failing)
+    stats: dict[str, Any] = {
+        "resources": len(scoped),
+        "compliant": compliant,
+        "compliance_percent": _percent(compliant, len(scoped)),
+        "managed_skipped": sum(
+            1 for r in records if r.managed_by_provider and policy.tags.skip_aws_managed
+        ),
+        "tags_unknown": sum(1 for r in records if r.tags is None),
+    }
+    for name, tally in tallies.items():
+        stats[name] = {
+            key: {"resources": n, "compliant": ok, "percent": _percent(ok, n)}
+            for key, (n, ok) in sorted(tally.items())
+        }
+    return stats
+
+
+def _percent(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 2) if whole else 100.0

@@ -1,0 +1,135 @@
+"""The AWS inventory: every resource of 49 types, in every account and region of the scope.
+
+Resources are *listed* with each service's own calls, so a resource that was never tagged is
+found (the Tagging API alone never returns those). The work fans out over
+account × region × family slices; a family that fails in one slice makes that slice an error
+(the rest still reports), and a region switched off by an SCP or opt-in is reported as skipped.
+
+Families, one small module per service group:
+
+- ``ec2``: instances, volumes, own snapshots and AMIs, security groups, VPCs, subnets, NAT
+  gateways, Elastic IPs, internet gateways, route tables, network ACLs, key pairs, launch
+  templates, VPC endpoints (tags inline)
+- ``elb``: ALB/NLB, target groups, classic ELB (``DescribeTags``, 20 per call)
+- ``s3``, ``efs``, ``ecr``; ``rds``, ``dynamodb``, ``elasticache``, ``redshift``, ``opensearch``;
+  ``lambda``, ``ecs``, ``eks``, ``stepfunctions``; ``sqs``, ``sns``, ``kinesis``, ``logs``;
+  ``kms``, ``secretsmanager``, ``iam``; ``cloudfront``, ``apigateway``
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+
+import botocore.exceptions
+
+from hygiene.records import ResourceRecord
+from hygiene.sources.aws.inventory import (
+    compute,
+    databases,
+    ec2,
+    edge,
+    elb,
+    messaging,
+    security,
+    storage,
+)
+from hygiene.sources.aws.inventory.base import Family
+from hygiene.sources.aws.session import AwsScope, Slice, classify
+
+log = logging.getLogger(__name__)
+
+FAMILIES: tuple[Family, ...] = (
+    ec2.FAMILY,
+    elb.FAMILY,
+    *storage.FAMILIES,
+    *databases.FAMILIES,
+    *compute.FAMILIES,
+    *messaging.FAMILIES,
+    *security.FAMILIES,
+    *edge.FAMILIES,
+)
+
+RESOURCE_TYPES: tuple[str, ...] = tuple(t for family in FAMILIES for t in family.types)
+
+GLOBAL = "global"
+
+
+@dataclass
+class Inventory:
+    """What one inventory pass found and what it could not cover."""
+
+    records: list[ResourceRecord] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    accounts: list[str] = field(default_factory=list)
+    covered_accounts: list[str] = field(default_factory=list)
+    regions: dict[str, list[str]] = field(default_factory=dict)
+    slices: dict[str, int] = field(default_factory=dict)
+
+
+def type_filter(patterns: Sequence[str]) -> Callable[[str], bool]:
+    """``wanted(resource_type)`` for the policy's ``resource_types`` globs (empty: all)."""
+    if not patterns:
+        return lambda _type: True
+    return lambda rtype: any(fnmatchcase(rtype, p) for p in patterns)
+
+
+def plan(scope: AwsScope, families: Sequence[Family], inventory: Inventory) -> list[Slice]:
+    """The account × region × family slices; accounts whose regions cannot be read are errors."""
+    slices: list[Slice] = []
+    for account in inventory.accounts:
+        try:
+            regions = scope.regions(account)
+        except botocore.exceptions.ClientError as exc:
+            _kind, text = classify(exc)
+            inventory.errors.append(f"regions {account}: {text}")
+            continue
+        except (botocore.exceptions.BotoCoreError, OSError) as exc:
+            inventory.errors.append(f"regions {account}: {type(exc).__name__}: {exc}")
+            continue
+        inventory.regions[account] = regions
+        for family in families:
+            if family.global_service:
+                slices.append(Slice(account, GLOBAL, family.name))
+            else:
+                slices.extend(Slice(account, region, family.name) for region in regions)
+    return slices
+
+
+def run_inventory(scope: AwsScope, resource_types: Sequence[str] = ()) -> Inventory:
+    """List every selected resource type in every account and region of ``scope``."""
+    wanted = type_filter(resource_types)
+    families = [f for f in FAMILIES if any(wanted(t) for t in f.types)]
+    by_name = {f.name: f for f in families}
+    inventory = Inventory(accounts=scope.accounts())
+    slices = plan(scope, families, inventory)
+
+    def work(unit: Slice) -> list[ResourceRecord]:
+        region = scope.default_region if unit.region == GLOBAL else unit.region
+        return by_name[unit.service].lister(scope, unit.account, region, wanted)
+
+    result = scope.fan_out(slices, work)
+    for _unit, records in result.values:
+        inventory.records.extend(records)
+    inventory.errors += result.errors
+    inventory.skipped += result.skipped
+    failed = {unit.account for unit in result.failed} | {
+        account for account in inventory.accounts if account not in inventory.regions
+    }
+    inventory.covered_accounts = [a for a in inventory.accounts if a not in failed]
+    inventory.slices = {
+        "total": len(slices),
+        "ok": len(result.values),
+        "error": len(result.failed),
+        "skipped": len(result.skipped),
+    }
+    log.info(
+        "inventory: %d resource(s) in %d account(s), %d slice error(s)",
+        len(inventory.records),
+        len(inventory.accounts),
+        len(result.failed),
+    )
+    return inventory
