@@ -122,7 +122,9 @@ class GcpScope:
     def connect(cls, policy: GcpPolicy, environ: Mapping[str, str]) -> GcpScope:
         """A scope from the policy and environment; CheckSkipped without GCP config or ADC."""
         if not (policy.projects or policy.organization or policy.folders):
-            raise CheckSkipped("GCP is not configured (set gcp.projects, gcp.organization or gcp.folders)")
+            raise CheckSkipped(
+                "GCP is not configured (set gcp.projects, gcp.organization or gcp.folders)"
+            )
         endpoint = Endpoint.parse(environ.get(ENDPOINT_ENV))
         bigquery = environ.get(BIGQUERY_ENDPOINT_ENV) or None
         if endpoint.insecure:
@@ -203,24 +205,37 @@ class GcpScope:
                 for project in self._projects_under(parent):
                     found.setdefault(project.project_id, project)
             except gexc.GoogleAPICallError as exc:
-                call = Call("resourcemanager.listProjects", "cloudresourcemanager.googleapis.com", parent)
+                call = Call(
+                    "resourcemanager.listProjects", "cloudresourcemanager.googleapis.com", parent
+                )
                 errors.append(describe_error(call, exc))
         wanted = [p for p in self.policy.projects if p not in found]
         lookups = self.fan_out(
-            [Call("resourcemanager.getProject", "cloudresourcemanager.googleapis.com", f"project {p}") for p in wanted],
+            [
+                Call(
+                    "resourcemanager.getProject",
+                    "cloudresourcemanager.googleapis.com",
+                    f"project {p}",
+                )
+                for p in wanted
+            ],
             lambda call: self._get_project(call.target.removeprefix("project ")),
         )
-        for call, project in lookups.values:
+        for _call, project in lookups.values:
             found[project.project_id] = project
         errors += lookups.errors
         for project_id in wanted:  # lookup failed: still try the other APIs on it
-            if not any(p.project_id == project_id or p.number == project_id for p in found.values()):
+            if not any(
+                p.project_id == project_id or p.number == project_id for p in found.values()
+            ):
                 found[project_id] = GcpProject(project_id=project_id)
         return sorted(found.values(), key=lambda p: p.project_id), errors
 
     def _get_project(self, project_id: str) -> GcpProject:
         self.count("resourcemanager.getProject")
-        return project_from_proto(self.client("projects").get_project(name=f"projects/{project_id}"))
+        return project_from_proto(
+            self.client("projects").get_project(name=f"projects/{project_id}")
+        )
 
     def _projects_under(self, parent: str) -> list[GcpProject]:
         """Active projects under ``parent``, descending through folders."""
@@ -246,7 +261,9 @@ class GcpScope:
         todo = list(calls)
         if not todo:
             return result
-        with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(todo)), thread_name_prefix="gcp") as pool:
+        with ThreadPoolExecutor(
+            max_workers=min(MAX_WORKERS, len(todo)), thread_name_prefix="gcp"
+        ) as pool:
             futures = {pool.submit(work, call): call for call in todo}
             for future in as_completed(futures):
                 call = futures[future]
@@ -283,12 +300,16 @@ def project_from_proto(proto: Any) -> GcpProject:
 def _client_classes(name: str) -> tuple[Any, Any]:
     if name == "asset":
         from google.cloud import asset_v1
-        from google.cloud.asset_v1.services.asset_service.transports import AssetServiceGrpcTransport
+        from google.cloud.asset_v1.services.asset_service.transports import (
+            AssetServiceGrpcTransport,
+        )
 
         return asset_v1.AssetServiceClient, AssetServiceGrpcTransport
     if name == "billing":
         from google.cloud import billing_v1
-        from google.cloud.billing_v1.services.cloud_billing.transports import CloudBillingGrpcTransport
+        from google.cloud.billing_v1.services.cloud_billing.transports import (
+            CloudBillingGrpcTransport,
+        )
 
         return billing_v1.CloudBillingClient, CloudBillingGrpcTransport
     if name == "budgets":
@@ -312,7 +333,9 @@ def _client_classes(name: str) -> tuple[Any, Any]:
         return secretmanager_v1.SecretManagerServiceClient, SecretManagerServiceGrpcTransport
     if name == "projects":
         from google.cloud import resourcemanager_v3
-        from google.cloud.resourcemanager_v3.services.projects.transports import ProjectsGrpcTransport
+        from google.cloud.resourcemanager_v3.services.projects.transports import (
+            ProjectsGrpcTransport,
+        )
 
         return resourcemanager_v3.ProjectsClient, ProjectsGrpcTransport
     if name == "folders":

@@ -1,0 +1,226 @@
+"""Spend from the BigQuery billing export, mapped to FOCUS columns.
+
+One SQL text serves BigQuery (production) and DuckDB (tests, and local copies of the export):
+every difference between the two dialects lives in ``Dialect`` below and nowhere else. The query
+reads the standard (``gcp_billing_export_v1_*``) or detailed (``gcp_billing_export_resource_v1_*``)
+table, sums cost per day × project × service × region × labels (× resource for the detailed
+table), and emits credits as their own ``Credit`` rows, so ``SUM(BilledCost)`` is spend with
+credits netted — what a GCP budget with ``INCLUDE_ALL_CREDITS`` compares against.
+
+Rows come back FOCUS-shaped (``FOCUS_COLUMNS``); ``Tags`` is a JSON object of the resource's
+labels over its project's labels (the resource's value wins), ready for the shared tag
+normalisation of the budgets check.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+
+TableKind = Literal["standard", "detailed"]
+PROVIDER_NAME = "Google Cloud"
+
+FOCUS_COLUMNS: tuple[str, ...] = (
+    "ProviderName",
+    "BillingAccountId",
+    "SubAccountId",
+    "SubAccountName",
+    "ServiceName",
+    "RegionId",
+    "ResourceId",
+    "ChargeCategory",
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+    "BillingPeriodStart",
+    "BillingCurrency",
+    "BilledCost",
+    "EffectiveCost",
+    "Tags",
+)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """Everything that differs between BigQuery and DuckDB for the export query."""
+
+    name: str
+    numeric: str  # exact decimal type
+    day: str  # truncate usage_start_time to its day
+    to_json: str  # an ARRAY<STRUCT<key, value>> as a JSON string
+    unnest_credits: str  # join each row to its credits, aliased ``c``
+    param: str  # a named query parameter
+    null_string: str  # a typed NULL string
+    invoice_month: str  # invoice.month ("202611") as the first instant of that month
+
+    def table(self, name: str) -> str:
+        """The quoted table name."""
+        if self.name == "bigquery":
+            return f"`{name}`"
+        return ".".join(f'"{part}"' for part in name.split("."))
+
+
+BIGQUERY = Dialect(
+    name="bigquery",
+    numeric="NUMERIC",
+    day="TIMESTAMP_TRUNC(usage_start_time, DAY)",
+    to_json="TO_JSON_STRING({})",
+    unnest_credits="CROSS JOIN UNNEST(credits) AS c",
+    param="@{}",
+    null_string="CAST(NULL AS STRING)",
+    invoice_month="TIMESTAMP(PARSE_DATE('%Y%m', invoice.month))",
+)
+DUCKDB = Dialect(
+    name="duckdb",
+    numeric="DECIMAL(38, 9)",
+    day="date_trunc('day', usage_start_time)",
+    to_json="CAST(to_json({}) AS VARCHAR)",
+    unnest_credits="CROSS JOIN UNNEST(credits) AS credit_rows(c)",
+    param="${}",
+    null_string="CAST(NULL AS VARCHAR)",
+    invoice_month="CAST(strptime(invoice.month, '%Y%m') AS TIMESTAMPTZ)",
+)
+
+_SQL = """\
+WITH charges AS (
+  SELECT
+    billing_account_id AS BillingAccountId,
+    project.id AS SubAccountId,
+    project.name AS SubAccountName,
+    service.description AS ServiceName,
+    location.region AS RegionId,
+    {resource_id} AS ResourceId,
+    CASE cost_type WHEN 'regular' THEN 'Usage' WHEN 'tax' THEN 'Tax' ELSE 'Adjustment' END
+      AS ChargeCategory,
+    {day} AS ChargePeriodStart,
+    {invoice_month} AS BillingPeriodStart,
+    currency AS BillingCurrency,
+    {labels} AS Labels,
+    {project_labels} AS ProjectLabels,
+    CAST(cost AS {numeric}) AS Cost
+  FROM {table}
+  WHERE usage_start_time >= {start} AND usage_start_time < {end}
+  UNION ALL
+  SELECT
+    billing_account_id,
+    project.id,
+    project.name,
+    service.description,
+    location.region,
+    {resource_id},
+    'Credit',
+    {day},
+    {invoice_month},
+    currency,
+    {labels},
+    {project_labels},
+    CAST(c.amount AS {numeric})
+  FROM {table} {unnest_credits}
+  WHERE usage_start_time >= {start} AND usage_start_time < {end}
+)
+SELECT
+  BillingAccountId, SubAccountId, SubAccountName, ServiceName, RegionId, ResourceId,
+  ChargeCategory, ChargePeriodStart, BillingPeriodStart, BillingCurrency, Labels, ProjectLabels,
+  SUM(Cost) AS BilledCost
+FROM charges
+GROUP BY
+  BillingAccountId, SubAccountId, SubAccountName, ServiceName, RegionId, ResourceId,
+  ChargeCategory, ChargePeriodStart, BillingPeriodStart, BillingCurrency, Labels, ProjectLabels
+ORDER BY ChargePeriodStart, SubAccountId, ServiceName, ChargeCategory, ResourceId, Labels
+"""
+
+
+def table_kind(table: str) -> TableKind:
+    """``detailed`` for a ``gcp_billing_export_resource_v1_*`` table, else ``standard``."""
+    return "detailed" if "gcp_billing_export_resource_" in table.rsplit(".", 1)[-1] else "standard"
+
+
+def export_sql(dialect: Dialect, table: str, kind: TableKind | None = None) -> str:
+    """The export → FOCUS query for ``table`` in ``dialect`` (parameters ``start``, ``end``)."""
+    kind = kind or table_kind(table)
+    return _SQL.format(
+        resource_id="resource.global_name" if kind == "detailed" else dialect.null_string,
+        day=dialect.day,
+        invoice_month=dialect.invoice_month,
+        labels=dialect.to_json.format("labels"),
+        project_labels=dialect.to_json.format("project.labels"),
+        numeric=dialect.numeric,
+        table=dialect.table(table),
+        unnest_credits=dialect.unnest_credits,
+        start=dialect.param.format("start"),
+        end=dialect.param.format("end"),
+    )
+
+
+def to_focus(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Query rows → FOCUS rows (pure): Tags merged, periods and EffectiveCost filled in."""
+    out = []
+    for row in rows:
+        start = _utc(row["ChargePeriodStart"])
+        tags = {**_pairs(row.get("ProjectLabels")), **_pairs(row.get("Labels"))}
+        billed = Decimal(str(row["BilledCost"])) if row["BilledCost"] is not None else Decimal(0)
+        out.append(
+            {
+                "ProviderName": PROVIDER_NAME,
+                "BillingAccountId": row["BillingAccountId"],
+                "SubAccountId": row["SubAccountId"],
+                "SubAccountName": row["SubAccountName"],
+                "ServiceName": row["ServiceName"],
+                "RegionId": row["RegionId"],
+                "ResourceId": row["ResourceId"],
+                "ChargeCategory": row["ChargeCategory"],
+                "ChargePeriodStart": start,
+                "ChargePeriodEnd": start + timedelta(days=1),
+                "BillingPeriodStart": _utc(row["BillingPeriodStart"]),
+                "BillingCurrency": row["BillingCurrency"],
+                "BilledCost": billed,
+                "EffectiveCost": billed,
+                "Tags": json.dumps(tags, sort_keys=True),
+            }
+        )
+    return out
+
+
+def query_export(
+    client: Any, table: str, start: datetime, end: datetime, kind: TableKind | None = None
+) -> list[dict[str, Any]]:
+    """Run the query on BigQuery (``client``: ``bigquery.Client``) → FOCUS rows for [start, end)."""
+    from google.cloud import bigquery
+
+    config = bigquery.QueryJobConfig(
+        query_parameters=[
+            bigquery.ScalarQueryParameter("start", "TIMESTAMP", start),
+            bigquery.ScalarQueryParameter("end", "TIMESTAMP", end),
+        ]
+    )
+    result = client.query_and_wait(export_sql(BIGQUERY, table, kind), job_config=config)
+    return to_focus(dict(row.items()) for row in result)
+
+
+def query_duckdb(
+    connection: Any, table: str, start: datetime, end: datetime, kind: TableKind | None = None
+) -> list[dict[str, Any]]:
+    """The same query on DuckDB over a table with the export's schema → FOCUS rows."""
+    cursor = connection.execute(export_sql(DUCKDB, table, kind), {"start": start, "end": end})
+    names = [d[0] for d in cursor.description]
+    return to_focus(dict(zip(names, values, strict=True)) for values in cursor.fetchall())
+
+
+def _pairs(value: Any) -> dict[str, str]:
+    """``[{"key": k, "value": v}, …]`` (a JSON string or a list) → ``{k: v}``."""
+    if value is None:
+        return {}
+    items = json.loads(value) if isinstance(value, str) else value
+    return {
+        str(item["key"]): "" if item.get("value") is None else str(item["value"])
+        for item in items or []
+    }
+
+
+def _utc(value: Any) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
