@@ -203,9 +203,32 @@ class SecretsPolicy(Strict):
     workers: int = Field(0, ge=0, description="Processes for the scan (0: one per CPU).")
 
 
+ENV_SEVERITY: dict[str, Severity] = {
+    "undocumented-variable": Severity.MEDIUM,
+    "unused-variable": Severity.LOW,
+    "committed-dotenv": Severity.HIGH,
+    "dotenv-not-ignored": Severity.MEDIUM,
+    "example-contains-secret": Severity.HIGH,
+    "env-only-variable": Severity.LOW,
+    "missing-example": Severity.MEDIUM,
+    "duplicated-key": Severity.LOW,
+    "lowercase-key": Severity.LOW,
+    "unquoted-spaces": Severity.LOW,
+    "missing-equals": Severity.LOW,
+    "invalid-line": Severity.LOW,
+    "dynamic-read": Severity.INFO,
+    "unparsable-file": Severity.INFO,
+}
+
+
 class EnvPolicy(Strict):
     """.env.example drift options."""
 
+    examples: list[str] = Field(
+        default_factory=lambda: [".env.example", ".env.sample", ".env.template", "example.env"],
+        min_length=1,
+        description="File names of example files; each governs the code in its directory and below.",
+    )
     include: list[str] = Field(default_factory=lambda: ["**/*"])
     exclude: list[str] = Field(
         default_factory=lambda: ["**/node_modules/**", "**/vendor/**", "**/.venv/**", "**/dist/**"]
@@ -216,7 +239,18 @@ class EnvPolicy(Strict):
             "CI", "GITHUB_*", "RUNNER_*", "NODE_ENV", "PYTHONPATH", "VIRTUAL_ENV",
         ]
     )
-    severity: dict[str, Severity] = Field(default_factory=dict)
+    severity: dict[str, Severity] = Field(
+        default_factory=lambda: dict(ENV_SEVERITY),
+        description="Severity per rule; rules left out keep their default.",
+    )
+
+    @field_validator("severity")
+    @classmethod
+    def _known_rules(cls, severity: dict[str, Severity]) -> dict[str, Severity]:
+        unknown = sorted(set(severity) - set(ENV_SEVERITY))
+        if unknown:
+            raise ValueError(f"unknown env rule(s) {', '.join(unknown)}; rules: {', '.join(ENV_SEVERITY)}")
+        return severity
 
 
 # --------------------------------------------------------------------------- clouds

@@ -42,6 +42,7 @@ def _load(target: str) -> object:
 CHECKS: dict[str, CheckSpec] = {
     spec.name: spec
     for spec in (
+        CheckSpec("env", "Drift between the variables code reads and .env.example; committed .env files", "hygiene.collect.env:collect", "hygiene.checks.env:evaluate"),
         CheckSpec("tags", "Required tags on every AWS resource, every region, every account", "hygiene.collect.tags:collect", "hygiene.checks.tags:evaluate", cloud=True),
         CheckSpec("rotation", "Key, secret and certificate rotation age", "hygiene.collect.rotation:collect", "hygiene.checks.rotation:evaluate", cloud=True),
     )

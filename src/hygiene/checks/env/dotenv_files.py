@@ -94,8 +94,12 @@ def lint(parsed: ParsedDotenv) -> tuple[LintIssue, ...]:
     for b in parsed.bindings:
         if b.key in first_line:
             issues.append(
-                LintIssue("duplicated-key", b.line, b.key,
-                          f"{b.key} is already defined on line {first_line[b.key]}")
+                LintIssue(
+                    "duplicated-key",
+                    b.line,
+                    b.key,
+                    f"{b.key} is already defined on line {first_line[b.key]}",
+                )
             )
         else:
             first_line[b.key] = b.line
@@ -105,8 +109,12 @@ def lint(parsed: ParsedDotenv) -> tuple[LintIssue, ...]:
             issues.append(LintIssue("missing-equals", b.line, b.key, f"{b.key} has no '='"))
         elif not b.quoted and re.search(r"\s", b.value):
             issues.append(
-                LintIssue("unquoted-spaces", b.line, b.key,
-                          f"the value of {b.key} contains spaces but is not quoted")
+                LintIssue(
+                    "unquoted-spaces",
+                    b.line,
+                    b.key,
+                    f"the value of {b.key} contains spaces but is not quoted",
+                )
             )
     for line in parsed.invalid_lines:
         issues.append(LintIssue("invalid-line", line, None, "python-dotenv cannot parse this line"))

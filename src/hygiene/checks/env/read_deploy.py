@@ -1,0 +1,112 @@
+"""Variables named by deploy files: docker-compose, GitHub Actions workflows, Kubernetes manifests.
+
+Parsed with PyYAML's node API (line numbers kept). docker-compose: the keys of each service's
+``environment:`` (list or mapping) and every ``${X}`` / ``${X:-d}`` / ``$X`` interpolation
+(``$$`` is a literal dollar). GitHub Actions: the keys of every ``env:`` mapping (workflow, job,
+step). Kubernetes: the ``name`` of each item of an ``env:`` list in a document with ``apiVersion``
+and ``kind``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import yaml
+
+from hygiene.checks.env.records import EnvRead
+
+_INTERPOLATION = re.compile(
+    r"\$\$|\$\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)[^}]*\}|\$(?P<plain>[A-Za-z_][A-Za-z0-9_]*)"
+)
+
+
+def _documents(text: str) -> list[yaml.Node]:
+    return [doc for doc in yaml.compose_all(text, Loader=yaml.SafeLoader) if doc is not None]
+
+
+def _walk(node: yaml.Node) -> Iterator[yaml.Node]:
+    yield node
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield from _walk(key)
+            yield from _walk(value)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _walk(item)
+
+
+def _get(node: yaml.Node, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                return v
+    return None
+
+
+def _line(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def find_compose_reads(path: str, text: str) -> list[EnvRead]:
+    """Variables a docker-compose file passes to services or interpolates."""
+    reads: list[EnvRead] = []
+    for doc in _documents(text):
+        services = _get(doc, "services")
+        if isinstance(services, yaml.MappingNode):
+            for _, service in services.value:
+                environment = _get(service, "environment")
+                if isinstance(environment, yaml.SequenceNode):
+                    for item in environment.value:
+                        if isinstance(item, yaml.ScalarNode) and item.value:
+                            name = str(item.value).split("=", 1)[0].strip()
+                            reads.append(EnvRead(name, path, _line(item), "compose"))
+                elif isinstance(environment, yaml.MappingNode):
+                    for key, _ in environment.value:
+                        reads.append(EnvRead(str(key.value), path, _line(key), "compose"))
+        for node in _walk(doc):
+            if isinstance(node, yaml.ScalarNode) and isinstance(node.value, str):
+                for m in _INTERPOLATION.finditer(node.value):
+                    name = m["braced"] or m["plain"]
+                    if name:
+                        line = _line(node) + node.value.count("\n", 0, m.start())
+                        reads.append(EnvRead(name, path, line, "compose"))
+    return sorted(set(reads), key=lambda r: (r.line, r.name or ""))
+
+
+def find_actions_reads(path: str, text: str) -> list[EnvRead]:
+    """The keys of every ``env:`` mapping of a GitHub Actions workflow."""
+    reads: list[EnvRead] = []
+    for doc in _documents(text):
+        for node in _walk(doc):
+            env = _get(node, "env")
+            if isinstance(env, yaml.MappingNode):
+                for key, _ in env.value:
+                    reads.append(EnvRead(str(key.value), path, _line(key), "github-actions"))
+    return sorted(set(reads), key=lambda r: (r.line, r.name or ""))
+
+
+def is_kubernetes(text: str) -> bool:
+    """True when some document of the YAML text is a Kubernetes object (apiVersion and kind)."""
+    if "apiVersion" not in text or "kind" not in text:
+        return False
+    try:
+        return any(_get(d, "apiVersion") and _get(d, "kind") for d in _documents(text))
+    except yaml.YAMLError:
+        return False
+
+
+def find_kubernetes_reads(path: str, text: str) -> list[EnvRead]:
+    """The names of the ``env:`` items of every container in Kubernetes manifests."""
+    reads: list[EnvRead] = []
+    for doc in _documents(text):
+        if not (_get(doc, "apiVersion") and _get(doc, "kind")):
+            continue
+        for node in _walk(doc):
+            env = _get(node, "env")
+            if isinstance(env, yaml.SequenceNode):
+                for item in env.value:
+                    name = _get(item, "name")
+                    if isinstance(name, yaml.ScalarNode) and name.value:
+                        reads.append(EnvRead(str(name.value), path, _line(name), "kubernetes"))
+    return sorted(set(reads), key=lambda r: (r.line, r.name or ""))

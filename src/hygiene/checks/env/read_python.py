@@ -1,0 +1,161 @@
+"""Variable reads in Python, with the ``ast`` module.
+
+Reads: ``os.environ["X"]``, ``os.environ.get("X")``, ``os.environ.setdefault("X", …)``,
+``os.environ.pop("X")``, ``"X" in os.environ``, ``os.getenv("X")``, ``environ.get`` /
+``getenv`` imported from ``os`` (under any alias), and the fields of pydantic ``BaseSettings``
+classes (``env_prefix``, ``alias``/``validation_alias``, pydantic v1 ``Field(env=…)``).
+Assignments (``os.environ["X"] = v``) are not reads. A non-literal name is a dynamic read.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from hygiene.checks.env.records import EnvRead
+
+_ENVIRON_METHODS = {"get", "setdefault", "pop", "__getitem__"}
+
+
+class _Aliases:
+    """Names that stand for ``os``, ``os.environ`` and ``os.getenv`` in one module."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.os: set[str] = set()
+        self.environ: set[str] = set()
+        self.getenv: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name == "os":
+                        self.os.add(alias.asname or "os")
+            elif isinstance(node, ast.ImportFrom) and node.module == "os":
+                for alias in node.names:
+                    if alias.name in ("environ", "environb"):
+                        self.environ.add(alias.asname or alias.name)
+                    elif alias.name in ("getenv", "getenvb"):
+                        self.getenv.add(alias.asname or alias.name)
+
+    def is_environ(self, node: ast.expr) -> bool:
+        if isinstance(node, ast.Name):
+            return node.id in self.environ
+        return (
+            isinstance(node, ast.Attribute)
+            and node.attr in ("environ", "environb")
+            and isinstance(node.value, ast.Name)
+            and node.value.id in self.os
+        )
+
+    def is_getenv(self, node: ast.expr) -> bool:
+        if isinstance(node, ast.Name):
+            return node.id in self.getenv
+        return (
+            isinstance(node, ast.Attribute)
+            and node.attr in ("getenv", "getenvb")
+            and isinstance(node.value, ast.Name)
+            and node.value.id in self.os
+        )
+
+
+def find_python_reads(path: str, text: str) -> list[EnvRead]:
+    """Every environment read in Python source ``text``; SyntaxError propagates."""
+    tree = ast.parse(text, filename=path)
+    names = _Aliases(tree)
+    reads: list[EnvRead] = []
+
+    def add(arg: ast.expr | None, node: ast.AST) -> None:
+        line = getattr(node, "lineno", 0)
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            reads.append(EnvRead(arg.value, path, line, "python"))
+        elif arg is not None:
+            reads.append(EnvRead(None, path, line, "python", ast.unparse(arg)))
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+            if names.is_environ(node.value):
+                add(node.slice, node)
+        elif isinstance(node, ast.Call):
+            func = node.func
+            first = node.args[0] if node.args else _keyword(node, "key")
+            if names.is_getenv(func) or (
+                isinstance(func, ast.Attribute)
+                and func.attr in _ENVIRON_METHODS
+                and names.is_environ(func.value)
+            ):
+                add(first, node)
+        elif isinstance(node, ast.Compare) and len(node.ops) == 1:
+            if isinstance(node.ops[0], ast.In | ast.NotIn) and names.is_environ(
+                node.comparators[0]
+            ):
+                add(node.left, node)
+        elif isinstance(node, ast.ClassDef) and _is_settings(node):
+            reads.extend(_settings_fields(path, node))
+    return sorted(reads, key=lambda r: (r.line, r.name or ""))
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def _base_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return ""
+
+
+def _is_settings(node: ast.ClassDef) -> bool:
+    return any(_base_name(base) == "BaseSettings" for base in node.bases)
+
+
+def _str_constant(node: ast.expr | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _env_prefix(cls: ast.ClassDef) -> str:
+    """``model_config = SettingsConfigDict(env_prefix=…)`` or ``class Config: env_prefix = …``."""
+    for stmt in cls.body:
+        if isinstance(stmt, ast.Assign | ast.AnnAssign):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            if any(isinstance(t, ast.Name) and t.id == "model_config" for t in targets):
+                value = stmt.value
+                if isinstance(value, ast.Call):
+                    return _str_constant(_keyword(value, "env_prefix")) or ""
+                if isinstance(value, ast.Dict):
+                    for key, item in zip(value.keys, value.values, strict=True):
+                        if _str_constant(key) == "env_prefix":
+                            return _str_constant(item) or ""
+        if isinstance(stmt, ast.ClassDef) and stmt.name == "Config":
+            for inner in stmt.body:
+                if isinstance(inner, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == "env_prefix" for t in inner.targets
+                ):
+                    return _str_constant(inner.value) or ""
+    return ""
+
+
+def _settings_fields(path: str, cls: ast.ClassDef) -> list[EnvRead]:
+    """One read per field; pydantic-settings matches names case-insensitively, so upper case."""
+    prefix = _env_prefix(cls)
+    reads = []
+    for stmt in cls.body:
+        if not (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)):
+            continue
+        field = stmt.target.id
+        if (
+            field.startswith("_")
+            or field == "model_config"
+            or "ClassVar" in ast.unparse(stmt.annotation)
+        ):
+            continue
+        explicit = None
+        if isinstance(stmt.value, ast.Call) and _base_name(stmt.value.func) == "Field":
+            for key in ("validation_alias", "alias", "env"):
+                explicit = _str_constant(_keyword(stmt.value, key))
+                if explicit:
+                    break
+        name = explicit if explicit else prefix + field
+        reads.append(EnvRead(name.upper(), path, stmt.lineno, "pydantic-settings"))
+    return reads

@@ -1,0 +1,121 @@
+"""Which example documents each read: the monorepo rule, shared by the findings and the report.
+
+Each example governs its directory and everything below it. A read is documented by the nearest
+example above it that has the name, else by an example further up (a monorepo root documents
+shared variables); if none has it, it is undocumented in the nearest one. A read no example
+governs belongs to ``uncovered`` (rule ``missing-example``). ``${VAR}`` references inside an
+example's values count as reads from that example.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from hygiene.checks.env.paths import name_ignored
+from hygiene.checks.env.records import DotenvFile, EnvEntry, EnvRead, RepoEnv
+from hygiene.policy import EnvPolicy
+
+CASE_INSENSITIVE_KINDS = frozenset({"pydantic-settings"})
+
+
+def ancestors(path: str) -> list[str]:
+    """The directories holding ``path``, deepest first, ending with "" (the repo root)."""
+    parts = path.split("/")[:-1]
+    return ["/".join(parts[:i]) for i in range(len(parts), -1, -1)]
+
+
+@dataclass
+class Scope:
+    """The examples of one directory, taken together."""
+
+    directory: str
+    files: list[DotenvFile]
+
+    @property
+    def primary(self) -> DotenvFile:
+        """The example findings point at when a variable is missing."""
+        return self.files[0]
+
+    def entry(
+        self, name: str, case_insensitive: bool = False
+    ) -> tuple[DotenvFile, EnvEntry] | None:
+        """Where the name is documented (its first line), or None."""
+        for file in self.files:
+            for entry in file.entries:
+                if entry.key == name or (case_insensitive and entry.key.upper() == name.upper()):
+                    return file, entry
+        return None
+
+
+@dataclass
+class Resolution:
+    """Reads grouped by where they are (or should be) documented."""
+
+    scopes: dict[str, Scope]
+    documented: dict[tuple[str, str], list[EnvRead]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    undocumented: dict[tuple[str, str], list[EnvRead]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    uncovered: dict[str, list[EnvRead]] = field(default_factory=lambda: defaultdict(list))
+    dynamic: dict[str, list[EnvRead]] = field(default_factory=lambda: defaultdict(list))
+
+    def chain(self, path: str) -> list[Scope]:
+        """The scopes governing ``path``, nearest first."""
+        return [self.scopes[d] for d in ancestors(path) if d in self.scopes]
+
+    def unused(self, policy: EnvPolicy) -> list[tuple[DotenvFile, EnvEntry]]:
+        """Example keys nothing reads (first definition of each), ignored names left out."""
+        out = []
+        for directory, scope in sorted(self.scopes.items()):
+            seen: set[str] = set()
+            for file in scope.files:
+                for entry in file.entries:
+                    if entry.key in seen or name_ignored(entry.key, policy.ignore_names):
+                        continue
+                    seen.add(entry.key)
+                    if not self.documented.get((directory, entry.key)):
+                        out.append((file, entry))
+        return out
+
+
+def _order(files: list[DotenvFile], names: list[str]) -> list[DotenvFile]:
+    rank = {n: i for i, n in enumerate(names)}
+    return sorted(files, key=lambda f: (rank.get(f.path.rpartition("/")[2], len(rank)), f.path))
+
+
+def resolve(repo: RepoEnv, policy: EnvPolicy) -> Resolution:
+    """Group every static read of ``repo`` by the example that documents it."""
+    by_dir: dict[str, list[DotenvFile]] = defaultdict(list)
+    for example in repo.examples:
+        by_dir[example.directory].append(example)
+    result = Resolution(
+        {d: Scope(d, _order(files, policy.examples)) for d, files in by_dir.items()}
+    )
+    references = [
+        EnvRead(name, example.path, entry.line, "dotenv-reference")
+        for example in repo.examples
+        for entry in example.entries
+        for name in entry.references
+    ]
+    for read in sorted([*repo.reads, *references], key=lambda r: (r.path, r.line, r.name or "")):
+        if read.name is None:
+            result.dynamic[read.path].append(read)
+            continue
+        if name_ignored(read.name, policy.ignore_names):
+            continue
+        chain = result.chain(read.path)
+        if not chain:
+            result.uncovered[read.name].append(read)
+            continue
+        insensitive = read.kind in CASE_INSENSITIVE_KINDS
+        home = next((s for s in chain if s.entry(read.name, insensitive)), None)
+        if home is not None:
+            found = home.entry(read.name, insensitive)
+            key = found[1].key if found else read.name
+            result.documented[(home.directory, key)].append(read)
+        else:
+            result.undocumented[(chain[0].directory, read.name)].append(read)
+    return result

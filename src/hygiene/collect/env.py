@@ -1,0 +1,176 @@
+"""Collector of the env check: reads each repository's tracked files, examples and local
+``.env`` files from disk and turns them into ``RepoEnv`` records with the pure parsers of
+``hygiene.checks.env``. Values of local ``.env`` files are never kept, only their keys.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path, PurePosixPath
+
+from hygiene.checks.env.dotenv_files import is_dotenv, lint, parse_dotenv
+from hygiene.checks.env.paths import selected
+from hygiene.checks.env.reads import BY_SUFFIX, UnparsableFile, find_reads
+from hygiene.checks.env.records import DotenvFile, EnvRead, RepoEnv
+from hygiene.checks.env.secrets import secret_marks
+from hygiene.context import Collection, RunContext
+from hygiene.errors import CheckSkipped, HygieneError
+from hygiene.policy import EnvPolicy
+from hygiene.sources import git
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 2_000_000
+_MAYBE_READ_SUFFIXES = frozenset({*BY_SUFFIX, ".yml", ".yaml", ".dockerfile", ".containerfile"})
+
+
+def collect(ctx: RunContext) -> Collection:
+    """Collect every repository of the run; a repository that cannot be read is an error slice."""
+    if not ctx.repos:
+        raise CheckSkipped("no repository to audit: pass --repo PATH or list repos in the policy")
+    records: list[RepoEnv] = []
+    errors: list[str] = []
+    scopes: list[str] = []
+    for path in ctx.repos:
+        try:
+            record = collect_repo(path, ctx.policy.env)
+        except HygieneError as exc:
+            errors.append(str(exc))
+            continue
+        records.append(record)
+        scopes.append(record.repo)
+    stats = {
+        "repos": len(records),
+        "files_read": sum(r.stats.get("files_read", 0) for r in records),
+        "reads": sum(r.stats.get("reads", 0) for r in records),
+        "dynamic_reads": sum(r.stats.get("dynamic_reads", 0) for r in records),
+        "examples": sum(len(r.examples) for r in records),
+        "unparsable_files": sum(len(r.unparsable) for r in records),
+    }
+    return Collection(records=records, stats=stats, errors=errors, scopes=scopes)
+
+
+def collect_repo(path: Path, policy: EnvPolicy) -> RepoEnv:
+    """One repository's record; HygieneError (with the path) when it is not a readable git repo."""
+    if not path.is_dir():
+        raise HygieneError(f"{path}: not a directory; pass the path of a git checkout")
+    top = git.toplevel(path)
+    name = git.repo_name(top)
+    tracked = [p for p in git.tracked_files(top) if selected(p, policy.include, policy.exclude)]
+    examples: list[DotenvFile] = []
+    committed: list[str] = []
+    reads: list[EnvRead] = []
+    unparsable: list[tuple[str, str]] = []
+    files_read = 0
+    for rel in tracked:
+        base = PurePosixPath(rel).name
+        if base in policy.examples:
+            text = _read_text(top, rel)
+            if text is not None:
+                examples.append(read_example(rel, text))
+            continue
+        if is_dotenv(base, policy.examples):
+            committed.append(rel)
+            continue
+        if not _may_hold_reads(rel):
+            continue
+        text = _read_text(top, rel)
+        if text is None:
+            continue
+        files_read += 1
+        try:
+            reads.extend(find_reads(rel, text))
+        except UnparsableFile as exc:
+            unparsable.append((rel, str(exc)))
+    directories = sorted({"", *(e.directory for e in examples)})
+    local_envs = _local_envs(top, directories, policy.examples, committed)
+    unignored: list[str] = []
+    if reads or examples or committed:
+        candidates = [_join(d, ".env") for d in directories]
+        covered = git.ignored(top, candidates)
+        unignored = [c for c in candidates if c not in covered]
+    return RepoEnv(
+        repo=name,
+        examples=tuple(examples),
+        local_envs=tuple(local_envs),
+        reads=tuple(reads),
+        committed_dotenvs=tuple(committed),
+        unignored_dotenvs=tuple(unignored),
+        unparsable=tuple(unparsable),
+        commit=git.head_commit(top),
+        stats={
+            "files_read": files_read,
+            "reads": sum(1 for r in reads if r.name),
+            "dynamic_reads": sum(1 for r in reads if r.name is None),
+        },
+    )
+
+
+def read_example(rel: str, text: str) -> DotenvFile:
+    """An example file's record: keys, lint, and secret marks from the secrets engine."""
+    from hygiene.scan import scan_text
+
+    parsed = parse_dotenv(text)
+    return DotenvFile(
+        path=rel,
+        entries=parsed.entries(),
+        lint=lint(parsed),
+        secrets=secret_marks(parsed, scan_text(text, rel)),
+    )
+
+
+def _local_envs(
+    top: Path, directories: list[str], examples: list[str], committed: list[str]
+) -> list[DotenvFile]:
+    """``.env`` / ``.env.*`` files on disk (tracked or not) beside each example and at the root:
+    their keys only."""
+    found: list[DotenvFile] = []
+    for directory in directories:
+        folder = top / directory if directory else top
+        for file in sorted(folder.glob(".env*")):
+            rel = _join(directory, file.name)
+            if not is_dotenv(file.name, examples) or not file.is_file():
+                continue
+            text = _read_text(top, rel)
+            if text is None:
+                continue
+            entries = tuple(e for e in parse_dotenv(text).entries())
+            found.append(DotenvFile(path=rel, entries=entries, tracked=rel in committed))
+    return found
+
+
+def _may_hold_reads(rel: str) -> bool:
+    pure = PurePosixPath(rel)
+    suffix = pure.suffix.lower()
+    name = pure.name
+    return (
+        suffix in _MAYBE_READ_SUFFIXES
+        or not suffix
+        or name == ".envrc"
+        or name.lower().startswith(("dockerfile", "containerfile"))
+    )
+
+
+def _read_text(top: Path, rel: str) -> str | None:
+    """The file's text, or None for what is not a readable text file (binary, too big,
+    a submodule, a symlink); an I/O error is the repository's error."""
+    path = top / rel
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None
+        if path.stat().st_size > MAX_FILE_BYTES:
+            log.info("%s: larger than %d bytes, not read", rel, MAX_FILE_BYTES)
+            return None
+        data = path.read_bytes()
+    except OSError as exc:
+        raise HygieneError(f"{top}: cannot read {rel}: {exc.strerror}") from None
+    if b"\0" in data[:8192]:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _join(directory: str, name: str) -> str:
+    return f"{directory}/{name}" if directory else name
