@@ -1,0 +1,201 @@
+"""The rotation check against moto's server: what the sources read, read-only calls, exact findings."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import botocore.exceptions
+import pytest
+
+from hygiene.collect.rotation import collect
+from hygiene.context import RunContext
+from hygiene.errors import CheckSkipped
+from hygiene.findings import Finding
+from hygiene.pipeline import run_audit
+from hygiene.policy import AwsPolicy, Policy
+from hygiene.sources.aws.credentials import collect_credentials
+from hygiene.sources.aws.session import AwsScope
+from tests.fixtures.rotation.seed import ACCOUNT, SECRET_VALUE, Estate, seed
+
+pytestmark = pytest.mark.integration
+
+READ_ONLY = re.compile(r"^(List|Get|Describe)[A-Z]")
+AWS = AwsPolicy(regions=["us-east-1"])
+
+
+@pytest.fixture
+def estate(aws: str) -> Estate:
+    return seed(aws)
+
+
+def user_arn(name: str) -> str:
+    return f"arn:aws:iam::{ACCOUNT}:user/{name}"
+
+
+def test_sources_read_every_kind_with_read_only_calls(estate: Estate) -> None:
+    operations: list[str] = []
+
+    def record_operation(model: Any = None, **_: Any) -> None:
+        operations.append(model.name)
+
+    scope = AwsScope.connect(AWS, before_call=[record_operation])
+    inventory = collect_credentials(scope)
+
+    assert inventory.errors == []
+    assert inventory.accounts == [ACCOUNT]
+    assert {(r.kind, r.name, r.active) for r in inventory.records} == {
+        ("iam-console-password", "alice", True),
+        ("iam-access-key", estate.keys["alice"], True),
+        ("iam-access-key", estate.keys["ci-used"], True),
+        ("iam-access-key", estate.keys["ci-never"], True),
+        ("iam-access-key", estate.keys["retired"], False),
+        ("iam-server-certificate", "legacy-lb", True),
+        ("secretsmanager-secret", "db-password", True),
+        ("secretsmanager-secret", "api-token", True),
+        ("secretsmanager-secret", "legacy-token", True),
+        ("kms-key", estate.kms["rotated"], True),
+        ("kms-key", estate.kms["plain"], True),
+        ("acm-certificate", "shop.example.org", True),
+        ("acm-certificate", "api.example.org", True),
+    }
+    by_name = {r.name: r for r in inventory.records}
+    assert by_name[estate.keys["alice"]].last_used is not None
+    assert by_name[estate.keys["ci-never"]].last_used is None
+    assert by_name[estate.keys["ci-never"]].details["user_has_console"] is False
+    assert by_name[estate.keys["alice"]].tags == {"Env": "production", "Project": "shop"}
+    assert (by_name["api-token"].rotation_enabled, by_name["api-token"].rotation_interval_days) == (
+        True,
+        30,
+    )
+    assert by_name["db-password"].rotation_enabled is False
+    assert by_name[estate.kms["plain"]].details["aliases"] == ["alias/orders"]
+    assert by_name[estate.kms["rotated"]].tags == {"Owner": "security"}
+    assert by_name["shop.example.org"].expires is not None
+    assert (
+        by_name["shop.example.org"].expires.date() == (estate.seeded_at + timedelta(days=45)).date()
+    )
+
+    assert operations and all(READ_ONLY.match(op) for op in operations), sorted(set(operations))
+    assert set(scope.calls.counts) == {
+        "sts.GetCallerIdentity",
+        "iam.ListUsers", "iam.ListUserTags", "iam.GetLoginProfile", "iam.ListAccessKeys",
+        "iam.GetAccessKeyLastUsed", "iam.ListServerCertificates",
+        "secretsmanager.ListSecrets",
+        "kms.ListAliases", "kms.ListKeys", "kms.DescribeKey", "kms.GetKeyRotationStatus", "kms.ListResourceTags",
+        "acm.ListCertificates", "acm.DescribeCertificate", "acm.ListTagsForCertificate",
+    }  # fmt: skip
+    assert scope.calls.counts["iam.GetAccessKeyLastUsed"] == 4
+
+
+def test_a_denied_slice_is_an_error_not_an_empty_list(estate: Estate) -> None:
+    def deny_kms(model: Any = None, **_: Any) -> None:
+        if model.service_model.service_name == "kms" and model.name == "ListKeys":
+            raise botocore.exceptions.ClientError(
+                {"Error": {"Code": "AccessDeniedException", "Message": "not allowed"}}, "ListKeys"
+            )
+
+    scope = AwsScope.connect(AwsPolicy(regions=["us-east-1"]), before_call=[deny_kms])
+    inventory = collect_credentials(scope)
+
+    assert inventory.errors == [
+        f"kms us-east-1 {ACCOUNT}: ListKeys: AccessDeniedException (not allowed)"
+    ]
+    assert inventory.accounts == []  # so earlier findings of this account are not resolved
+    assert {r.kind for r in inventory.records} == {
+        "iam-console-password", "iam-access-key", "iam-server-certificate", "secretsmanager-secret",
+        "acm-certificate",
+    }  # fmt: skip
+
+
+def finding_set(findings: list[Finding], estate: Estate) -> set[tuple[str, str]]:
+    names = {v: k for k, v in estate.keys.items()} | {v: f"kms:{k}" for k, v in estate.kms.items()}
+    return {
+        (
+            f.rule,
+            names.get(
+                f.details.get("name", ""), f.details.get("name") or f.details.get("principal", "")
+            ),
+        )
+        for f in findings
+    }
+
+
+def test_audit_eighty_days_later_reports_exactly_due_disabled_unused_and_expiring(
+    estate: Estate,
+) -> None:
+    policy = Policy(aws=AWS)
+    run = run_audit(
+        policy=policy, as_of=estate.seeded_at + timedelta(days=80, hours=1), only=["rotation"]
+    )
+
+    assert run.status == "complete"
+    assert finding_set(run.findings, estate) == {
+        ("rotation-due-soon", "alice"),  # prod key, 80 of 90 days
+        ("unused-credential", "alice"),  # console password never used
+        ("unused-credential", "ci-never"),
+        ("multiple-active-keys", user_arn("ci-bot")),
+        ("certificate-expiring", "legacy-lb"),  # moto's fixed 2012 expiry
+        ("certificate-expiring", "shop.example.org"),  # expired 35 days ago
+        ("rotation-disabled", "db-password"),
+        ("unused-credential", "db-password"),  # never read
+        ("rotation-due-soon", "api-token"),  # rotates every 30 days yet last rotated 80 days ago
+        ("unused-credential", "api-token"),
+        ("rotation-disabled", "legacy-token"),  # every 365 days, longer than 90
+        ("rotation-due-soon", "legacy-token"),
+        ("unused-credential", "legacy-token"),
+        ("rotation-disabled", "kms:plain"),
+    }
+    by_rule_name = {(f.rule, f.details.get("name")): f for f in run.findings}
+    alice = by_rule_name[("rotation-due-soon", estate.keys["alice"])]
+    assert (alice.owner, alice.project, alice.env) == ("alice", "shop", "prod")
+    assert (
+        alice.details["age_days"],
+        alice.details["limit_days"],
+        alice.details["due_in_days"],
+    ) == (80, 90, 10)
+    ci = by_rule_name[("unused-credential", estate.keys["ci-never"])]
+    assert (ci.owner, ci.env) == ("platform", "dev")
+    assert ci.message.endswith(
+        "its user has no console access either, so the user may be obsolete."
+    )
+    assert run.results[0].stats["accounts"] == [ACCOUNT]
+    assert run.results[0].stats["credentials"] == {
+        "acm-certificate": 2, "iam-access-key": 4, "iam-console-password": 1, "iam-server-certificate": 1,
+        "kms-key": 2, "secretsmanager-secret": 3,
+    }  # fmt: skip
+
+
+def test_fresh_estate_has_only_the_structural_findings(estate: Estate) -> None:
+    run = run_audit(
+        policy=Policy(aws=AWS), as_of=estate.seeded_at + timedelta(hours=1), only=["rotation"]
+    )
+    assert finding_set(run.findings, estate) == {
+        ("multiple-active-keys", user_arn("ci-bot")),
+        ("certificate-expiring", "legacy-lb"),
+        ("rotation-disabled", "db-password"),
+        ("rotation-disabled", "legacy-token"),
+        ("rotation-disabled", "kms:plain"),
+    }
+
+
+def test_no_secret_value_reaches_the_findings(estate: Estate) -> None:
+    run = run_audit(
+        policy=Policy(aws=AWS), as_of=estate.seeded_at + timedelta(days=100), only=["rotation"]
+    )
+    assert SECRET_VALUE not in repr(run.to_contract())
+
+
+def test_without_credentials_the_check_is_skipped_unless_the_registry_has_entries() -> None:
+    ctx = RunContext(run_id="r", as_of=datetime(2026, 6, 30, tzinfo=UTC), policy=Policy())
+    with pytest.raises(CheckSkipped, match="no AWS credentials"):
+        collect(ctx)
+    policy = Policy.model_validate(
+        {"rotation": {"registry": [{"name": "stripe", "last_rotated": "2026-01-01"}]}}
+    )
+    collection = collect(RunContext(run_id="r", as_of=ctx.as_of, policy=policy))
+    assert [r.name for r in collection.records] == ["stripe"]
+    assert collection.scopes == ["registry"]
+    assert str(collection.stats["aws"]).startswith("skipped: no AWS credentials")
+    assert collection.errors == []

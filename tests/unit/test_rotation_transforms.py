@@ -1,0 +1,204 @@
+"""The pure API-response → record transforms of the rotation sources, and the registry."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from hygiene.collect.rotation import registry_record, registry_records
+from hygiene.policy import ExternalSecret, RotationPolicy
+from hygiene.sources.aws.credentials import (
+    access_key_record,
+    acm_record,
+    is_rotatable_kms_key,
+    kms_record,
+    schedule_days,
+    secret_record,
+    tag_dict,
+)
+
+T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+USER = {"UserName": "ci-bot", "Arn": "arn:aws:iam::111122223333:user/ci/ci-bot", "CreateDate": T0}
+
+
+@pytest.mark.parametrize(
+    ("rules", "days"),
+    [
+        (None, None),
+        ({"AutomaticallyAfterDays": 30}, 30),
+        ({"ScheduleExpression": "rate(10 days)"}, 10),
+        ({"ScheduleExpression": "rate(1 day)"}, 1),
+        ({"ScheduleExpression": "rate(36 hours)"}, 2),
+        ({"ScheduleExpression": "cron(0 16 1,15 * ? *)", "Duration": "2h"}, None),
+    ],
+)
+def test_schedule_days(rules: dict[str, object] | None, days: int | None) -> None:
+    assert schedule_days(rules) == days
+
+
+def test_tag_dict_accepts_every_aws_shape() -> None:
+    assert tag_dict(
+        [{"Key": "Env", "Value": "prod"}, {"TagKey": "Owner", "TagValue": "ops"}, {"key": "x"}]
+    ) == {
+        "Env": "prod",
+        "Owner": "ops",
+        "x": "",
+    }
+
+
+def test_access_key_record_with_and_without_last_use() -> None:
+    key = {
+        "AccessKeyId": "AKIAEXAMPLE",
+        "Status": "Inactive",
+        "CreateDate": T0,
+        "UserName": "ci-bot",
+    }
+    used = {"LastUsedDate": T0, "ServiceName": "s3", "Region": "eu-west-1"}
+    record = access_key_record("111122223333", USER, key, used, {"Env": "prod"}, has_console=False)
+    assert (record.kind, record.resource_id, record.name, record.active) == (
+        "iam-access-key",
+        USER["Arn"],
+        "AKIAEXAMPLE",
+        False,
+    )
+    assert (record.created, record.last_used, record.owner, record.tags) == (
+        T0,
+        T0,
+        "ci-bot",
+        {"Env": "prod"},
+    )
+    assert record.details == {
+        "principal": USER["Arn"],
+        "user": "ci-bot",
+        "user_has_console": False,
+        "last_used_service": "s3",
+        "last_used_region": "eu-west-1",
+    }
+    never = access_key_record(
+        "1", USER, key, {"ServiceName": "N/A", "Region": "N/A"}, {}, has_console=True
+    )
+    assert never.last_used is None
+    assert never.details["last_used_service"] is None
+
+
+def test_secret_record_from_a_list_secrets_item() -> None:
+    item = {
+        "ARN": "arn:aws:secretsmanager:eu-west-1:1:secret:db-AbCdEf",
+        "Name": "db",
+        "CreatedDate": T0,
+        "LastRotatedDate": T0,
+        "LastAccessedDate": T0,
+        "RotationEnabled": True,
+        "RotationRules": {"ScheduleExpression": "rate(45 days)"},
+        "Tags": [{"Key": "Owner", "Value": "data"}],
+        "OwningService": "rds",
+    }
+    record = secret_record("1", "eu-west-1", item)
+    assert (record.rotation_enabled, record.rotation_interval_days, record.last_rotated) == (
+        True,
+        45,
+        T0,
+    )
+    assert (record.region, record.tags, record.details["owning_service"]) == (
+        "eu-west-1",
+        {"Owner": "data"},
+        "rds",
+    )
+    off = secret_record(
+        "1", "eu-west-1", {"ARN": "a", "Name": "n", "RotationRules": {"AutomaticallyAfterDays": 9}}
+    )
+    assert (off.rotation_enabled, off.rotation_interval_days) == (False, None)
+
+
+@pytest.mark.parametrize(
+    ("change", "rotatable"),
+    [
+        ({}, True),
+        ({"KeyManager": "AWS"}, False),
+        ({"KeySpec": "RSA_2048"}, False),
+        ({"KeyState": "PendingDeletion"}, False),
+        ({"Origin": "EXTERNAL"}, False),
+        ({"MultiRegionConfiguration": {"MultiRegionKeyType": "REPLICA"}}, False),
+        ({"MultiRegionConfiguration": {"MultiRegionKeyType": "PRIMARY"}}, True),
+    ],
+)
+def test_only_customer_managed_symmetric_enabled_keys_are_rotatable(
+    change: dict[str, object], rotatable: bool
+) -> None:
+    meta = {
+        "KeyManager": "CUSTOMER",
+        "KeySpec": "SYMMETRIC_DEFAULT",
+        "KeyState": "Enabled",
+        "Origin": "AWS_KMS",
+    }
+    assert is_rotatable_kms_key({**meta, **change}) is rotatable
+
+
+def test_kms_record_rotation_period() -> None:
+    meta = {"Arn": "arn:aws:kms:eu-west-1:1:key/k1", "KeyId": "k1", "CreationDate": T0}
+    custom = kms_record(
+        "1",
+        "eu-west-1",
+        meta,
+        {"KeyRotationEnabled": True, "RotationPeriodInDays": 180},
+        {},
+        ["alias/b", "alias/a"],
+    )
+    assert (custom.rotation_enabled, custom.rotation_interval_days, custom.details["aliases"]) == (
+        True,
+        180,
+        ["alias/a", "alias/b"],
+    )
+    default = kms_record("1", "eu-west-1", meta, {"KeyRotationEnabled": True}, {}, [])
+    assert default.rotation_interval_days == 365
+    off = kms_record("1", "eu-west-1", meta, {"KeyRotationEnabled": False}, {}, [])
+    assert (off.rotation_enabled, off.rotation_interval_days) == (False, None)
+
+
+def test_acm_record() -> None:
+    cert = {
+        "CertificateArn": "arn:aws:acm:eu-west-1:1:certificate/abc",
+        "DomainName": "shop.example.org",
+        "NotAfter": T0,
+        "ImportedAt": T0,
+        "Status": "ISSUED",
+        "Type": "IMPORTED",
+        "InUseBy": ["arn:elb"],
+    }
+    record = acm_record("1", "eu-west-1", cert, {"Env": "prod"})
+    assert (record.kind, record.name, record.expires, record.details["in_use"]) == (
+        "acm-certificate",
+        "shop.example.org",
+        T0,
+        True,
+    )
+
+
+def test_registry_entries_become_external_records() -> None:
+    entry = ExternalSecret(
+        name="stripe-api",
+        owner="payments",
+        env="prod",
+        last_rotated=date(2026, 3, 1),
+        max_age_days=60,
+    )
+    record = registry_record(entry)
+    assert (record.provider, record.account, record.kind, record.resource_id) == (
+        "external",
+        "registry",
+        "external",
+        "registry:stripe-api",
+    )
+    assert record.last_rotated == datetime(2026, 3, 1, tzinfo=UTC)
+    assert (record.owner, record.env, record.details) == ("payments", "prod", {"max_age_days": 60})
+    policy = RotationPolicy(
+        registry=[
+            entry,
+            ExternalSecret(name="vault", kind="vault-token", last_rotated=date(2026, 1, 1)),
+        ]
+    )
+    assert [(r.name, r.kind, r.details) for r in registry_records(policy)] == [
+        ("stripe-api", "external", {"max_age_days": 60}),
+        ("vault", "vault-token", {}),
+    ]
