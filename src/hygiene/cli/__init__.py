@@ -14,6 +14,7 @@ import click
 from hygiene import __version__
 from hygiene.cli.audit import audit
 from hygiene.cli.policy import policy
+from hygiene.cli.spend import spend
 from hygiene.errors import HygieneError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
@@ -38,6 +39,7 @@ def cli() -> None:
 
 cli.add_command(audit)
 cli.add_command(policy)
+cli.add_command(spend)
 
 
 def main() -> None:

@@ -1,0 +1,281 @@
+"""Collector of the budgets check, and the library function behind ``hygiene spend``.
+
+Sources come from ``billing.sources`` (or ``--source``): billing files, directories, globs and
+``s3://`` URLs are aggregated by DuckDB; ``aws-cost-explorer`` (opt-in: each page is billed) and
+``aws-budgets`` call AWS; ``bigquery://project.dataset.table`` reads the GCP billing export
+through ``sources/gcp/billing_export.py`` and aggregates its FOCUS rows with the same query. Each source is read on its own: one that fails is an error of the run while the others
+are still evaluated.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from hygiene.checks.forecast import month_start, next_month, previous_month
+from hygiene.checks.spend import as_of_cutoff, budget_status, currencies, spend_table
+from hygiene.context import Collection, RunContext
+from hygiene.errors import CheckSkipped, HygieneError
+from hygiene.policy import Policy
+from hygiene.sources.billing.model import PROVIDER_KEYS, Metric, SpendData, SpendRow
+
+log = logging.getLogger(__name__)
+
+COST_EXPLORER = "aws-cost-explorer"
+AWS_BUDGETS = "aws-budgets"
+MEMORY_ENV = "HYGIENE_DUCKDB_MEMORY_LIMIT"
+SOURCES_ENV = "HYGIENE_BILLING_SOURCES"
+
+
+def tag_keys_for(policy: Policy, extra: Sequence[str] = ()) -> tuple[str, ...]:
+    """Tag keys to normalise: required tags, budget scope tags and ``extra`` (no provider keys)."""
+    keys: list[str] = []
+    for key in [*policy.tags.required, *(k for b in policy.budgets for k in b.scope), *extra]:
+        if key not in keys and key not in PROVIDER_KEYS:
+            keys.append(key)
+    return tuple(keys)
+
+
+def read_sources(
+    sources: Sequence[str],
+    *,
+    policy: Policy,
+    month: date,
+    as_of: datetime,
+    tag_keys: Sequence[str],
+    cache_dir: Path,
+    memory_limit: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> tuple[SpendData, list[str], dict[str, Any]]:
+    """Spend of ``month`` and the month before from every source: (data, errors, stats)."""
+    from hygiene.sources.billing.sql import SpendQuery
+
+    data = SpendData(tag_keys=tuple(tag_keys), sources=tuple(sources))
+    errors: list[str] = []
+    stats: dict[str, Any] = {}
+    query = SpendQuery(
+        first_month=previous_month(month),
+        end_month=next_month(month),
+        before=as_of_cutoff(as_of),
+        tag_keys=tuple(tag_keys),
+    )
+    scope = None
+    for source in sources:
+        try:
+            if source in (COST_EXPLORER, AWS_BUDGETS):
+                scope = scope or _aws_scope(policy)
+                if source == COST_EXPLORER:
+                    data.rows += _cost_explorer(scope, query, policy)
+                else:
+                    budgets, failed = _aws_budgets(scope)
+                    data.provider_budgets += budgets
+                    errors += failed
+            elif source.startswith("bigquery://"):
+                data.rows += _bigquery(source, query, policy, environ or {})
+            else:
+                from hygiene.sources.billing_files import read_spend
+
+                data.rows += read_spend(
+                    [source], query, policy.tags, cache_dir=cache_dir, memory_limit=memory_limit
+                )
+        except CheckSkipped as skipped:
+            errors.append(f"{source}: {skipped.reason}")
+        except HygieneError as exc:
+            errors.append(str(exc))
+        except Exception as exc:  # an SDK or engine failure: an error of this source, never a pass
+            log.exception("billing source %s failed", source)
+            errors.append(f"{source}: {type(exc).__name__}: {exc}")
+    if scope is not None:
+        stats.update(scope.stats())
+    stats["line_items"] = sum(r.line_items for r in data.rows)
+    return data, errors, stats
+
+
+def _bigquery(
+    source: str, query: Any, policy: Policy, environ: Mapping[str, str]
+) -> list[SpendRow]:
+    """``bigquery://project.dataset.table`` of the GCP billing export, through sources/gcp."""
+    from hygiene.sources.billing_files import read_focus_records
+    from hygiene.sources.gcp.billing_export import query_export
+    from hygiene.sources.gcp.scope import GcpScope
+
+    table = source[len("bigquery://") :]
+    if table.count(".") != 2:
+        raise HygieneError(f"billing source {source!r}: expected bigquery://project.dataset.table")
+    scope = GcpScope.connect(policy.gcp, environ)
+    start = datetime.combine(query.first_month, datetime.min.time(), tzinfo=UTC)
+    end = datetime.combine(query.end_month, datetime.min.time(), tzinfo=UTC)
+    records = query_export(scope.bigquery(table.split(".")[0]), table, start, end)
+    return read_focus_records(records, query, policy.tags)
+
+
+def _aws_scope(policy: Policy) -> Any:
+    from hygiene.sources.aws.session import AwsScope
+
+    return AwsScope.connect(policy.aws)
+
+
+def _cost_explorer(scope: Any, query: Any, policy: Policy) -> list[SpendRow]:
+    from hygiene.sources.aws.billing import cost_explorer_rows
+
+    rows = cost_explorer_rows(
+        scope, query.first_month, query.end_month, query.tag_keys, policy.tags
+    )
+    cutoff = query.before.date()
+    return [r for r in rows if r.day < cutoff]
+
+
+def _aws_budgets(scope: Any) -> tuple[list[Any], list[str]]:
+    from hygiene.sources.aws.billing import CE_REGION, describe_budgets
+    from hygiene.sources.aws.session import Slice
+
+    slices = [Slice(account, CE_REGION, "budgets") for account in scope.accounts()]
+    result = scope.fan_out(slices, lambda s: describe_budgets(scope, s.account))
+    budgets = [b for _, values in result.values for b in values]
+    return budgets, list(result.errors)
+
+
+def primary_currency(rows: Sequence[SpendRow], month: date, policy: Policy) -> str:
+    """The currency of the stats' spend table: the budgets' most common currency when the month
+    has spend in it, else the currency with the most line items, else USD."""
+    present = currencies(rows, month)
+    wanted = Counter(b.currency for b in policy.budgets).most_common()
+    for currency, _ in wanted:
+        if currency in present:
+            return currency
+    counts = Counter[str]()
+    for row in rows:
+        if row.billing_month == month:
+            counts[row.currency] += row.line_items
+    if counts:
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    return wanted[0][0] if wanted else "USD"
+
+
+def spend_stats(data: SpendData, policy: Policy, as_of: datetime) -> dict[str, Any]:
+    """The check's stats: the spend table (as ``hygiene spend --format json``) and budgets."""
+    from hygiene.checks.budgets import provider_status
+
+    month = month_start(as_of)
+    by = [k for k in policy.tags.required if k in data.tag_keys]
+    main = primary_currency(data.rows, month, policy)
+    tables = {
+        currency: spend_table(
+            data.rows,
+            month=month,
+            as_of=as_of,
+            by=by,
+            metric="BilledCost",
+            currency=currency,
+            policy=policy,
+        )
+        for currency in sorted(set(currencies(data.rows, month)) | {main})
+    }
+    budgets = [budget_status(b, data.rows, month, as_of, policy).to_stats() for b in policy.budgets]
+    budgets += [provider_status(b).to_stats() for b in data.provider_budgets]
+    return {
+        "spend": tables[main],
+        "spend_other_currencies": {c: t for c, t in tables.items() if c != main},
+        "budgets": budgets,
+        "sources": list(data.sources),
+    }
+
+
+def sources_from(
+    ctx_sources: Sequence[str] | None, policy: Policy, environ: Mapping[str, str]
+) -> list[str]:
+    """Explicit sources, else ``HYGIENE_BILLING_SOURCES`` (comma-separated), else the policy's."""
+    if ctx_sources:
+        return list(ctx_sources)
+    env = environ.get(SOURCES_ENV, "")
+    if env.strip():
+        return [s.strip() for s in env.split(",") if s.strip()]
+    return list(policy.billing.sources)
+
+
+def collect(ctx: RunContext) -> Collection:
+    """Read every billing source for the month of ``as_of`` and the month before."""
+    sources = sources_from(ctx.options.get("billing_sources"), ctx.policy, ctx.environ)
+    if not sources:
+        raise CheckSkipped(
+            "no billing sources: set billing.sources in the policy (FOCUS/CUR files, s3:// URLs, "
+            f"aws-cost-explorer, aws-budgets) or {SOURCES_ENV}"
+        )
+    month = month_start(ctx.as_of)
+    data, errors, stats = read_sources(
+        sources,
+        policy=ctx.policy,
+        month=month,
+        as_of=ctx.as_of,
+        tag_keys=tag_keys_for(ctx.policy),
+        cache_dir=ctx.cache_dir,
+        memory_limit=ctx.environ.get(MEMORY_ENV) or None,
+        environ=ctx.environ,
+    )
+    stats.update(spend_stats(data, ctx.policy, ctx.as_of))
+    return Collection(records=data, stats=stats, errors=errors)
+
+
+# --------------------------------------------------------------------------- hygiene spend
+
+
+def month_end(first: date) -> datetime:
+    """The last second of the month starting ``first`` (UTC)."""
+    return datetime.combine(next_month(first), datetime.min.time(), tzinfo=UTC) - timedelta(
+        seconds=1
+    )
+
+
+def spend_report(
+    *,
+    policy: Policy,
+    sources: Sequence[str],
+    month: date,
+    by: Sequence[str],
+    as_of: datetime | None = None,
+    metric: Metric = "BilledCost",
+    currency: str | None = None,
+    cache_dir: Path = Path(".hygiene/cache"),
+    memory_limit: str | None = None,
+) -> dict[str, Any]:
+    """The spend table of ``month`` grouped ``by`` keys (``hygiene spend``); raises HygieneError
+    for unreadable sources or when the month holds several currencies and none was chosen."""
+    if not sources:
+        raise HygieneError(
+            "no billing source: pass --source FILE|DIR|GLOB|s3://… or set billing.sources in the policy"
+        )
+    moment = as_of or month_end(month)
+    if month_start(moment) != month:
+        moment = month_end(month) if moment > month_end(month) else moment
+    data, errors, _ = read_sources(
+        sources,
+        policy=policy,
+        month=month,
+        as_of=moment,
+        tag_keys=tag_keys_for(policy, [k for k in by if k not in PROVIDER_KEYS]),
+        cache_dir=cache_dir,
+        memory_limit=memory_limit,
+    )
+    if errors:
+        raise HygieneError("; ".join(errors))
+    found = currencies(data.rows, month)
+    if currency is None:
+        if len(found) > 1:
+            raise HygieneError(
+                f"{month:%Y-%m} has spend in {', '.join(found)}; amounts in different currencies "
+                "are never added: choose one with --currency"
+            )
+        currency = found[0] if found else primary_currency(data.rows, month, policy)
+    return spend_table(
+        data.rows,
+        month=month,
+        as_of=moment,
+        by=by,
+        metric=metric,
+        currency=currency,
+        policy=policy,
+    )

@@ -1,0 +1,423 @@
+"""Billing files → the FOCUS model → spend records, aggregated by DuckDB.
+
+Reads FOCUS exports (AWS Data Exports, Azure, the GCP FOCUS export), AWS CUR legacy CSV
+(``lineItem/UnblendedCost``, ``resourceTags/user:Project``) and CUR 2.0 (``line_item_unblended_cost``,
+the ``resource_tags`` map) as CSV, CSV.gz or Parquet, from a file, a directory, a glob or an
+``s3://`` URL (objects are downloaded into the cache first, then read locally). Each group of
+files of one kind becomes a SELECT with the FOCUS columns; the union of them is aggregated by the
+query of ``billing/sql.py``. DuckDB streams the files and spills to disk past its memory limit,
+so bills far larger than memory work; only the small aggregate comes back to Python.
+"""
+
+from __future__ import annotations
+
+import glob
+import logging
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+
+from hygiene.errors import HygieneError
+from hygiene.policy import TagsPolicy
+from hygiene.sources.billing.dialect import DuckDBDialect
+from hygiene.sources.billing.model import FOCUS_COLUMNS, OPTIONAL_COLUMNS, SpendRow
+from hygiene.sources.billing.sql import SpendQuery, output_columns, spend_sql
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["focus", "cur", "cur2"]
+FileType = Literal["csv", "parquet"]
+
+SUFFIXES: dict[str, FileType] = {
+    ".csv": "csv",
+    ".csv.gz": "csv",
+    ".csv.zst": "csv",
+    ".parquet": "parquet",
+    ".snappy.parquet": "parquet",
+}
+DIALECT = DuckDBDialect()
+DECIMAL = DIALECT.decimal_type
+
+
+class BillingSourceError(HygieneError):
+    """A billing source cannot be found or read."""
+
+
+@dataclass(frozen=True)
+class BillingFile:
+    """One local file and what it holds."""
+
+    path: str
+    filetype: FileType
+
+
+# --------------------------------------------------------------------------- locating files
+
+
+def file_type(path: str) -> FileType | None:
+    """csv or parquet from the file name; None for anything else."""
+    lowered = path.lower()
+    for suffix, kind in sorted(SUFFIXES.items(), key=lambda kv: -len(kv[0])):
+        if lowered.endswith(suffix):
+            return kind
+    return None
+
+
+def expand(spec: str, cache_dir: Path) -> list[BillingFile]:
+    """The billing files a source names: a file, a directory (recursively), a glob or s3://."""
+    if spec.startswith("s3://"):
+        from hygiene.sources.aws.billing import download_s3_prefix
+
+        paths = download_s3_prefix(spec, cache_dir / "s3", [*SUFFIXES])
+    elif any(ch in spec for ch in "*?["):
+        paths = sorted(glob.glob(spec, recursive=True))
+    elif os.path.isdir(spec):
+        paths = sorted(str(p) for p in Path(spec).rglob("*") if p.is_file() and file_type(str(p)))
+    elif os.path.isfile(spec):
+        paths = [spec]
+    else:
+        raise BillingSourceError(
+            f"billing source {spec!r}: no such file or directory (check billing.sources in the "
+            "policy or --source)"
+        )
+    files = [BillingFile(p, t) for p in paths if (t := file_type(p)) is not None]
+    if not files:
+        raise BillingSourceError(
+            f"billing source {spec!r}: no .csv, .csv.gz or .parquet files found there"
+        )
+    return files
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def connect(
+    memory_limit: str | None = None, temp_dir: Path | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection in UTC, with a memory limit and a spill directory."""
+    con = duckdb.connect(":memory:")
+    con.execute("SET TimeZone = 'UTC'")
+    if memory_limit:
+        con.execute(f"SET memory_limit = {DIALECT.string(memory_limit)}")
+    if temp_dir is not None:
+        temp_dir.mkdir(parents=True, exist_ok=True)
+        con.execute(f"SET temp_directory = {DIALECT.string(str(temp_dir))}")
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+def _reader(files: Sequence[BillingFile]) -> str:
+    paths = "[" + ", ".join(DIALECT.string(f.path) for f in files) + "]"
+    if files[0].filetype == "parquet":
+        return f"read_parquet({paths}, union_by_name = true)"
+    return f"read_csv({paths}, all_varchar = true, header = true, union_by_name = true)"
+
+
+def columns_of(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
+    """Column name → DuckDB type of a relation."""
+    rows = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+    return {str(r[0]): str(r[1]) for r in rows}
+
+
+def detect_kind(columns: Iterable[str]) -> Kind | None:
+    """focus, cur (legacy) or cur2 from the column names."""
+    names = set(columns)
+    if "BilledCost" in names:
+        return "focus"
+    if "lineItem/UnblendedCost" in names:
+        return "cur"
+    if "line_item_unblended_cost" in names:
+        return "cur2"
+    return None
+
+
+def _text(col: str, types: dict[str, str]) -> str:
+    """A column as trimmed text; the literal 'NULL' and '' are nulls."""
+    ref = DIALECT.ident(col)
+    if types.get(col, "VARCHAR") != "VARCHAR":
+        return f"CAST({ref} AS VARCHAR)"
+    return f"NULLIF(NULLIF(trim({ref}), 'NULL'), '')"
+
+
+def _decimal(col: str, types: dict[str, str]) -> str:
+    if types.get(col, "VARCHAR") == "VARCHAR":
+        return f"CAST({_text(col, types)} AS {DECIMAL})"
+    return f"CAST({DIALECT.ident(col)} AS {DECIMAL})"
+
+
+def _timestamp(col: str, types: dict[str, str]) -> str:
+    kind = types.get(col, "VARCHAR")
+    if kind == "TIMESTAMP":
+        return DIALECT.ident(col)
+    source = _text(col, types) if kind == "VARCHAR" else DIALECT.ident(col)
+    return f"CAST(CAST({source} AS TIMESTAMPTZ) AS TIMESTAMP)"
+
+
+def _tags_json(expr: str, col_type: str) -> str:
+    if col_type.startswith("MAP"):
+        return f"CAST(to_json({expr}) AS VARCHAR)"
+    if col_type.startswith("STRUCT") or col_type == "JSON":
+        return f"CAST(to_json({expr}) AS VARCHAR)"
+    return f"NULLIF(NULLIF(trim({expr}), 'NULL'), '')"
+
+
+def focus_select(kind: Kind, relation: str, types: dict[str, str], where: str) -> str:
+    """SELECT of the FOCUS columns from one relation of ``kind``."""
+    if kind == "focus":
+        exprs = _focus_exprs(types, where)
+    elif kind == "cur":
+        exprs = _cur_exprs(types)
+    else:
+        exprs = _cur2_exprs(types)
+    body = ", ".join(f"{expr} AS {DIALECT.ident(name)}" for name, expr in exprs.items())
+    return f"SELECT {body} FROM {relation}"
+
+
+def _focus_exprs(types: dict[str, str], where: str) -> dict[str, str]:
+    missing = [c for c in FOCUS_COLUMNS if c not in types and c not in OPTIONAL_COLUMNS]
+    if missing:
+        raise BillingSourceError(
+            f"{where}: FOCUS columns missing: {', '.join(missing)} (is this a FOCUS 1.0 export?)"
+        )
+    exprs: dict[str, str] = {}
+    for name, kind in FOCUS_COLUMNS.items():
+        if name not in types:
+            exprs[name] = (
+                f"CAST(NULL AS {DECIMAL})" if kind == "decimal" else "CAST(NULL AS VARCHAR)"
+            )
+        elif name == "Tags":
+            exprs[name] = _tags_json(DIALECT.ident(name), types[name])
+        elif kind == "decimal":
+            exprs[name] = _decimal(name, types)
+        elif kind == "timestamp":
+            exprs[name] = _timestamp(name, types)
+        else:
+            exprs[name] = _text(name, types)
+    return exprs
+
+
+CUR_CATEGORY = (
+    "CASE {t} WHEN 'Tax' THEN 'Tax' WHEN 'Credit' THEN 'Credit' WHEN 'Refund' THEN 'Credit' "
+    "WHEN 'BundledDiscount' THEN 'Credit' WHEN 'Discount' THEN 'Credit' "
+    "WHEN 'EdpDiscount' THEN 'Credit' WHEN 'PrivateRateDiscount' THEN 'Credit' "
+    "WHEN 'Fee' THEN 'Purchase' WHEN 'RIFee' THEN 'Purchase' "
+    "WHEN 'SavingsPlanUpfrontFee' THEN 'Purchase' WHEN 'SavingsPlanRecurringFee' THEN 'Purchase' "
+    "ELSE 'Usage' END"
+)
+
+
+def _cur_like(types: dict[str, str], names: dict[str, str], tags: str) -> dict[str, str]:
+    """FOCUS columns from a CUR relation whose column names are ``names[...]``."""
+
+    def opt(key: str, fallback: str) -> str:
+        col = names[key]
+        return _text(col, types) if col in types else fallback
+
+    required = [names[k] for k in ("cost", "currency", "start", "end", "period", "type")]
+    missing = [c for c in required if c not in types]
+    if missing:
+        raise BillingSourceError(f"CUR columns missing: {', '.join(missing)}")
+    cost = _decimal(names["cost"], types)
+    line_type = _text(names["type"], types)
+    effective = cost
+    if names["ri_effective"] in types and names["sp_effective"] in types:
+        effective = (
+            f"CASE {line_type} WHEN 'DiscountedUsage' THEN {_decimal(names['ri_effective'], types)} "
+            f"WHEN 'SavingsPlanCoveredUsage' THEN {_decimal(names['sp_effective'], types)} "
+            f"WHEN 'SavingsPlanNegation' THEN CAST(0 AS {DECIMAL}) "
+            f"WHEN 'SavingsPlanUpfrontFee' THEN CAST(0 AS {DECIMAL}) "
+            f"WHEN 'SavingsPlanRecurringFee' THEN CAST(0 AS {DECIMAL}) ELSE {cost} END"
+        )
+    list_cost = (
+        _decimal(names["list"], types) if names["list"] in types else f"CAST(NULL AS {DECIMAL})"
+    )
+    return {
+        "BilledCost": cost,
+        "EffectiveCost": effective,
+        "ListCost": list_cost,
+        "BillingCurrency": _text(names["currency"], types),
+        "ChargePeriodStart": _timestamp(names["start"], types),
+        "ChargePeriodEnd": _timestamp(names["end"], types),
+        "BillingPeriodStart": _timestamp(names["period"], types),
+        "ChargeCategory": CUR_CATEGORY.format(t=line_type),
+        "ServiceName": opt("service", opt("product", "CAST(NULL AS VARCHAR)")),
+        "ProviderName": "'AWS'",
+        "SubAccountId": opt("account", "CAST(NULL AS VARCHAR)"),
+        "ResourceId": opt("resource", "CAST(NULL AS VARCHAR)"),
+        "Tags": tags,
+    }
+
+
+def _cur_exprs(types: dict[str, str]) -> dict[str, str]:
+    prefix = "resourceTags/user:"
+    tag_cols = [c for c in types if c.startswith(prefix)]
+    if tag_cols:
+        pairs = ", ".join(
+            f"{DIALECT.string(c[len(prefix) :])}, {_text(c, types)}" for c in tag_cols
+        )
+        tags = f"CAST(json_object({pairs}) AS VARCHAR)"
+    else:
+        tags = "CAST(NULL AS VARCHAR)"
+    return _cur_like(
+        types,
+        {
+            "cost": "lineItem/UnblendedCost",
+            "currency": "lineItem/CurrencyCode",
+            "start": "lineItem/UsageStartDate",
+            "end": "lineItem/UsageEndDate",
+            "period": "bill/BillingPeriodStartDate",
+            "type": "lineItem/LineItemType",
+            "ri_effective": "reservation/EffectiveCost",
+            "sp_effective": "savingsPlan/SavingsPlanEffectiveCost",
+            "list": "pricing/publicOnDemandCost",
+            "service": "product/ProductName",
+            "product": "lineItem/ProductCode",
+            "account": "lineItem/UsageAccountId",
+            "resource": "lineItem/ResourceId",
+        },
+        tags,
+    )
+
+
+def _cur2_exprs(types: dict[str, str]) -> dict[str, str]:
+    col_type = types.get("resource_tags")
+    if col_type is None:
+        tags = "CAST(NULL AS VARCHAR)"
+    else:
+        ref = DIALECT.ident("resource_tags")
+        as_map = (
+            ref
+            if col_type.startswith("MAP")
+            else f"CAST(json({_text('resource_tags', types)}) AS MAP(VARCHAR, VARCHAR))"
+        )
+        # CUR 2.0 prefixes user-defined tag keys with "user_"; the policy names them bare.
+        stripped = (
+            f"map_from_entries(list_transform(map_entries({as_map}), lambda e: "
+            "{'key': regexp_replace(e.key, '^user_', ''), 'value': e.value}))"
+        )
+        tags = f"CAST(to_json({stripped}) AS VARCHAR)"
+    return _cur_like(
+        types,
+        {
+            "cost": "line_item_unblended_cost",
+            "currency": "line_item_currency_code",
+            "start": "line_item_usage_start_date",
+            "end": "line_item_usage_end_date",
+            "period": "bill_billing_period_start_date",
+            "type": "line_item_line_item_type",
+            "ri_effective": "reservation_effective_cost",
+            "sp_effective": "savings_plan_savings_plan_effective_cost",
+            "list": "pricing_public_on_demand_cost",
+            "service": "product_servicecode",
+            "product": "line_item_product_code",
+            "account": "line_item_usage_account_id",
+            "resource": "line_item_resource_id",
+        },
+        tags,
+    )
+
+
+def focus_relation(con: duckdb.DuckDBPyConnection, specs: Sequence[str], cache_dir: Path) -> str:
+    """A parenthesised SELECT of the FOCUS columns over every file the specs name."""
+    groups: dict[tuple[Kind, FileType], list[BillingFile]] = {}
+    for spec in specs:
+        for billing_file in expand(spec, cache_dir):
+            try:
+                types = columns_of(con, _reader([billing_file]))
+            except duckdb.Error as exc:
+                raise BillingSourceError(f"{billing_file.path}: cannot read: {exc}") from None
+            kind = detect_kind(types)
+            if kind is None:
+                raise BillingSourceError(
+                    f"{billing_file.path}: not a FOCUS, CUR or CUR 2.0 file (no BilledCost, "
+                    "lineItem/UnblendedCost or line_item_unblended_cost column)"
+                )
+            groups.setdefault((kind, billing_file.filetype), []).append(billing_file)
+    selects = []
+    for (kind, _), files in sorted(groups.items()):
+        relation = _reader(files)
+        types = columns_of(con, relation)
+        where = files[0].path if len(files) == 1 else f"{files[0].path} (+{len(files) - 1} files)"
+        selects.append(focus_select(kind, relation, types, where))
+    return "(" + "\nUNION ALL\n".join(selects) + ")"
+
+
+def read_spend(
+    specs: Sequence[str],
+    query: SpendQuery,
+    policy: TagsPolicy,
+    *,
+    cache_dir: Path = Path(".hygiene/cache"),
+    memory_limit: str | None = None,
+) -> list[SpendRow]:
+    """Aggregate the billing files ``specs`` into spend records (see ``billing/sql.py``)."""
+    con = connect(memory_limit, cache_dir / "duckdb-tmp")
+    try:
+        relation = focus_relation(con, specs, cache_dir)
+        sql = spend_sql(DIALECT, f"{relation} AS focus", query, policy)
+        log.debug("spend query: %s", sql)
+        try:
+            rows = con.execute(sql).fetchall()
+        except duckdb.Error as exc:
+            raise BillingSourceError(
+                f"billing source {', '.join(specs)}: cannot aggregate: {exc}"
+            ) from None
+    finally:
+        con.close()
+    return [to_spend_row(row, query.tag_keys) for row in rows]
+
+
+def to_spend_row(row: Sequence[Any], tag_keys: Sequence[str]) -> SpendRow:
+    """One output row of the aggregation query as a record."""
+    names = output_columns(tag_keys)
+    values = dict(zip(names, row, strict=True))
+    return SpendRow(
+        billing_month=values["billing_month"],
+        day=values["charge_day"],
+        currency=values["currency"] or "",
+        provider=values["provider"] or "",
+        sub_account=values["sub_account"],
+        category=values["charge_category"],
+        tags={key: values[f"tag_{i}"] for i, key in enumerate(tag_keys)},
+        billed_cost=_dec(values["billed_cost"]),
+        effective_cost=_dec(values["effective_cost"]),
+        line_items=int(values["line_items"]),
+    )
+
+
+def _dec(value: object) -> Decimal:
+    return Decimal(0) if value is None else Decimal(str(value))
+
+
+def read_focus_records(
+    records: Sequence[Mapping[str, Any]], query: SpendQuery, policy: TagsPolicy
+) -> list[SpendRow]:
+    """Aggregate FOCUS-shaped dicts (e.g. ``sources/gcp/billing_export.query_export``) with the
+    same query as the files, so tags and months are treated identically."""
+    import pandas as pd
+
+    frame = pd.DataFrame.from_records(
+        [{name: record.get(name) for name in FOCUS_COLUMNS} for record in records],
+        columns=list(FOCUS_COLUMNS),
+    )
+    for name, kind in FOCUS_COLUMNS.items():
+        if kind != "timestamp":
+            frame[name] = frame[name].astype(object).map(lambda v: None if v is None else str(v))
+    con = connect()
+    try:
+        con.register("focus_records", frame)
+        relation = "(SELECT * FROM focus_records)"
+        types = {name: "VARCHAR" for name, kind in FOCUS_COLUMNS.items() if kind != "timestamp"}
+        types.update(
+            {name: "TIMESTAMPTZ" for name, kind in FOCUS_COLUMNS.items() if kind == "timestamp"}
+        )
+        select = focus_select("focus", relation, types, "FOCUS records")
+        rows = con.execute(spend_sql(DIALECT, f"({select}) AS focus", query, policy)).fetchall()
+    finally:
+        con.close()
+    return [to_spend_row(row, query.tag_keys) for row in rows]
