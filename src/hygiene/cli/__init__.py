@@ -13,6 +13,7 @@ import click
 
 from hygiene import __version__
 from hygiene.cli.audit import audit
+from hygiene.cli.env import env
 from hygiene.cli.policy import policy
 from hygiene.cli.spend import spend
 from hygiene.errors import HygieneError
@@ -38,6 +39,7 @@ def cli() -> None:
 
 
 cli.add_command(audit)
+cli.add_command(env)
 cli.add_command(policy)
 cli.add_command(spend)
 

@@ -6,16 +6,23 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path, PurePosixPath
+from typing import Any
 
+from hygiene.checks.env import evaluate_repo
 from hygiene.checks.env.dotenv_files import is_dotenv, lint, parse_dotenv
 from hygiene.checks.env.paths import selected
 from hygiene.checks.env.reads import BY_SUFFIX, UnparsableFile, find_reads
 from hygiene.checks.env.records import DotenvFile, EnvRead, RepoEnv
+from hygiene.checks.env.report import VariableRow, inventory
 from hygiene.checks.env.secrets import secret_marks
 from hygiene.context import Collection, RunContext
 from hygiene.errors import CheckSkipped, HygieneError
-from hygiene.policy import EnvPolicy
+from hygiene.exceptions import apply_exceptions
+from hygiene.findings import Finding
+from hygiene.policy import EnvPolicy, Policy
 from hygiene.sources import git
 
 log = logging.getLogger(__name__)
@@ -54,7 +61,12 @@ def collect_repo(path: Path, policy: EnvPolicy) -> RepoEnv:
     """One repository's record; HygieneError (with the path) when it is not a readable git repo."""
     if not path.is_dir():
         raise HygieneError(f"{path}: not a directory; pass the path of a git checkout")
-    top = git.toplevel(path)
+    try:
+        top = git.toplevel(path)
+    except git.GitError:
+        raise HygieneError(
+            f"{path}: not inside a git repository; pass the path of a git checkout"
+        ) from None
     name = git.repo_name(top)
     tracked = [p for p in git.tracked_files(top) if selected(p, policy.include, policy.exclude)]
     examples: list[DotenvFile] = []
@@ -174,3 +186,33 @@ def _read_text(top: Path, rel: str) -> str | None:
 
 def _join(directory: str, name: str) -> str:
     return f"{directory}/{name}" if directory else name
+
+
+@dataclass
+class EnvReport:
+    """What ``hygiene env report`` shows: the variables of one repository and its findings."""
+
+    record: RepoEnv
+    variables: list[VariableRow]
+    findings: list[Finding]
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-able document: repo, variables, findings (in the findings contract's shape)."""
+        return {
+            "repo": self.record.repo,
+            "commit": self.record.commit,
+            "variables": [row.to_json() for row in self.variables],
+            "findings": [finding.to_contract() for finding in self.findings],
+        }
+
+
+def env_report(path: Path, policy: Policy, as_of: datetime) -> EnvReport:
+    """Collect and evaluate one repository, policy exceptions applied (the library call behind
+    ``hygiene env report``)."""
+    record = collect_repo(path, policy.env)
+    applied = apply_exceptions(evaluate_repo(record, policy.env), policy.exceptions, as_of)
+    findings = sorted(
+        [*applied.kept, *applied.expired],
+        key=lambda f: (-f.severity.rank, f.rule, f.resource, f.location.line if f.location else 0),
+    )
+    return EnvReport(record, inventory(record, policy.env), findings)

@@ -1,0 +1,144 @@
+"""``hygiene env``: the variables a repository reads against what its ``.env.example`` documents."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from hygiene.cli.options import as_of_option, config_option, load, parse_as_of, write_atomically
+from hygiene.findings import Severity
+
+if TYPE_CHECKING:
+    from hygiene.collect.env import EnvReport
+
+FORMATS = ("table", "json", "markdown")
+
+
+@click.group()
+def env() -> None:
+    """Audit environment variables: code and deploy reads against .env.example."""
+
+
+@env.command()
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path), default=".")
+@config_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report here instead of stdout.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice([*(s.value for s in Severity), "never"]),
+    default="never",
+    show_default=True,
+    help="Exit 1 when a finding is at least this severe.",
+)
+@as_of_option
+def report(
+    path: Path,
+    configs: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+    fail_on: str,
+    as_of: str | None,
+) -> None:
+    """Print every variable of the repository at PATH (default: .) with where it is read and
+    where it is documented, then the env check's findings.
+
+    \b
+    Examples:
+      hygiene env report .
+      hygiene env report ../api --format json -o env.json
+      hygiene env report services/ --config team.yaml --fail-on medium
+
+    Statuses: documented, undocumented (read, not in the governing example), no-example
+    (read where no example governs), unused (documented, read nowhere), ignored (a platform
+    name from env.ignore_names). Exit codes: 0 ok; 1 a finding at or above --fail-on;
+    2 usage or configuration error (PATH is not a git checkout).
+    """
+    from hygiene.collect.env import env_report
+
+    policy = load(configs)
+    moment = parse_as_of(as_of) or datetime.now(UTC)
+    result = env_report(path, policy, moment)
+    if fmt == "json":
+        text = json.dumps(result.to_json(), indent=2) + "\n"
+    elif fmt == "markdown":
+        text = _markdown(result)
+    else:
+        text = _table(result)
+    if output:
+        write_atomically(output, text)
+    else:
+        click.echo(text, nl=False)
+    counts = {s: sum(1 for r in result.variables if r.status == s) for s in _STATUSES}
+    summary = (
+        f"hygiene env: {result.record.repo}: {len(result.variables)} variable(s) ("
+        + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+        + f"); {len(result.findings)} finding(s)"
+    )
+    click.echo(summary + (f"; written to {output}" if output else ""), err=True)
+    if fail_on != "never" and any(f.severity.at_least(Severity(fail_on)) for f in result.findings):
+        sys.exit(1)
+
+
+_STATUSES = ("undocumented", "no-example", "unused", "documented", "ignored")
+
+
+def _table(result: EnvReport) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=160, force_terminal=False, color_system=None)
+    table = Table(title=f"Environment variables of {result.record.repo}")
+    for column in ("variable", "status", "read at", "documented in"):
+        table.add_column(column, overflow="fold")
+    for row in result.variables:
+        table.add_row(row.name, row.status, "\n".join(row.read_at), "\n".join(row.documented_in))
+    console.print(table)
+    if result.findings:
+        found = Table(title="Findings")
+        for column in ("severity", "rule", "where", "message"):
+            found.add_column(column, overflow="fold")
+        for f in result.findings:
+            where = (
+                f"{f.location.path}:{f.location.line}"
+                if f.location and f.location.line
+                else (f.location.path if f.location else f.resource)
+            )
+            found.add_row(f.severity.value, f.rule, where, f.message)
+        console.print(found)
+    return buffer.getvalue()
+
+
+def _markdown(result: EnvReport) -> str:
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    out = [f"# Environment variables of {result.record.repo}", ""]
+    out += ["| variable | status | read at | documented in |", "|---|---|---|---|"]
+    for row in result.variables:
+        out.append(
+            f"| `{row.name}` | {row.status} | {cell('<br>'.join(row.read_at))} | "
+            f"{cell('<br>'.join(row.documented_in))} |"
+        )
+    if result.findings:
+        out += ["", "| severity | rule | where | message |", "|---|---|---|---|"]
+        for f in result.findings:
+            where = (
+                f"{f.location.path}:{f.location.line or ''}".rstrip(":")
+                if f.location
+                else f.resource
+            )
+            out.append(f"| {f.severity.value} | {f.rule} | {cell(where)} | {cell(f.message)} |")
+    return "\n".join(out) + "\n"
