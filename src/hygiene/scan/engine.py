@@ -159,7 +159,9 @@ def _transformed(text: str, path: str, eager: bool) -> list[str] | None:
     return None
 
 
-def _file_filtered(path: str) -> bool:
+def file_filtered(path: str) -> bool:
+    """True when the file name alone rules the file out (lock files, binaries, swagger)."""
+    configure()
     from detect_secrets.core.scan import _is_filtered_out
 
     return hygiene_filters.is_extra_lock_file(path) or _is_filtered_out(
@@ -185,7 +187,7 @@ def scan_content(text: str, path: str, config: EngineConfig | None = None) -> Co
     configure()
     config = config or EngineConfig()
     result = ContentResult()
-    if _file_filtered(path):
+    if file_filtered(path):
         result.skipped = "excluded-file"
         return result
     if "\r" in text:
@@ -244,6 +246,7 @@ def _scan_lines(
             required_filter_parameters=["line"], filename=path, line=line, context=snippet
         ):
             continue
+        line_hits: list[SecretHit] = []
         for plugin in plugins:
             if type(plugin).__name__ not in wanted:
                 continue
@@ -260,13 +263,45 @@ def _scan_lines(
                     context=snippet,
                 ):
                     continue
-                if config.hygiene_filters and hygiene_filters.filtered_by(value, line, path):
+                full = _whole_token(plugin, line, value) if config.hygiene_filters else value
+                if config.hygiene_filters and hygiene_filters.filtered_by(full, line, path):
                     continue
-                key = (secret.type, number, value)
+                key = (secret.type, number, full)
                 if key in seen:
                     continue
                 seen.add(key)
-                yield SecretHit.of(secret.type, number, value)
+                line_hits.append(SecretHit.of(secret.type, number, full, baseline_value=value))
+        yield from _prefer_specific(line_hits) if config.hygiene_filters else line_hits
+
+
+#: Detectors that flag any high-entropy or keyword-assigned value; a specific detector's hit on
+#: the same value on the same line makes theirs redundant.
+GENERIC_TYPES = frozenset(
+    {"Base64 High Entropy String", "Hex High Entropy String", "Secret Keyword"}
+)
+
+
+def _prefer_specific(hits: list[SecretHit]) -> list[SecretHit]:
+    specific = {h.sha256 for h in hits if h.type not in GENERIC_TYPES}
+    return [h for h in hits if h.type not in GENERIC_TYPES or h.sha256 not in specific]
+
+
+def _whole_token(plugin: Any, line: str, value: str) -> str:
+    """The whole match when a regex detector captured only a short prefix of it.
+
+    detect-secrets' GitHub and GitLab patterns capture the prefix (``ghp``) rather than the
+    token, so every token would share one hash; hygiene keeps the whole token's hash (the
+    baseline hash stays detect-secrets' own, so baselines still match).
+    """
+    from detect_secrets.plugins.base import RegexBasedDetector
+
+    if not isinstance(plugin, RegexBasedDetector) or len(value) >= 8:
+        return value
+    for pattern in plugin.denylist:
+        for match in pattern.finditer(line):
+            if match.groups() and value in match.groups() and len(match.group(0)) > len(value):
+                return match.group(0)
+    return value
 
 
 def scan_text(text: str, path: str) -> list[SecretHit]:

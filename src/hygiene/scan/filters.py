@@ -49,7 +49,7 @@ _UUID = re.compile(
     r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$", re.IGNORECASE
 )
 _HEX_ID = re.compile(r"^[0-9a-f]{7,64}$")
-_CHANGELOG = re.compile(
+CHANGELOG_NAME = re.compile(
     r"^(changelog|changes|history|news|releases?|release-notes)\b", re.IGNORECASE
 )
 _COMMIT_WORD = re.compile(r"commit|\brevision\b|\brev\b|\bsha\b|/tree/|/compare/", re.IGNORECASE)
@@ -99,7 +99,7 @@ def is_commit_hash(value: str, line: str, path: str) -> bool:
     """A git object id in a changelog, or on a line that talks about a commit."""
     if not _HEX_ID.match(value):
         return False
-    return bool(_CHANGELOG.match(PurePosixPath(path).name)) or bool(_COMMIT_WORD.search(line))
+    return bool(CHANGELOG_NAME.match(PurePosixPath(path).name)) or bool(_COMMIT_WORD.search(line))
 
 
 def is_env_reference(value: str) -> bool:

@@ -27,15 +27,22 @@ class SecretHit:
     hashed_secret: str
 
     @classmethod
-    def of(cls, secret_type: str, line: int, value: str) -> SecretHit:
-        """Build a hit from a detected ``value``; the value itself is not kept."""
+    def of(
+        cls, secret_type: str, line: int, value: str, baseline_value: str | None = None
+    ) -> SecretHit:
+        """Build a hit from a detected ``value``; the value itself is not kept.
+
+        ``baseline_value`` is what detect-secrets itself reported, when hygiene widened it (its
+        SHA-1 is what a detect-secrets baseline holds).
+        """
+        reported = value if baseline_value is None else baseline_value
         return cls(
             rule=slug(secret_type),
             type=secret_type,
             line=line,
             preview=redact(value),
             sha256=secret_hash(value),
-            hashed_secret=hashlib.sha1(value.encode("utf-8")).hexdigest(),  # the baseline's hash
+            hashed_secret=hashlib.sha1(reported.encode("utf-8")).hexdigest(),  # the baseline's
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -1,10 +1,17 @@
-"""Git repositories: names, tracked files, ignore rules. History enumeration (unique blobs
-across all refs) is added by the secret scanner's work."""
+"""Git repositories: names, tracked files, ignore rules, and history — every unique blob across
+all refs (``rev-list --objects --all`` + ``cat-file --batch``), blob → first commit and path,
+and bare mirrors of clone URLs in a cache directory."""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import re
+import shutil
 import subprocess
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from hygiene.errors import HygieneError
@@ -27,7 +34,9 @@ def run_git(repo: Path, *args: str, input_bytes: bytes | None = None) -> bytes:
         raise GitError(f"{repo}: cannot run git: {exc.strerror}") from None
     if proc.returncode != 0:
         message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"{repo}: git {args[0]} failed: {message[-1] if message else proc.returncode}")
+        raise GitError(
+            f"{repo}: git {args[0]} failed: {message[-1] if message else proc.returncode}"
+        )
     return proc.stdout
 
 
@@ -76,3 +85,250 @@ def head_commit(repo: Path) -> str | None:
         return run_git(repo, "rev-parse", "--verify", "-q", "HEAD").decode().strip() or None
     except GitError:
         return None
+
+
+# --------------------------------------------------------------------------- history
+
+
+ZERO_OID = "0" * 40
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    """A blob reachable from some ref: its id, size, and one path git names it by."""
+
+    oid: str
+    size: int
+    path: str
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """A blob written at ``path`` by ``commit`` (``order``: 0 for the oldest commit)."""
+
+    path: str
+    commit: str
+    order: int
+
+
+def reachable_blobs(repo: Path) -> list[BlobInfo]:
+    """Every blob reachable from any ref, once each (``rev-list --objects --all`` piped into
+    ``cat-file --batch-check``)."""
+    listing = run_git(repo, "rev-list", "--objects", "--all")
+    if not listing.strip():
+        return []
+    out = run_git(
+        repo,
+        "cat-file",
+        "--batch-check=%(objectname) %(objecttype) %(objectsize) %(rest)",
+        input_bytes=listing,
+    )
+    blobs: list[BlobInfo] = []
+    for raw in out.decode("utf-8", "surrogateescape").splitlines():
+        oid, kind, size, *rest = raw.split(" ", 3)
+        if kind == "blob":
+            blobs.append(BlobInfo(oid, int(size), rest[0] if rest else ""))
+    return blobs
+
+
+def blob_sizes(repo: Path, oids: Iterable[str]) -> dict[str, int]:
+    """Size in bytes of each blob in ``oids`` (``cat-file --batch-check``)."""
+    wanted = "\n".join(oids)
+    if not wanted:
+        return {}
+    out = run_git(repo, "cat-file", "--batch-check", input_bytes=wanted.encode() + b"\n")
+    sizes: dict[str, int] = {}
+    for raw in out.decode().splitlines():
+        parts = raw.split()
+        if len(parts) == 3 and parts[1] == "blob":
+            sizes[parts[0]] = int(parts[2])
+    return sizes
+
+
+def is_repository(path: Path) -> bool:
+    """True when ``path`` is a git repository (a work tree or a bare one)."""
+    try:
+        run_git(path, "rev-parse", "--git-dir")
+    except GitError:
+        return False
+    return True
+
+
+def is_bare(path: Path) -> bool:
+    """True for a bare repository (no work tree)."""
+    return run_git(path, "rev-parse", "--is-bare-repository").decode().strip() == "true"
+
+
+def read_blobs(repo: Path, oids: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+    """Stream ``(oid, content)`` for ``oids`` through one ``git cat-file --batch`` process."""
+    wanted = list(oids)
+    if not wanted:
+        return
+    try:
+        proc = subprocess.Popen(
+            ["git", "-C", str(repo), "cat-file", "--batch"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+    except OSError as exc:
+        raise GitError(f"{repo}: cannot run git: {exc.strerror}") from None
+    assert proc.stdin is not None and proc.stdout is not None
+
+    def feed() -> None:
+        assert proc.stdin is not None
+        try:
+            for oid in wanted:
+                proc.stdin.write(oid.encode() + b"\n")
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    try:
+        for _ in wanted:
+            header = proc.stdout.readline()
+            if not header:
+                raise GitError(f"{repo}: git cat-file stopped early")
+            parts = header.split()
+            if len(parts) < 3 or parts[1] == b"missing":
+                raise GitError(f"{repo}: object {parts[0].decode()} is missing")
+            size = int(parts[2])
+            content = proc.stdout.read(size)
+            proc.stdout.read(1)  # the newline after each object
+            yield parts[0].decode(), content
+    finally:
+        writer.join()
+        proc.stdout.close()
+        proc.wait()
+
+
+def blob_occurrences(repo: Path) -> dict[str, list[Occurrence]]:
+    """Blob id → every (path, commit) that wrote it, oldest commit first.
+
+    One ``git log --all --raw`` pass (parents before children). Changes made only by a merge
+    are not listed; callers fall back to :func:`first_commit_of` for those blobs.
+    """
+    out = run_git(
+        repo,
+        "log",
+        "--all",
+        "--reverse",
+        "--date-order",
+        "--raw",
+        "--no-renames",
+        "--no-abbrev",
+        "-z",
+        "--format=%x01%H",
+    )
+    found: dict[str, list[Occurrence]] = {}
+    tokens = out.decode("utf-8", "surrogateescape").split("\0")
+    commit, order, index = "", -1, 0
+    while index < len(tokens):
+        token = tokens[index].lstrip("\n")
+        index += 1
+        if token.startswith("\x01"):
+            commit, order = token[1:].strip(), order + 1
+        elif token.startswith(":"):
+            path = tokens[index] if index < len(tokens) else ""
+            index += 1
+            fields = token[1:].split(" ")
+            if len(fields) < 5 or fields[1] == "160000" or fields[3] == ZERO_OID:
+                continue
+            found.setdefault(fields[3], []).append(Occurrence(path, commit, order))
+    return found
+
+
+def first_commit_of(repo: Path, oid: str) -> str | None:
+    """The oldest commit on any ref whose diff adds or changes blob ``oid`` (slow; a fallback)."""
+    out = run_git(repo, "log", "--all", "--reverse", "--format=%H", f"--find-object={oid}")
+    lines = out.decode().split()
+    return lines[0] if lines else None
+
+
+def head_tree(repo: Path) -> dict[str, str]:
+    """Path → blob id of every file in HEAD's tree (empty for a repo with no commits)."""
+    if head_commit(repo) is None:
+        return {}
+    out = run_git(repo, "ls-tree", "-r", "-z", "--full-tree", "HEAD")
+    tree: dict[str, str] = {}
+    for entry in out.decode("utf-8", "surrogateescape").split("\0"):
+        if not entry:
+            continue
+        meta, _, path = entry.partition("\t")
+        _mode, kind, oid = meta.split(" ")
+        if kind == "blob":
+            tree[path] = oid
+    return tree
+
+
+def staged_files(repo: Path) -> dict[str, str]:
+    """Path → blob id of the files staged for the next commit (added, copied, modified)."""
+    out = run_git(repo, "diff", "--cached", "--name-only", "--diff-filter=ACMR", "-z")
+    paths = [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
+    if not paths:
+        return {}
+    listing = run_git(repo, "ls-files", "-s", "-z", "--", *paths)
+    staged: dict[str, str] = {}
+    for entry in listing.decode("utf-8", "surrogateescape").split("\0"):
+        if entry:
+            meta, _, path = entry.partition("\t")
+            staged[path] = meta.split(" ")[1]
+    return staged
+
+
+def read_file_at_head(repo: Path, path: str) -> bytes | None:
+    """The content of ``path`` in HEAD, or None when it is not there."""
+    tree = head_tree(repo)
+    oid = tree.get(path)
+    if oid is None:
+        return None
+    return next(read_blobs(repo, [oid]))[1]
+
+
+# --------------------------------------------------------------------------- remote repos
+
+_SCP_LIKE = re.compile(r"^[\w.-]+@[\w.-]+:(?!//)")
+
+
+def is_clone_url(location: str) -> bool:
+    """True for ``https://…``, ``ssh://…``, ``file://…`` and ``git@host:org/repo`` locations."""
+    return "://" in location or bool(_SCP_LIKE.match(location))
+
+
+def mirror(url: str, cache_dir: Path) -> Path:
+    """A bare mirror of ``url`` under ``cache_dir``: cloned the first time, fetched after.
+
+    Credentials come from git's own configuration (credential helpers, SSH agent); hygiene never
+    asks for them (``GIT_TERMINAL_PROMPT=0``).
+    """
+    tail = url.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1].removesuffix(".git") or "repo"
+    digest = hashlib.sha256(url.encode()).hexdigest()[:10]
+    target = cache_dir / "repos" / f"{re.sub(r'[^A-Za-z0-9._-]', '_', tail)}-{digest}.git"
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+    if (target / "HEAD").exists():
+        _run(["git", "-C", str(target), "remote", "update", "--prune"], url, env)
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            _run(["git", "clone", "--quiet", "--mirror", url, str(tmp)], url, env)
+            os.replace(tmp, target)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def _run(args: list[str], url: str, env: dict[str, str]) -> None:
+    try:
+        proc = subprocess.run(args, capture_output=True, check=False, env=env, timeout=3600)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise GitError(f"{url}: cannot clone or fetch: {exc}") from None
+    if proc.returncode != 0:
+        lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(
+            f"{url}: git {args[3] if args[1] == '-C' else args[1]} failed: "
+            f"{lines[-1] if lines else proc.returncode}"
+        )

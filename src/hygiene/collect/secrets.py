@@ -1,0 +1,327 @@
+"""Collector of the secrets check: every unique blob of every repository, scanned once.
+
+For each repository (a local path, or a clone URL mirrored into the cache directory): enumerate
+the blobs reachable from all refs, look their scans up in the state DB's blob cache (keyed by blob
+id and the engine's fingerprint), scan the rest across processes, attach provenance (path, first
+commit, still in HEAD?) and the detect-secrets baseline's verdicts. A repository that cannot be
+read is an error slice of its own; the others are still reported.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hygiene.context import Collection, RunContext
+from hygiene.errors import CheckSkipped, HygieneError
+from hygiene.policy import Policy, SecretsPolicy
+from hygiene.scan.engine import ContentResult, EngineConfig, file_filtered
+from hygiene.scan.history import (
+    UNKNOWN_ORDER,
+    Placement,
+    SecretRecord,
+    annotate_baseline,
+    baseline_index,
+    build_records,
+    excluded,
+    scan_key,
+)
+from hygiene.scan.pool import Item, scan_items
+from hygiene.sources import git
+
+if TYPE_CHECKING:
+    from hygiene.store import Store
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]  # (repo, advanced by, total)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A repository to scan: where it is and, optionally, the name to report it under."""
+
+    location: str
+    name: str | None = None
+
+
+@dataclass
+class RepoScan:
+    """One repository's records, figures and the problems that did not stop it."""
+
+    name: str
+    records: list[SecretRecord]
+    stats: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def engine_config(policy: SecretsPolicy) -> EngineConfig:
+    """The engine configuration the policy asks for."""
+    return EngineConfig(
+        max_line_length=policy.max_line_length, max_file_bytes=policy.max_file_bytes
+    )
+
+
+def targets(ctx_repos: tuple[Path, ...], policy: Policy) -> list[Target]:
+    """The run's repositories; a policy entry gives its URL (paths mangle ``//``) and name."""
+    by_path = {str(Path(r.url)): r for r in policy.repos}
+    chosen = []
+    for path in ctx_repos:
+        repo = by_path.get(str(path))
+        chosen.append(Target(repo.url, repo.name) if repo else Target(str(path)))
+    if not chosen:
+        chosen = [Target(r.url, r.name) for r in policy.repos]
+    return chosen
+
+
+def collect(ctx: RunContext) -> Collection:
+    """Scan every repository of the run (see the module docstring)."""
+    chosen = targets(ctx.repos, ctx.policy)
+    if not chosen:
+        raise CheckSkipped("no repository to scan: pass --repo PATH or list repos: in the policy")
+    policy = ctx.policy.secrets
+    records: list[SecretRecord] = []
+    errors: list[str] = []
+    scopes: list[str] = []
+    totals: dict[str, int] = {}
+    with _ProgressBar(ctx.show_progress) as progress:
+        for target in chosen:
+            try:
+                scan = scan_repository(
+                    target, policy, store=ctx.store, cache_dir=ctx.cache_dir, progress=progress
+                )
+            except HygieneError as exc:
+                log.error("repository %s could not be scanned: %s", target.location, exc)
+                errors.append(str(exc))
+                continue
+            records.extend(scan.records)
+            errors.extend(f"{scan.name}: {w}" for w in scan.warnings)
+            scopes.append(scan.name)
+            for key, value in scan.stats.items():
+                totals[key] = totals.get(key, 0) + value
+    stats: dict[str, Any] = {"repos": len(chosen), **totals, "secrets": len(records)}
+    return Collection(records=records, stats=stats, errors=errors, scopes=scopes)
+
+
+def scan_repository(
+    target: Target,
+    policy: SecretsPolicy,
+    *,
+    store: Store | None = None,
+    cache_dir: Path = Path(".hygiene/cache"),
+    progress: Progress | None = None,
+) -> RepoScan:
+    """Scan one repository's tree and (when ``policy.history``) its whole history."""
+    started = time.perf_counter()
+    path = _resolve(target, cache_dir)
+    name = target.name or git.repo_name(path)
+    config = engine_config(policy)
+    head = git.head_tree(path)
+    stats = {
+        "blobs": 0,
+        "blobs_scanned": 0,
+        "blobs_cached": 0,
+        "bytes_scanned": 0,
+        "skipped_binary": 0,
+        "skipped_large": 0,
+        "excluded_paths": 0,
+        "long_lines": 0,
+    }
+    placements, sizes = _placements(path, head, policy.history)
+    stats["blobs"] = len(sizes)
+    kept: list[Placement] = []
+    for placement in placements:
+        if excluded(placement.path, policy.exclude_paths) or file_filtered(placement.path):
+            stats["excluded_paths"] += 1
+        else:
+            kept.append(placement)
+    units: dict[str, tuple[str, str]] = {}  # key -> (oid, path to scan it as)
+    for placement in kept:
+        units.setdefault(placement.key, (placement.oid, placement.path))
+    results: dict[str, ContentResult] = {}
+    for key, (oid, _path) in units.items():
+        if sizes.get(oid, 0) > config.max_file_bytes:
+            results[key] = ContentResult(skipped="too-large")
+    fingerprint = config.fingerprint()
+    todo = [k for k in units if k not in results]
+    if store is not None and todo:
+        for key, data in store.cached_scans(todo, fingerprint).items():
+            results[key] = ContentResult.from_json(data)
+        stats["blobs_cached"] = sum(1 for k in todo if k in results)
+        todo = [k for k in todo if k not in results]
+    fresh = _scan(path, name, todo, units, sizes, policy, progress)
+    stats["blobs_scanned"] = len(fresh)
+    stats["bytes_scanned"] = sum(sizes.get(units[k][0], 0) for k in fresh)
+    results.update(fresh)
+    if store is not None and fresh:
+        store.cache_scans({k: r.to_json() for k, r in fresh.items()}, fingerprint)
+    for result in results.values():
+        stats["long_lines"] += result.long_lines
+        if result.skipped == "binary":
+            stats["skipped_binary"] += 1
+        elif result.skipped == "too-large":
+            stats["skipped_large"] += 1
+    kept = _fill_unknown_commits(path, kept, results) if policy.history else kept
+    records = build_records(name, kept, results, head)
+    warnings: list[str] = []
+    baseline = _read_baseline(path, policy.baseline, warnings)
+    if baseline is not None:
+        records = annotate_baseline(records, baseline_index(baseline))
+    stats["suppressed_by_baseline"] = sum(1 for r in records if r.baseline == "false-positive")
+    log.info(
+        "%s: %d blob(s), %d scanned, %d cached, %d secret(s) in %.2fs",
+        name,
+        stats["blobs"],
+        stats["blobs_scanned"],
+        stats["blobs_cached"],
+        len(records),
+        time.perf_counter() - started,
+    )
+    return RepoScan(name=name, records=records, stats=stats, warnings=warnings)
+
+
+def _resolve(target: Target, cache_dir: Path) -> Path:
+    if git.is_clone_url(target.location):
+        return git.mirror(target.location, cache_dir)
+    path = Path(target.location)
+    if not path.is_dir():
+        raise HygieneError(f"{path}: not a directory; pass the path of a git repository")
+    if not git.is_repository(path):
+        raise HygieneError(f"{path}: not a git repository; pass the path of a git checkout")
+    return path
+
+
+def _placements(
+    repo: Path, head: dict[str, str], history: bool
+) -> tuple[list[Placement], dict[str, int]]:
+    """Every (blob, path) to consider, with its first commit when known; and blob sizes."""
+    placements: list[Placement] = []
+    seen: set[tuple[str, str]] = set()
+
+    def add(oid: str, path: str, commit: str | None, order: int) -> None:
+        if (oid, path) not in seen:
+            seen.add((oid, path))
+            placements.append(Placement(oid, path, scan_key(oid, path), commit, order))
+
+    if history:
+        blobs = git.reachable_blobs(repo)
+        sizes = {b.oid: b.size for b in blobs}
+        occurrences = git.blob_occurrences(repo)
+        for blob in blobs:
+            for occ in occurrences.get(blob.oid, []):
+                add(blob.oid, occ.path, occ.commit, occ.order)
+            if blob.oid not in occurrences and blob.path:
+                add(blob.oid, blob.path, None, UNKNOWN_ORDER)
+    else:
+        sizes = git.blob_sizes(repo, set(head.values()))
+    for path, oid in head.items():
+        add(oid, path, None, UNKNOWN_ORDER)
+    return placements, sizes
+
+
+def _scan(
+    repo: Path,
+    name: str,
+    todo: list[str],
+    units: dict[str, tuple[str, str]],
+    sizes: dict[str, int],
+    policy: SecretsPolicy,
+    progress: Progress | None,
+) -> dict[str, ContentResult]:
+    if not todo:
+        return {}
+    keys_by_oid: dict[str, list[str]] = {}
+    for key in todo:
+        keys_by_oid.setdefault(units[key][0], []).append(key)
+
+    def items() -> Iterator[Item]:
+        for oid, content in git.read_blobs(repo, keys_by_oid):
+            for key in keys_by_oid[oid]:
+                yield key, units[key][1], content
+
+    total = len(todo)
+    done = (lambda n: progress(name, n, total)) if progress else None
+    total_bytes = sum(sizes.get(oid, 0) for oid in keys_by_oid)
+    return dict(
+        scan_items(items(), engine_config(policy), policy.workers, done, total_bytes=total_bytes)
+    )
+
+
+def _fill_unknown_commits(
+    repo: Path, placements: list[Placement], results: dict[str, ContentResult]
+) -> list[Placement]:
+    """Blobs with secrets that ``git log --raw`` did not attribute (merge-only changes)."""
+    known = {p.oid for p in placements if p.commit is not None}
+    out = []
+    for placement in placements:
+        result = results.get(placement.key)
+        if placement.commit is None and placement.oid not in known and result and result.hits:
+            commit = git.first_commit_of(repo, placement.oid)
+            placement = Placement(
+                placement.oid, placement.path, placement.key, commit, placement.order
+            )
+        out.append(placement)
+    return out
+
+
+def _read_baseline(repo: Path, rel: str, warnings: list[str]) -> dict[str, Any] | None:
+    """The repository's detect-secrets baseline: the work tree's file, else HEAD's."""
+    raw: bytes | None = None
+    file = repo / rel
+    if not git.is_bare(repo) and file.is_file():
+        raw = file.read_bytes()
+    else:
+        raw = git.read_file_at_head(repo, rel)
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw)
+        if not isinstance(data, dict) or not isinstance(data.get("results", {}), dict):
+            raise ValueError("not a detect-secrets baseline")
+    except ValueError as exc:
+        warnings.append(
+            f"{rel}: unreadable baseline ({exc}); fix or regenerate it with "
+            "`hygiene secrets baseline`"
+        )
+        return None
+    return data
+
+
+class _ProgressBar:
+    """A rich progress bar on stderr per repository, or nothing."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bar: Any = None
+        self._tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> Progress | None:
+        if not self.enabled:
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        self._bar = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._bar.start()
+        return self._advance
+
+    def _advance(self, repo: str, n: int, total: int) -> None:
+        if repo not in self._tasks:
+            self._tasks[repo] = self._bar.add_task(f"secrets {repo}", total=total)
+        self._bar.advance(self._tasks[repo], n)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()

@@ -1,0 +1,148 @@
+"""From blob scan results to one record per secret per path, with provenance (pure).
+
+A blob is scanned once per *profile* — what about its path changes the result: detect-secrets'
+file type (keyword patterns, transformers) and whether it is a changelog (the commit-hash filter).
+Its hits are then attached to every path the blob was written at. For each (path, detector,
+secret) the record keeps the first commit that introduced the secret there, and whether HEAD's
+file at that path still holds it (``in_tree``) — else the secret lives only in history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from fnmatch import fnmatchcase
+from pathlib import PurePosixPath
+from typing import Any
+
+from hygiene.scan.engine import ContentResult
+from hygiene.scan.filters import CHANGELOG_NAME
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Blob ``oid`` written at ``path`` by ``commit`` (``order``: 0 = oldest; None = unknown)."""
+
+    oid: str
+    path: str
+    key: str
+    commit: str | None
+    order: int
+
+
+@dataclass(frozen=True)
+class SecretRecord:
+    """One secret at one path of one repository — what the ``secrets`` check evaluates."""
+
+    repo: str
+    path: str
+    rule: str  # detector slug, e.g. aws-access-key
+    type: str  # detect-secrets' name, e.g. AWS Access Key
+    line: int
+    commit: str | None
+    preview: str
+    sha256: str
+    hashed_secret: str
+    in_tree: bool
+    baseline: str | None = None  # "false-positive" | "audited" | "listed" | None
+
+
+UNKNOWN_ORDER = 1 << 62
+
+
+def profile(path: str) -> str:
+    """What about ``path`` changes a scan's result (see the module docstring)."""
+    from detect_secrets.util.filetype import determine_file_type
+
+    kind = determine_file_type(path).name
+    return kind + ("+changelog" if CHANGELOG_NAME.match(PurePosixPath(path).name) else "")
+
+
+def scan_key(oid: str, path: str) -> str:
+    """The cache key of blob ``oid`` scanned as ``path``."""
+    return f"{oid}:{profile(path)}"
+
+
+def excluded(path: str, patterns: Iterable[str]) -> bool:
+    """True when a ``**/``-style glob of ``patterns`` matches ``path`` (also at the root)."""
+    for pattern in patterns:
+        if fnmatchcase(path, pattern):
+            return True
+        if pattern.startswith("**/") and fnmatchcase(path, pattern[3:]):
+            return True
+    return False
+
+
+def build_records(
+    repo: str,
+    placements: Iterable[Placement],
+    results: Mapping[str, ContentResult],
+    head: Mapping[str, str],
+) -> list[SecretRecord]:
+    """One record per (path, detector, secret hash), oldest introducing commit first."""
+    first: dict[tuple[str, str, str], tuple[int, Placement, int]] = {}
+    live: dict[tuple[str, str, str], int] = {}
+    meta: dict[tuple[str, str, str], tuple[str, str, str]] = {}
+    for placement in placements:
+        result = results.get(placement.key)
+        if result is None or not result.hits:
+            continue
+        lines: dict[tuple[str, str], int] = {}
+        for hit in result.hits:
+            k = (hit.rule, hit.sha256)
+            lines[k] = min(lines.get(k, hit.line), hit.line)
+            meta.setdefault((placement.path, *k), (hit.type, hit.preview, hit.hashed_secret))
+        in_head = head.get(placement.path) == placement.oid
+        for (rule, sha), line in lines.items():
+            key = (placement.path, rule, sha)
+            seen = first.get(key)
+            if seen is None or placement.order < seen[0]:
+                first[key] = (placement.order, placement, line)
+            if in_head:
+                live[key] = line
+    records = []
+    for key, (_order, placement, line) in first.items():
+        path, rule, sha = key
+        kind, preview, hashed = meta[key]
+        records.append(
+            SecretRecord(
+                repo=repo,
+                path=path,
+                rule=rule,
+                type=kind,
+                line=live.get(key, line),
+                commit=placement.commit,
+                preview=preview,
+                sha256=sha,
+                hashed_secret=hashed,
+                in_tree=key in live,
+            )
+        )
+    records.sort(key=lambda r: (r.path, r.line, r.rule, r.sha256))
+    return records
+
+
+def baseline_index(baseline: Mapping[str, Any]) -> dict[tuple[str, str, str], bool | None]:
+    """(path, type, hashed_secret) → the entry's ``is_secret`` (None when not audited)."""
+    index: dict[tuple[str, str, str], bool | None] = {}
+    for path, entries in (baseline.get("results") or {}).items():
+        for entry in entries or []:
+            key = (str(path), str(entry.get("type")), str(entry.get("hashed_secret")))
+            index[key] = entry.get("is_secret")
+    return index
+
+
+def annotate_baseline(
+    records: Iterable[SecretRecord], index: Mapping[tuple[str, str, str], bool | None]
+) -> list[SecretRecord]:
+    """Mark records a detect-secrets baseline lists: false-positive, audited or listed."""
+    out = []
+    for record in records:
+        key = (record.path, record.type, record.hashed_secret)
+        if key not in index:
+            out.append(record)
+            continue
+        verdict = index[key]
+        state = "false-positive" if verdict is False else "audited" if verdict else "listed"
+        out.append(replace(record, baseline=state))
+    return out

@@ -1,0 +1,86 @@
+"""Run the engine over many texts across processes.
+
+Work is sent in batches of about ``BATCH_BYTES`` so small files do not pay one round trip each.
+Workers come from a ``forkserver`` (safe when the caller runs threads, as the audit pipeline
+does) that imports the engine once. Small jobs run in-process: starting workers costs more than
+it saves.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+
+from hygiene.scan.engine import ContentResult, EngineConfig, scan_bytes
+
+BATCH_BYTES = 512 * 1024
+IN_PROCESS_BYTES = 1024 * 1024
+
+#: (key, path used for the scan, content)
+Item = tuple[str, str, bytes]
+
+
+def _scan_batch(batch: list[Item], config: EngineConfig) -> list[tuple[str, dict[str, object]]]:
+    return [(key, scan_bytes(content, path, config).to_json()) for key, path, content in batch]
+
+
+def _batches(items: Iterable[Item]) -> Iterator[list[Item]]:
+    batch: list[Item] = []
+    size = 0
+    for item in items:
+        batch.append(item)
+        size += len(item[2])
+        if size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def worker_count(configured: int) -> int:
+    """``configured`` processes, or one per CPU when it is 0."""
+    return configured if configured > 0 else max(os.cpu_count() or 1, 1)
+
+
+def scan_items(
+    items: Iterable[Item],
+    config: EngineConfig,
+    workers: int = 0,
+    on_done: Callable[[int], None] | None = None,
+    total_bytes: int | None = None,
+) -> Iterator[tuple[str, ContentResult]]:
+    """Scan every item; yields ``(key, result)`` in completion order. ``on_done(n)`` reports
+    progress in items. ``items`` may be a lazy stream; pass ``total_bytes`` then (it decides
+    whether worker processes are worth starting)."""
+    workers = worker_count(workers)
+    if total_bytes is None:
+        items = list(items)
+        total_bytes = sum(len(i[2]) for i in items)
+    if workers == 1 or total_bytes < IN_PROCESS_BYTES:
+        for key, path, content in items:
+            yield key, scan_bytes(content, path, config)
+            if on_done:
+                on_done(1)
+        return
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["hygiene.scan.engine", "hygiene.scan.pool"])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: set[Future[list[tuple[str, dict[str, object]]]]] = set()
+        batches = _batches(items)
+        for batch in batches:
+            pending.add(pool.submit(_scan_batch, batch, config))
+            if len(pending) >= workers * 3:
+                break
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                results = future.result()
+                for key, data in results:
+                    yield key, ContentResult.from_json(data)
+                if on_done:
+                    on_done(len(results))
+                nxt = next(batches, None)
+                if nxt is not None:
+                    pending.add(pool.submit(_scan_batch, nxt, config))
