@@ -15,6 +15,7 @@ from hygiene import __version__
 from hygiene.cli.audit import audit
 from hygiene.cli.env import env
 from hygiene.cli.policy import policy
+from hygiene.cli.report import report
 from hygiene.cli.spend import spend
 from hygiene.errors import HygieneError
 
@@ -42,6 +43,7 @@ cli.add_command(audit)
 cli.add_command(env)
 cli.add_command(policy)
 cli.add_command(spend)
+cli.add_command(report)
 
 
 def main() -> None:

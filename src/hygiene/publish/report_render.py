@@ -1,0 +1,243 @@
+"""The monthly review in four forms: a self-contained HTML page (inline CSS and SVG charts; opens
+offline and in a mail client), Markdown, one CSV per section, and the JSON document itself."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from hygiene.publish import charts
+from hygiene.publish.report import decimal
+
+CSV_SECTIONS: dict[
+    str, tuple[Callable[[Mapping[str, Any]], Iterable[Mapping[str, Any]]], Sequence[str]]
+] = {
+    "coverage.csv": (
+        lambda r: r["coverage"],
+        (
+            "check",
+            "status",
+            "covered",
+            "reason",
+            "runs_ok",
+            "runs_skipped",
+            "runs_error",
+            "data_as_of",
+        ),
+    ),
+    "spend_groups.csv": (
+        lambda r: r["spend"]["groups"],
+        ("key", "cost", "budget", "percent", "forecast", "mom_change"),
+    ),
+    "budgets.csv": (
+        lambda r: r["spend"]["budgets"],
+        (
+            "name",
+            "scope",
+            "amount",
+            "currency",
+            "actual",
+            "forecast",
+            "percent",
+            "forecast_percent",
+        ),
+    ),
+    "tags_by_account.csv": (
+        lambda r: r["tags"]["by_account"],
+        ("name", "resources", "compliant", "percent"),
+    ),
+    "tags_by_resource_type.csv": (
+        lambda r: r["tags"]["by_resource_type"],
+        ("name", "resources", "compliant", "percent"),
+    ),
+    "tags_by_owner.csv": (
+        lambda r: r["tags"]["by_owner"],
+        ("name", "resources", "compliant", "percent"),
+    ),
+    "trend.csv": (
+        lambda r: r["trend"],
+        (
+            "month",
+            "compliance_percent",
+            "untagged_cost",
+            "untagged_share",
+            "total_spend",
+            "currency",
+        ),
+    ),
+    "offenders.csv": (
+        lambda r: r["offenders"],
+        ("owner", "critical", "high", "medium", "low", "info", "total"),
+    ),
+    "secrets.csv": (
+        lambda r: r["secrets"]["open"],
+        ("id", "rule", "severity", "where", "commit", "owner", "status", "first_seen", "age_days"),
+    ),
+    "env.csv": (
+        lambda r: [dict(i, repo=repo["repo"]) for repo in r["env"]["repos"] for i in repo["items"]],
+        ("repo", "id", "rule", "severity", "where", "owner", "status", "first_seen", "message"),
+    ),
+    "rotation.csv": (
+        lambda r: r["rotation"]["items"],
+        (
+            "id",
+            "rule",
+            "severity",
+            "resource",
+            "owner",
+            "status",
+            "first_seen",
+            "age_days",
+            "message",
+        ),
+    ),
+    "resolved.csv": (
+        lambda r: r["resolved"],
+        (
+            "id",
+            "check",
+            "rule",
+            "severity",
+            "where",
+            "owner",
+            "first_seen",
+            "resolved_at",
+            "reopened",
+        ),
+    ),
+}
+
+
+def to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """Rows as CSV with a header; nested values as JSON."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+    return buffer.getvalue()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True)
+    return str(value)
+
+
+def money(value: Any, currency: str | None = None) -> str:
+    """``1234.5`` → ``1,234.50 USD``; blank for none."""
+    amount = decimal(value)
+    if amount is None:
+        return "—"
+    text = f"{amount.quantize(Decimal('0.01')):,}"
+    return f"{text} {currency}" if currency else text
+
+
+def percent(value: Any) -> str:
+    """``87.456`` → ``87.5%``; ``—`` for none."""
+    number = decimal(value)
+    return "—" if number is None else f"{number.quantize(Decimal('0.1'))}%"
+
+
+def share(value: Any) -> str:
+    """An untagged share: a fraction (0–1) or a percent, shown as a percent."""
+    number = _share_percent(value)
+    return "—" if number is None else percent(number)
+
+
+def _share_percent(value: Any) -> float | None:
+    number = decimal(value)
+    if number is None:
+        return None
+    return float(number * 100 if number <= 1 else number)
+
+
+def _floats(values: Iterable[Any]) -> list[float]:
+    return [float(decimal(v) or 0) for v in values]
+
+
+def build_charts(report: Mapping[str, Any]) -> dict[str, str]:
+    """The report's inline SVG charts (only those with data)."""
+    out: dict[str, str] = {}
+    groups = report["spend"]["groups"]
+    if groups:
+        series = {"spend": _floats(g["cost"] for g in groups)}
+        if any(g.get("budget") is not None for g in groups):
+            series["budget"] = _floats(g.get("budget") for g in groups)
+        if any(g.get("forecast") is not None for g in groups):
+            series["forecast"] = _floats(g.get("forecast") for g in groups)
+        out["spend"] = charts.bar_chart(
+            [g["key"] for g in groups],
+            series,
+            salt="spend",
+            title=f"Spend vs budget ({report['spend'].get('metric') or 'cost'})",
+            ylabel=report["spend"].get("currency") or "",
+        )
+    trend = report["trend"]
+    if any(p["compliance_percent"] is not None for p in trend):
+        lines: dict[str, list[float | None]] = {
+            "tag compliance %": [
+                None if p["compliance_percent"] is None else float(p["compliance_percent"])
+                for p in trend
+            ]
+        }
+        if any(p["untagged_share"] is not None for p in trend):
+            lines["untagged spend %"] = [_share_percent(p["untagged_share"]) for p in trend]
+        out["trend"] = charts.line_chart(
+            [p["month"] for p in trend],
+            lines,
+            salt="trend",
+            title="Tag compliance and untagged spend by month",
+            ylabel="%",
+            ylim=(0, 100),
+        )
+    return out
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("hygiene.publish", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(money=money, percent=percent, share=share)
+    return env
+
+
+def render_html(report: Mapping[str, Any]) -> str:
+    """The self-contained HTML page."""
+    return (
+        _environment().get_template("report.html.j2").render(r=report, charts=build_charts(report))
+    )
+
+
+def render_markdown(report: Mapping[str, Any]) -> str:
+    """The Markdown version (tables, no charts)."""
+    env = _environment()
+    env.autoescape = False
+    env.filters["cell"] = lambda v: (
+        "—" if v is None or v == "" else str(v).replace("|", "\\|").replace("\n", " ")
+    )
+    return env.get_template("report.md.j2").render(r=report)
+
+
+def render_all(report: Mapping[str, Any]) -> dict[str, str]:
+    """File name → content for every format."""
+    files = {
+        "report.html": render_html(report),
+        "report.md": render_markdown(report),
+        "report.json": json.dumps(report, indent=2, sort_keys=False, default=str) + "\n",
+    }
+    for name, (rows, columns) in CSV_SECTIONS.items():
+        files[name] = to_csv(rows(report), columns)
+    return files
