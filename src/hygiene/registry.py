@@ -49,3 +49,4 @@ CHECKS: dict[str, CheckSpec] = {
         CheckSpec("rotation", "Key, secret and certificate rotation age", "hygiene.collect.rotation:collect", "hygiene.checks.rotation:evaluate", cloud=True),
     )
 }
+        CheckSpec("billing-links", "GCP projects unlinked from billing, billing disabled, unseen accounts, no budget; GCP budgets' spend", "hygiene.collect.gcp_billing:collect", "hygiene.checks.gcp_billing:evaluate", cloud=True),

@@ -14,7 +14,7 @@ from hygiene.sources.aws.inventory import run_inventory
 from hygiene.sources.aws.session import AwsScope
 
 
-def collect(ctx: RunContext) -> Collection:
+def collect_aws(ctx: RunContext) -> Collection:
     """Inventory the AWS estate; CheckSkipped without credentials, failed slices as errors."""
     hooks = tuple(ctx.options.get("aws_before_call", ()))
     scope = AwsScope.connect(ctx.policy.aws, before_call=hooks)
@@ -34,3 +34,14 @@ def collect(ctx: RunContext) -> Collection:
         errors=list(inventory.errors),
         scopes=list(inventory.covered_accounts),
     )
+
+
+# --------------------------------------------------------------------------- GCP (issue #8)
+
+
+def collect(ctx: RunContext) -> Collection:
+    """The AWS part above plus GCP (``hygiene.collect.gcp``) when ``gcp.projects``,
+    ``gcp.organization`` or ``gcp.folders`` is set; skipped only when neither cloud can run."""
+    from hygiene.collect.gcp import gcp_resources, with_gcp
+
+    return with_gcp(ctx, collect_aws, gcp_resources)

@@ -47,9 +47,16 @@ METHOD = "asset.searchAllResources"
 
 
 def list_resources(
-    scope: GcpScope, projects: Sequence[GcpProject], asset_types: Sequence[str] = ()
+    scope: GcpScope,
+    projects: Sequence[GcpProject],
+    asset_types: Sequence[str] = (),
+    required_keys: Sequence[str] = (),
 ) -> FanOut[list[ResourceRecord]]:
-    """Every labelled resource of every project (paged); a failed project is an error line."""
+    """Every labelled resource of every project (paged); a failed project is an error line.
+
+    ``required_keys`` are the policy's tag keys (``Project``, ``Owner``, ``Env``): a label that is
+    one of them in lower case is recorded under the policy's spelling (see ``canonical_labels``).
+    """
     types = list(asset_types or LABELLED_ASSET_TYPES)
     calls = [Call(METHOD, API, f"project {p.project_id}") for p in projects]
     by_target = {f"project {p.project_id}": p for p in projects}
@@ -66,14 +73,24 @@ def list_resources(
         records = []
         for page in pager.pages:
             scope.count(METHOD)
-            records += [to_record(result, project) for result in page.results]
+            records += [to_record(result, project, required_keys) for result in page.results]
         return records
 
     return scope.fan_out(calls, work)
 
 
-def to_record(result: Any, project: GcpProject) -> ResourceRecord:
-    """A ``ResourceSearchResult`` → ``ResourceRecord`` (pure; labels kept raw)."""
+def canonical_labels(labels: dict[str, str], required_keys: Sequence[str]) -> dict[str, str]:
+    """GCP label keys are lower case only, so ``env`` *is* the policy's ``Env``: rename such keys
+    to the policy's spelling (no ``tag-key-case`` finding for what GCP cannot spell otherwise).
+    Other keys, aliases included (``environment``), are kept as found."""
+    lookup = {key.lower(): key for key in required_keys}
+    return {lookup.get(key, key): value for key, value in labels.items()}
+
+
+def to_record(
+    result: Any, project: GcpProject, required_keys: Sequence[str] = ()
+) -> ResourceRecord:
+    """A ``ResourceSearchResult`` → ``ResourceRecord`` (pure; raw labels kept in details)."""
     asset_type = result.asset_type
     labels = {str(k): str(v) for k, v in result.labels.items()}
     return ResourceRecord(
@@ -82,11 +99,12 @@ def to_record(result: Any, project: GcpProject) -> ResourceRecord:
         region=result.location or "global",
         resource_type=f"gcp:{asset_type}",
         resource_id=result.name,
-        tags=labels,
+        tags=canonical_labels(labels, required_keys),
         name=result.display_name or result.name.rsplit("/", 1)[-1],
         managed_by_provider=is_google_managed(labels),
         details={
             "asset_type": asset_type,
+            "labels": labels,
             "project_number": result.project.removeprefix("projects/"),
             "state": result.state,
             "project_labels": dict(project.labels),

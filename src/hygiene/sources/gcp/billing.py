@@ -56,10 +56,9 @@ def collect_billing(
     ]
     errors += links.errors
     numbers = {p.number: p.project_id for p in projects if p.number}
-    accounts = sorted(
-        {a.name for a in result.accounts}
-        | {p.billing_account for p in result.projects if p.billing_account}
-    )
+    # Budgets of the accounts listed; when listing failed, of the accounts the projects bill to.
+    linked = {p.billing_account for p in result.projects if p.billing_account}
+    accounts = sorted({a.name for a in result.accounts} if result.accounts_read else linked)
     budgets = scope.fan_out(
         [
             Call(

@@ -9,7 +9,8 @@ credits netted — what a GCP budget with ``INCLUDE_ALL_CREDITS`` compares again
 
 Rows come back FOCUS-shaped (``FOCUS_COLUMNS``); ``Tags`` is a JSON object of the resource's
 labels over its project's labels (the resource's value wins), ready for the shared tag
-normalisation of the budgets check.
+normalisation of the budgets check. ``x_ServiceId`` (a FOCUS custom column) carries the
+export's ``service.id``, which budget service filters name (``services/6F81-5844-456A``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ FOCUS_COLUMNS: tuple[str, ...] = (
     "BilledCost",
     "EffectiveCost",
     "Tags",
+    "x_ServiceId",
 )
 
 
@@ -91,6 +93,7 @@ WITH charges AS (
     project.id AS SubAccountId,
     project.name AS SubAccountName,
     service.description AS ServiceName,
+    service.id AS ServiceId,
     location.region AS RegionId,
     {resource_id} AS ResourceId,
     CASE cost_type WHEN 'regular' THEN 'Usage' WHEN 'tax' THEN 'Tax' ELSE 'Adjustment' END
@@ -109,6 +112,7 @@ WITH charges AS (
     project.id,
     project.name,
     service.description,
+    service.id,
     location.region,
     {resource_id},
     'Credit',
@@ -122,12 +126,12 @@ WITH charges AS (
   WHERE usage_start_time >= {start} AND usage_start_time < {end}
 )
 SELECT
-  BillingAccountId, SubAccountId, SubAccountName, ServiceName, RegionId, ResourceId,
+  BillingAccountId, SubAccountId, SubAccountName, ServiceName, ServiceId, RegionId, ResourceId,
   ChargeCategory, ChargePeriodStart, BillingPeriodStart, BillingCurrency, Labels, ProjectLabels,
   SUM(Cost) AS BilledCost
 FROM charges
 GROUP BY
-  BillingAccountId, SubAccountId, SubAccountName, ServiceName, RegionId, ResourceId,
+  BillingAccountId, SubAccountId, SubAccountName, ServiceName, ServiceId, RegionId, ResourceId,
   ChargeCategory, ChargePeriodStart, BillingPeriodStart, BillingCurrency, Labels, ProjectLabels
 ORDER BY ChargePeriodStart, SubAccountId, ServiceName, ChargeCategory, ResourceId, Labels
 """
@@ -179,6 +183,7 @@ def to_focus(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 "BilledCost": billed,
                 "EffectiveCost": billed,
                 "Tags": json.dumps(tags, sort_keys=True),
+                "x_ServiceId": row["ServiceId"],
             }
         )
     return out

@@ -80,7 +80,9 @@ def key_record(key: Any, account: Any, project: GcpProject) -> CredentialRecord:
         expires=expires,
         owner=project.labels.get("owner"),
         env=project.labels.get("env"),
+        tags=dict(project.labels),
         details={
+            "principal": account.email,
             "service_account": account.email,
             "key_id": key_id,
             "disabled": bool(key.disabled),
@@ -138,7 +140,7 @@ def secret_record(
         expires=_time(secret.expire_time) if "expire_time" in secret else None,
         owner=labels.get("owner") or project.labels.get("owner"),
         env=labels.get("env") or project.labels.get("env"),
-        tags=labels,
+        tags={**project.labels, **labels},
         details={"enabled_versions": len(enabled_versions)},
     )
 

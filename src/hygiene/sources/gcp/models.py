@@ -90,3 +90,4 @@ class GcpBilling:
     projects: list[ProjectBilling] = field(default_factory=list)
     budgets: list[GcpBudget] = field(default_factory=list)
     budgets_read: set[str] = field(default_factory=set)  # accounts whose budgets were listed
+    accounts_read: bool = False  # listBillingAccounts answered

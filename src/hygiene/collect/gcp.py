@@ -1,0 +1,179 @@
+"""The GCP parts of the cloud checks' collectors, kept apart from the AWS parts they join.
+
+Each function returns a :class:`GcpPart`: records, failed calls, covered projects (scopes) and
+stats — or ``skipped`` with the reason when GCP is not configured or has no credentials, which
+is never an error. ``tags``, ``rotation`` and ``billing-links`` call these; the budgets collector
+calls :func:`gcp_spend`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from hygiene.context import Collection, RunContext
+from hygiene.errors import CheckSkipped
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class GcpPart:
+    """What the GCP side of a collector found."""
+
+    records: list[Any] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    scopes: list[str] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+    skipped: str | None = None
+
+
+def with_gcp(
+    ctx: RunContext,
+    aws: Callable[[RunContext], Collection],
+    gcp: Callable[[RunContext], GcpPart],
+) -> Collection:
+    """Run a check's AWS collector and its GCP part, and join them.
+
+    Either cloud may be skipped (no configuration or credentials) without error; the check is
+    skipped only when both are, with both reasons. GCP failures join the AWS ones as errors, and
+    the covered GCP projects join the covered accounts (``scopes``).
+    """
+    try:
+        first: Collection | None = aws(ctx)
+        aws_skipped = ""
+    except CheckSkipped as skipped:
+        first, aws_skipped = None, skipped.reason
+    second = gcp(ctx)
+    if first is None and second.skipped:
+        raise CheckSkipped(f"AWS: {aws_skipped}; GCP: {second.skipped}")
+    if second.skipped:
+        assert first is not None
+        first.stats["gcp"] = f"skipped: {second.skipped}"
+        return first
+    if first is None:
+        first = Collection(records=[], stats={"aws": f"skipped: {aws_skipped}"}, scopes=[])
+    if first.scopes is None:
+        scopes = None if not second.errors else list(second.scopes)
+    else:
+        scopes = [*first.scopes, *second.scopes]
+    return Collection(
+        records=[*first.records, *second.records],
+        stats={**first.stats, "gcp": "read", **second.stats},
+        errors=[*first.errors, *second.errors],
+        scopes=scopes,
+    )
+
+
+def connect(ctx: RunContext) -> Any:
+    """A ``GcpScope`` for the run (raises CheckSkipped when GCP is not configured)."""
+    from hygiene.sources.gcp.scope import GcpScope
+
+    return GcpScope.connect(ctx.policy.gcp, ctx.environ)
+
+
+def _covered(projects: list[Any], errors: list[str], method_prefixes: tuple[str, ...]) -> list[str]:
+    """Projects none of whose calls (of these methods) failed."""
+    failed = {
+        line.split(":", 1)[0].rsplit(" ", 1)[-1]
+        for line in errors
+        if line.startswith(method_prefixes) and " project " in line.split(":", 1)[0]
+    }
+    return sorted(p.project_id for p in projects if p.project_id not in failed)
+
+
+def gcp_resources(ctx: RunContext) -> GcpPart:
+    """Labelled resources of every project in scope, for the ``tags`` check."""
+    from hygiene.sources.gcp.assets import list_resources
+
+    try:
+        scope = connect(ctx)
+    except CheckSkipped as skipped:
+        return GcpPart(skipped=skipped.reason)
+    projects, errors = scope.projects()
+    found = list_resources(scope, projects, ctx.policy.gcp.asset_types, ctx.policy.tags.required)
+    errors += found.errors
+    records = [record for _, batch in found.values for record in batch]
+    return GcpPart(
+        records=records,
+        errors=errors,
+        scopes=_covered(projects, errors, ("asset.", "resourcemanager.")),
+        stats={
+            "gcp_projects": [p.project_id for p in projects],
+            "gcp_resources": len(records),
+            **scope.stats(),
+        },
+    )
+
+
+def gcp_credentials(ctx: RunContext) -> GcpPart:
+    """Service-account keys and Secret Manager secrets, for the ``rotation`` check."""
+    from hygiene.sources.gcp.credentials import list_credentials
+
+    try:
+        scope = connect(ctx)
+    except CheckSkipped as skipped:
+        return GcpPart(skipped=skipped.reason)
+    projects, errors = scope.projects()
+    found = list_credentials(scope, projects)
+    errors += found.errors
+    records = [record for _, batch in found.values for record in batch]
+    kinds: dict[str, int] = {}
+    for record in records:
+        kinds[record.kind] = kinds.get(record.kind, 0) + 1
+    return GcpPart(
+        records=records,
+        errors=errors,
+        scopes=_covered(projects, errors, ("iam.", "secretmanager.", "resourcemanager.")),
+        stats={
+            "gcp_projects": [p.project_id for p in projects],
+            "gcp_credentials": dict(sorted(kinds.items())),
+            **scope.stats(),
+        },
+    )
+
+
+def gcp_spend(ctx: RunContext, scope: Any = None, budgets: list[Any] | None = None) -> GcpPart:
+    """FOCUS rows of the billing export (last month and this one) and every GCP budget's spend.
+
+    ``records`` are the FOCUS rows; ``stats["budgets"]`` the budgets with their spend
+    (:class:`~hygiene.sources.gcp.budget_spend.BudgetSpend` in ``stats["budget_spend"]``).
+    """
+    from hygiene.sources.gcp.billing import collect_billing
+    from hygiene.sources.gcp.billing_export import query_export
+    from hygiene.sources.gcp.budget_spend import budget_spend, month_bounds
+    from hygiene.sources.gcp.scope import Call, describe_error
+
+    table = ctx.policy.gcp.billing_export
+    if scope is None:
+        try:
+            scope = connect(ctx)
+        except CheckSkipped as skipped:
+            return GcpPart(skipped=skipped.reason)
+    part = GcpPart()
+    if budgets is None:
+        projects, part.errors = scope.projects()
+        billing, errors = collect_billing(scope, projects)
+        part.errors += errors
+        budgets = billing.budgets
+    if not table:
+        part.stats["gcp_export"] = (
+            "not configured (set gcp.billing_export to project.dataset.table)"
+        )
+        return part
+    previous, _, following = month_bounds(ctx.as_of)
+    call = Call("bigquery.jobs.query", "bigquery.googleapis.com", f"table {table}")
+    try:
+        scope.count(call.method)
+        part.records = query_export(
+            scope.bigquery(table.split(".", 1)[0]), table, previous, following
+        )
+    except Exception as exc:  # any BigQuery failure is an error line, never an empty bill
+        part.errors.append(describe_error(call, exc))
+        return part
+    spends = [budget_spend(b, part.records, ctx.as_of) for b in budgets]
+    part.stats["gcp_export_rows"] = len(part.records)
+    part.stats["budget_spend"] = spends
+    return part

@@ -1,0 +1,57 @@
+"""Collector of the ``billing-links`` check: GCP billing accounts, project links and budgets,
+and — when ``gcp.billing_export`` is set — every GCP budget's spend from the export (reported in
+the check's stats: budgets carry no spend of their own)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from hygiene.collect.gcp import connect, gcp_spend
+from hygiene.context import Collection, RunContext
+from hygiene.sources.gcp.billing import collect_billing
+from hygiene.sources.gcp.budget_spend import BudgetSpend
+
+
+def collect(ctx: RunContext) -> Collection:
+    """Billing links and budgets of every project in scope; CheckSkipped without GCP config."""
+    scope = connect(ctx)
+    projects, errors = scope.projects()
+    billing, billing_errors = collect_billing(scope, projects)
+    errors += billing_errors
+    read = {p.project_id for p in billing.projects}
+    stats: dict[str, Any] = {
+        "projects": len(projects),
+        "billing_accounts": [a.name for a in billing.accounts],
+        "gcp_budgets": len(billing.budgets),
+    }
+    spend = gcp_spend(ctx, scope, billing.budgets)
+    errors += spend.errors
+    spends: list[BudgetSpend] = spend.stats.pop("budget_spend", [])
+    stats.update(spend.stats)
+    stats["budgets"] = [budget_summary(s) for s in spends]
+    stats.update(scope.stats())
+    return Collection(records=billing, stats=stats, errors=errors, scopes=sorted(read))
+
+
+def budget_summary(spend: BudgetSpend) -> dict[str, Any]:
+    """A GCP budget and its month-to-date spend as JSON-ready stats."""
+    budget = spend.budget
+    return {
+        "name": budget.display_name or budget.budget_id,
+        "budget": budget.name,
+        "month": spend.month,
+        "amount": _money(spend.amount),
+        "amount_source": "specified" if budget.amount is not None else "last_period",
+        "currency": spend.currency,
+        "actual": _money(spend.actual),
+        "percent": spend.percent,
+        "forecast": _money(spend.forecast),
+        "projects": list(budget.projects),
+        "services": list(budget.services),
+        "labels": {k: list(v) for k, v in budget.labels.items()},
+    }
+
+
+def _money(amount: Decimal | None) -> str | None:
+    return None if amount is None else str(amount.quantize(Decimal("0.01")))
