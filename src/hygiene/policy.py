@@ -182,6 +182,92 @@ class BackupsPolicy(Strict):
 
     frequency_hours: int = Field(24, gt=0)
     retention_days: int = Field(30, gt=0)
+    rpo_minutes: int = Field(1440, gt=0, description="RPO of a resource with no tier tag (blueprint: 24 hours).")
+    tier_tag: str = Field("Tier", description="Tag whose value names the resource's tier (1, 2, 3, tier-1, ...).")
+    tier_rpo_minutes: dict[str, int] = Field(
+        default_factory=lambda: {"1": 5, "2": 60, "3": 1440},
+        description="RPO per tier (blueprint section 1: 5 min, 1 hour, 24 hours).",
+    )
+    backup_bucket_patterns: list[str] = Field(
+        default_factory=lambda: ["*backup*"],
+        description="Globs on S3 bucket names that hold backups (also: a bucket tagged Purpose=backup).",
+    )
+    severity: dict[str, Severity] = Field(
+        default_factory=lambda: {
+            "backup-disabled": Severity.HIGH,
+            "retention-too-short": Severity.MEDIUM,
+            "pitr-disabled": Severity.MEDIUM,
+            "not-in-backup-plan": Severity.MEDIUM,
+            "plan-not-daily": Severity.MEDIUM,
+            "plan-retention-too-short": Severity.MEDIUM,
+            "volume-not-backed-up": Severity.HIGH,
+            "bucket-versioning-disabled": Severity.MEDIUM,
+            "rpo-exceeds-tier": Severity.HIGH,
+        }
+    )
+
+
+# --------------------------------------------------------------------------- readiness / probes
+
+
+class AlertThresholds(Strict):
+    """The blueprint's critical alerts (section 2)."""
+
+    error_rate_percent: float = Field(1.0, gt=0)
+    error_rate_window_minutes: int = Field(5, gt=0)
+    latency_quantile: float = Field(0.95, gt=0, lt=1)
+    latency_ms: float = Field(500.0, gt=0)
+    disk_percent: float = Field(85.0, gt=0, le=100)
+    memory_percent: float = Field(85.0, gt=0, le=100)
+
+
+class ReadinessPolicy(Strict):
+    """Repository readiness: health endpoints, metrics, JSON logs, alert rules, Sentry DSN."""
+
+    health_paths: list[str] = Field(default_factory=lambda: ["/healthz", "/readyz"])
+    metrics_path: str = "/metrics"
+    alerts: AlertThresholds = Field(default_factory=AlertThresholds)
+    max_file_bytes: int = Field(1_000_000, gt=0)
+    exclude: list[str] = Field(
+        default_factory=lambda: ["**/node_modules/**", "**/vendor/**", "**/.venv/**", "**/dist/**", "**/*.min.js"]
+    )
+    severity: dict[str, Severity] = Field(
+        default_factory=lambda: {
+            "env-example-missing": Severity.LOW,
+            "health-endpoint-missing": Severity.MEDIUM,
+            "metrics-missing": Severity.MEDIUM,
+            "json-logging-missing": Severity.LOW,
+            "alert-rule-missing": Severity.MEDIUM,
+            "alert-rule-looser": Severity.MEDIUM,
+            "sentry-dsn-hardcoded": Severity.HIGH,
+        }
+    )
+
+
+class ProbeService(Strict):
+    """A running service whose endpoints the probes check."""
+
+    name: str = Field(min_length=1)
+    url: str = Field(min_length=1, description="Base URL, e.g. https://api.internal:8080")
+    paths: list[str] = Field(default_factory=lambda: ["/healthz", "/readyz", "/metrics"])
+    project: str | None = None
+    owner: str | None = None
+    env: str | None = None
+
+
+class ProbesPolicy(Strict):
+    """Live probes (opt-in): no services listed, no probe runs."""
+
+    services: list[ProbeService] = Field(default_factory=list)
+    timeout_seconds: float = Field(5.0, gt=0)
+    slow_ms: float = Field(500.0, gt=0, description="A response slower than this is probe-slow (blueprint P95).")
+    severity: dict[str, Severity] = Field(
+        default_factory=lambda: {
+            "probe-failed": Severity.HIGH,
+            "probe-slow": Severity.LOW,
+            "metrics-unparseable": Severity.MEDIUM,
+        }
+    )
 
 
 # --------------------------------------------------------------------------- secrets / env
@@ -342,6 +428,8 @@ class Policy(Strict):
     billing: BillingPolicy = Field(default_factory=BillingPolicy)
     rotation: RotationPolicy = Field(default_factory=RotationPolicy)
     backups: BackupsPolicy = Field(default_factory=BackupsPolicy)
+    readiness: ReadinessPolicy = Field(default_factory=ReadinessPolicy)
+    probes: ProbesPolicy = Field(default_factory=ProbesPolicy)
     secrets: SecretsPolicy = Field(default_factory=SecretsPolicy)
     env: EnvPolicy = Field(default_factory=EnvPolicy)
     aws: AwsPolicy = Field(default_factory=AwsPolicy)
