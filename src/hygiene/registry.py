@@ -49,6 +49,6 @@ CHECKS: dict[str, CheckSpec] = {
         CheckSpec("tags", "Required tags on every AWS resource, every region, every account", "hygiene.collect.tags:collect", "hygiene.checks.tags:evaluate", cloud=True),
         CheckSpec("budgets", "Spend against budgets: month-to-date, forecast, untagged spend, anomalies", "hygiene.collect.budgets:collect", "hygiene.checks.budgets:evaluate"),
         CheckSpec("rotation", "Key, secret and certificate rotation age", "hygiene.collect.rotation:collect", "hygiene.checks.rotation:evaluate", cloud=True),
+        CheckSpec("billing-links", "GCP projects unlinked from billing, billing disabled, unseen accounts, no budget; GCP budgets' spend", "hygiene.collect.gcp_billing:collect", "hygiene.checks.gcp_billing:evaluate", cloud=True),
     )
 }
-        CheckSpec("billing-links", "GCP projects unlinked from billing, billing disabled, unseen accounts, no budget; GCP budgets' spend", "hygiene.collect.gcp_billing:collect", "hygiene.checks.gcp_billing:evaluate", cloud=True),
