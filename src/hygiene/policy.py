@@ -359,6 +359,20 @@ class GcpPolicy(Strict):
     organization: str | None = None
     folders: list[str] = Field(default_factory=list)
     billing_export: str | None = Field(None, description="project.dataset.table of the BigQuery billing export.")
+    asset_types: list[str] = Field(
+        default_factory=list,
+        description="Cloud Asset types searched for labels (empty: the built-in list of types "
+        "that take labels, hygiene.sources.gcp.assets.LABELLED_ASSET_TYPES).",
+    )
+    severity: dict[str, Severity] = Field(
+        default_factory=lambda: {
+            "billing-unlinked": Severity.MEDIUM,
+            "billing-disabled": Severity.MEDIUM,
+            "billing-account-not-visible": Severity.MEDIUM,
+            "project-without-budget": Severity.LOW,
+        },
+        description="Severities of the billing-links check's rules.",
+    )
 
 
 # --------------------------------------------------------------------------- alerts
@@ -447,17 +461,3 @@ class Policy(Strict):
                 raise ValueError(f"budget name {budget.name!r} is used twice")
             seen.add(budget.name)
         return budgets
-    asset_types: list[str] = Field(
-        default_factory=list,
-        description="Cloud Asset types searched for labels (empty: the built-in list of types "
-        "that take labels, hygiene.sources.gcp.assets.LABELLED_ASSET_TYPES).",
-    )
-    severity: dict[str, Severity] = Field(
-        default_factory=lambda: {
-            "billing-unlinked": Severity.MEDIUM,
-            "billing-disabled": Severity.MEDIUM,
-            "billing-account-not-visible": Severity.MEDIUM,
-            "project-without-budget": Severity.LOW,
-        },
-        description="Severities of the billing-links check's rules.",
-    )
