@@ -1,0 +1,151 @@
+"""Read-finders, one language family at a time: exact sets of (name, line), near misses
+(comments, strings, assignments) left out, computed names reported as dynamic."""
+
+from __future__ import annotations
+
+import pytest
+
+from hygiene.checks.env.reads import UnparsableFile, find_reads, finder_for
+from tests.fixtures.env import fixture_files
+
+
+def reads_of(family: str, path: str) -> tuple[set[tuple[str, int]], set[int]]:
+    text = fixture_files(family)[path]
+    found = find_reads(path, text)
+    return {(r.name, r.line) for r in found if r.name}, {r.line for r in found if r.name is None}
+
+
+def test_python_reads_with_aliases_membership_and_settings_fields() -> None:
+    static, dynamic = reads_of("python", "app/settings.py")
+    assert static == {
+        ("DATABASE_URL", 10),
+        ("REDIS_URL", 11),
+        ("REQUEST_TIMEOUT", 12),
+        ("API_TOKEN", 13),
+        ("AWS_REGION", 14),
+        ("HOME", 15),
+        ("APP_DEBUG", 29),
+        ("APP_WORKERS", 30),
+        ("PUBLIC_URL", 31),
+    }
+    assert dynamic == {23}
+    assert reads_of("python", "app/main.py") == ({("FEATURE_FLAGS", 3)}, set())
+
+
+def test_python_settings_prefix_from_class_config_and_field_env() -> None:
+    text = (
+        "from pydantic import BaseSettings, Field\n"
+        "class S(BaseSettings):\n"
+        "    class Config:\n"
+        "        env_prefix = 'svc_'\n"
+        "    name: str\n"
+        "    token: str = Field('', env='RAW_TOKEN')\n"
+        "    _private: int = 0\n"
+        "class NotSettings:\n"
+        "    field: str\n"
+    )
+    assert {(r.name, r.kind) for r in find_reads("s.py", text)} == {
+        ("SVC_NAME", "pydantic-settings"),
+        ("RAW_TOKEN", "pydantic-settings"),
+    }
+
+
+def test_python_syntax_error_is_unparsable() -> None:
+    with pytest.raises(UnparsableFile, match="line 1"):
+        find_reads("bad.py", "def broken(:\n")
+
+
+def test_javascript_and_typescript() -> None:
+    static, dynamic = reads_of("javascript", "src/server.ts")
+    assert static == {
+        ("API_URL", 4),
+        ("PORT", 5),
+        ("SESSION_SECRET", 6),
+        ("DB_POOL_SIZE", 6),
+        ("CALLBACK_HOST", 7),
+        ("NODE_ENV", 8),
+    }
+    assert dynamic == {10}
+    assert reads_of("javascript", "web/main.js") == (
+        {("VITE_PUBLIC_KEY", 1), ("VITE_SENTRY_DSN", 3)},
+        set(),
+    )
+
+
+def test_javascript_near_misses() -> None:
+    text = (
+        "const a = myprocess.env.NOPE_1;\n"
+        "const b = 'process.env.NOPE_2';\n"
+        "const c = `process.env.NOPE_3 ${process.env.YES_1}`;\n"
+        "// const d = process.env.NOPE_4;\n"
+        "const { e } = otherObject;\n"
+        "Deno.env.get('YES_2');\n"
+    )
+    assert {(r.name, r.line) for r in find_reads("x.mjs", text)} == {("YES_1", 3), ("YES_2", 6)}
+
+
+def test_shell_script() -> None:
+    static, dynamic = reads_of("shell", "scripts/deploy.sh")
+    assert static == {("IMAGE_TAG", 4), ("DEPLOY_TARGET", 4), ("RETRIES", 6), ("DEPLOY_KEY", 13)}
+    assert dynamic == set()
+
+
+def test_shell_by_shebang_without_suffix_and_envrc() -> None:
+    assert finder_for("bin/run", "#!/bin/sh\necho $X\n") is not None
+    assert finder_for("bin/run", "just text $X\n") is None
+    assert {r.name for r in find_reads(".envrc", "export A=1\necho $B\n")} == {"B"}
+
+
+def test_dockerfile_compose_actions_kubernetes() -> None:
+    assert reads_of("shell", "Dockerfile") == (
+        {("IMAGE_TAG", 3), ("APP_PORT", 4), ("LOG_FORMAT", 4)},
+        set(),
+    )
+    assert reads_of("shell", "docker-compose.yml") == (
+        {("IMAGE_TAG", 3), ("DB_HOST", 5), ("CACHE_TTL", 6), ("COMPOSE_ONLY_VAR", 7)},
+        set(),
+    )
+    assert reads_of("shell", ".github/workflows/ci.yml") == (
+        {("METRICS_TOKEN", 4), ("GITHUB_TOKEN", 9), ("CI_SHARD", 13)},
+        set(),
+    )
+    assert reads_of("shell", "k8s/deployment.yaml") == (
+        {("DB_HOST", 12), ("K8S_ONLY_VAR", 14)},
+        set(),
+    )
+    assert reads_of("shell", "k8s/not-a-manifest.yaml") == (set(), set())
+
+
+def test_invalid_compose_yaml_is_unparsable_but_a_helm_template_is_not_claimed() -> None:
+    with pytest.raises(UnparsableFile):
+        find_reads("docker-compose.yml", "services: [unclosed\n")
+    assert find_reads("chart/templates/deploy.yaml", "apiVersion: {{ .Values.v }}\nkind: [\n") == []
+
+
+def test_go_java_rust_ruby() -> None:
+    assert reads_of("compiled", "cmd/api/main.go") == (
+        {("GO_LISTEN_ADDR", 10), ("GO_DEBUG", 11)},
+        {17},
+    )
+    assert reads_of("compiled", "src/main/java/app/Main.java") == (
+        {("JAVA_HEAP", 6), ("JAVA_PROFILE", 7)},
+        set(),
+    )
+    assert reads_of("compiled", "src/main.rs") == ({("RUST_LOG", 5), ("RUST_THREADS", 6)}, set())
+    assert reads_of("compiled", "lib/app.rb") == (
+        {("RAILS_MASTER_KEY", 2), ("RUBY_POOL", 3), ("RUBY_INTERPOLATED", 4)},
+        {6},
+    )
+
+
+def test_rust_macros_and_raw_strings() -> None:
+    text = 'let a = env!("BUILD_A");\nlet b = option_env!("BUILD_B");\nlet s = r#"env::var("NOPE")"#;\n'
+    assert {(r.name, r.line) for r in find_reads("build.rs", text)} == {
+        ("BUILD_A", 1),
+        ("BUILD_B", 2),
+    }
+
+
+def test_files_no_finder_claims() -> None:
+    assert finder_for("README.md", "process.env.X") is None
+    assert finder_for("data.json", '{"a": "$X"}') is None
