@@ -1,0 +1,205 @@
+"""The env collector on real git repositories built from the fixtures, through the pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from hygiene.checks.env import evaluate
+from hygiene.collect.env import collect, collect_repo, env_report
+from hygiene.context import RunContext
+from hygiene.errors import CheckSkipped, HygieneError
+from hygiene.findings import Finding
+from hygiene.pipeline import run_audit
+from hygiene.policy import Policy
+from tests.conftest import git
+from tests.fixtures.env import SECRET, fixture_files
+
+AS_OF = datetime(2026, 11, 27, tzinfo=UTC)
+
+EXPECTED: dict[str, set[tuple[str, str, str]]] = {
+    "python": {
+        ("undocumented-variable", "APP_WORKERS", ".env.example"),
+        ("undocumented-variable", "AWS_REGION", ".env.example"),
+        ("undocumented-variable", "REQUEST_TIMEOUT", ".env.example"),
+        ("unused-variable", "LEGACY_ENDPOINT", ".env.example"),
+        ("unused-variable", "log_level", ".env.example"),
+        ("unused-variable", "GREETING", ".env.example"),
+    },
+    "javascript": {
+        ("undocumented-variable", "CALLBACK_HOST", ".env.example"),
+        ("undocumented-variable", "DB_POOL_SIZE", ".env.example"),
+        ("undocumented-variable", "VITE_SENTRY_DSN", ".env.example"),
+        ("unused-variable", "UNUSED_JS_VAR", ".env.example"),
+    },
+    "shell": {
+        ("undocumented-variable", "CI_SHARD", "example.env"),
+        ("undocumented-variable", "COMPOSE_ONLY_VAR", "example.env"),
+        ("undocumented-variable", "DEPLOY_KEY", "example.env"),
+        ("undocumented-variable", "K8S_ONLY_VAR", "example.env"),
+        ("undocumented-variable", "LOG_FORMAT", "example.env"),
+        ("undocumented-variable", "RETRIES", "example.env"),
+        ("unused-variable", "NEVER_USED_DEPLOY", "example.env"),
+    },
+    "compiled": {
+        ("undocumented-variable", "GO_DEBUG", ".env.sample"),
+        ("undocumented-variable", "JAVA_PROFILE", ".env.sample"),
+        ("undocumented-variable", "RUBY_INTERPOLATED", ".env.sample"),
+        ("undocumented-variable", "RUBY_POOL", ".env.sample"),
+        ("undocumented-variable", "RUST_THREADS", ".env.sample"),
+        ("unused-variable", "SHARED_UNUSED", ".env.sample"),
+    },
+    "monorepo": {
+        ("undocumented-variable", "TOOLS_OUTPUT_DIR", ".env.example"),
+        ("undocumented-variable", "WEB_PORT", "services/api/.env.example"),
+        ("undocumented-variable", "API_DB_URL", "services/web/.env.template"),
+        ("unused-variable", "ROOT_UNUSED", ".env.example"),
+        ("unused-variable", "API_ONLY_UNUSED", "services/api/.env.example"),
+    },
+}
+DRIFT = ("undocumented-variable", "unused-variable")
+
+
+def build(make_repo: Callable[..., Path], family: str) -> Path:
+    return make_repo(family, [fixture_files(family)])
+
+
+def drift(findings: list[Finding]) -> set[tuple[str, str, str]]:
+    return {
+        (f.rule, f.details["variable"], f.details["example"]) for f in findings if f.rule in DRIFT
+    }
+
+
+@pytest.mark.parametrize("family", sorted(EXPECTED))
+def test_each_family_reports_exactly_its_drift(make_repo: Callable[..., Path], family: str) -> None:
+    repo = build(make_repo, family)
+    record = collect_repo(repo, Policy().env)
+    assert record.repo == family
+    assert drift(evaluate([record], Policy(), AS_OF)) == EXPECTED[family]
+
+
+def test_python_repo_other_rules(make_repo: Callable[..., Path]) -> None:
+    repo = build(make_repo, "python")
+    findings = evaluate([collect_repo(repo, Policy().env)], Policy(), AS_OF)
+    others = {
+        (f.rule, f.resource, f.location.path, f.location.line)  # type: ignore[union-attr]
+        for f in findings
+        if f.rule not in DRIFT
+    }
+    assert others == {
+        ("committed-dotenv", "python:.env", ".env", None),
+        ("dotenv-not-ignored", "python:.env", ".gitignore", None),
+        ("example-contains-secret", "python:.env.example", ".env.example", 4),
+        ("lowercase-key", "python:.env.example", ".env.example", 10),
+        ("unquoted-spaces", "python:.env.example", ".env.example", 11),
+        ("duplicated-key", "python:.env.example", ".env.example", 12),
+        ("dynamic-read", "python:app/settings.py", "app/settings.py", 23),
+    }
+    head = git(repo, "rev-parse", "HEAD").strip()
+    assert {f.location.commit for f in findings} == {head}  # type: ignore[union-attr]
+    assert SECRET not in str([f.to_contract() for f in findings])
+
+
+def test_local_untracked_dotenv_keys_not_in_the_example(make_repo: Callable[..., Path]) -> None:
+    repo = build(make_repo, "javascript")
+    (repo / ".env").write_text("API_URL=http://real\nLOCAL_ONLY_FLAG=1\nexport OTHER_LOCAL=2\n")
+    (repo / ".env.local").write_text("PORT=1\n")
+    record = collect_repo(repo, Policy().env)
+    assert record.committed_dotenvs == ()
+    assert record.unignored_dotenvs == ()
+    found = {
+        (f.rule, f.details.get("variable"), f.location.path, f.location.line)  # type: ignore[union-attr]
+        for f in evaluate([record], Policy(), AS_OF)
+        if f.rule == "env-only-variable"
+    }
+    assert found == {
+        ("env-only-variable", "LOCAL_ONLY_FLAG", ".env", 2),
+        ("env-only-variable", "OTHER_LOCAL", ".env", 3),
+    }
+
+
+def test_missing_example_and_unparsable_file(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo(
+        "noexample",
+        [
+            {
+                "app.py": "import os\nA = os.environ['ALPHA']\n",
+                "broken.py": "def f(:\n",
+                "run.sh": "#!/bin/sh\necho $BETA\n",
+                ".gitignore": ".env\n",
+            }
+        ],
+    )
+    findings = evaluate([collect_repo(repo, Policy().env)], Policy(), AS_OF)
+    assert {(f.rule, f.resource) for f in findings} == {
+        ("missing-example", "noexample:.env.example"),
+        ("unparsable-file", "noexample:broken.py"),
+    }
+    [missing] = [f for f in findings if f.rule == "missing-example"]
+    assert missing.details["variables"] == ["ALPHA", "BETA"]
+
+
+def test_exclude_globs_keep_files_out(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo(
+        "excl",
+        [
+            {
+                ".env.example": "KEPT=1\n",
+                "src/a.js": "process.env.KEPT;\n",
+                "node_modules/lib/index.js": "process.env.FROM_DEPENDENCY;\n",
+                "vendored/x.py": "import os\nos.environ['VENDORED']\n",
+                ".gitignore": ".env\n",
+            }
+        ],
+    )
+    policy = Policy.model_validate({"env": {"exclude": ["**/node_modules/**", "vendored/**"]}})
+    assert evaluate([collect_repo(repo, policy.env)], policy, AS_OF) == []
+
+
+def test_collect_errors_and_skips(make_repo: Callable[..., Path], tmp_path: Path) -> None:
+    good = build(make_repo, "compiled")
+    not_git = tmp_path / "plain"
+    not_git.mkdir()
+    ctx = RunContext(run_id="t", as_of=AS_OF, policy=Policy(), repos=(good, not_git))
+    collection = collect(ctx)
+    assert collection.scopes == ["compiled"]
+    assert len(collection.errors) == 1 and "not inside a git repository" in collection.errors[0]
+    assert collection.stats["repos"] == 1
+    with pytest.raises(CheckSkipped):
+        collect(RunContext(run_id="t", as_of=AS_OF, policy=Policy()))
+    with pytest.raises(HygieneError, match="not a directory"):
+        collect_repo(tmp_path / "missing", Policy().env)
+
+
+def test_pipeline_runs_the_env_check(make_repo: Callable[..., Path]) -> None:
+    repo = build(make_repo, "monorepo")
+    run = run_audit(policy=Policy(), as_of=AS_OF, only=["env"], repos=[repo])
+    assert run.status == "complete"
+    assert drift(run.findings) == EXPECTED["monorepo"]
+    [result] = [r for r in run.results if r.name == "env"]
+    assert result.status == "ok" and result.scopes == ["monorepo"]
+    assert result.stats["examples"] == 3
+
+
+def test_env_report_applies_policy_exceptions(make_repo: Callable[..., Path]) -> None:
+    repo = build(make_repo, "javascript")
+    policy = Policy.model_validate(
+        {
+            "exceptions": [
+                {
+                    "match": {"rule": "unused-variable", "variable": "UNUSED_JS_VAR"},
+                    "reason": "read by a cron job in another repo",
+                    "owner": "team-web",
+                    "expires": "2027-01-01",
+                }
+            ]
+        }
+    )
+    report = env_report(repo, policy, AS_OF)
+    assert drift(report.findings) == EXPECTED["javascript"] - {
+        ("unused-variable", "UNUSED_JS_VAR", ".env.example")
+    }
+    assert {r.name: r.status for r in report.variables}["UNUSED_JS_VAR"] == "unused"
