@@ -17,50 +17,9 @@ from hygiene.pipeline import run_audit
 from hygiene.policy import Policy
 from tests.conftest import git
 from tests.fixtures.env import SECRET, fixture_files
+from tests.fixtures.env.expected import DRIFT, EXPECTED
 
 AS_OF = datetime(2026, 11, 27, tzinfo=UTC)
-
-EXPECTED: dict[str, set[tuple[str, str, str]]] = {
-    "python": {
-        ("undocumented-variable", "APP_WORKERS", ".env.example"),
-        ("undocumented-variable", "AWS_REGION", ".env.example"),
-        ("undocumented-variable", "REQUEST_TIMEOUT", ".env.example"),
-        ("unused-variable", "LEGACY_ENDPOINT", ".env.example"),
-        ("unused-variable", "log_level", ".env.example"),
-        ("unused-variable", "GREETING", ".env.example"),
-    },
-    "javascript": {
-        ("undocumented-variable", "CALLBACK_HOST", ".env.example"),
-        ("undocumented-variable", "DB_POOL_SIZE", ".env.example"),
-        ("undocumented-variable", "VITE_SENTRY_DSN", ".env.example"),
-        ("unused-variable", "UNUSED_JS_VAR", ".env.example"),
-    },
-    "shell": {
-        ("undocumented-variable", "CI_SHARD", "example.env"),
-        ("undocumented-variable", "COMPOSE_ONLY_VAR", "example.env"),
-        ("undocumented-variable", "DEPLOY_KEY", "example.env"),
-        ("undocumented-variable", "K8S_ONLY_VAR", "example.env"),
-        ("undocumented-variable", "LOG_FORMAT", "example.env"),
-        ("undocumented-variable", "RETRIES", "example.env"),
-        ("unused-variable", "NEVER_USED_DEPLOY", "example.env"),
-    },
-    "compiled": {
-        ("undocumented-variable", "GO_DEBUG", ".env.sample"),
-        ("undocumented-variable", "JAVA_PROFILE", ".env.sample"),
-        ("undocumented-variable", "RUBY_INTERPOLATED", ".env.sample"),
-        ("undocumented-variable", "RUBY_POOL", ".env.sample"),
-        ("undocumented-variable", "RUST_THREADS", ".env.sample"),
-        ("unused-variable", "SHARED_UNUSED", ".env.sample"),
-    },
-    "monorepo": {
-        ("undocumented-variable", "TOOLS_OUTPUT_DIR", ".env.example"),
-        ("undocumented-variable", "WEB_PORT", "services/api/.env.example"),
-        ("undocumented-variable", "API_DB_URL", "services/web/.env.template"),
-        ("unused-variable", "ROOT_UNUSED", ".env.example"),
-        ("unused-variable", "API_ONLY_UNUSED", "services/api/.env.example"),
-    },
-}
-DRIFT = ("undocumented-variable", "unused-variable")
 
 
 def build(make_repo: Callable[..., Path], family: str) -> Path:

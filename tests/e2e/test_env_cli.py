@@ -1,0 +1,85 @@
+"""The installed ``hygiene`` command: ``audit --only env`` and ``env report``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.conftest import run_cli
+from tests.fixtures.env import SECRET, fixture_files
+from tests.fixtures.env.expected import DRIFT, EXPECTED
+
+
+def test_audit_only_env_reports_exactly_the_fixture_drift(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    repos = [make_repo(family, [fixture_files(family)]) for family in sorted(EXPECTED)]
+    args = ["audit", "--only", "env", "--format", "json", "--no-state", "--as-of", "2026-11-27"]
+    for repo in repos:
+        args += ["--repo", str(repo)]
+    proc = run_cli(*args, cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr  # committed .env and a secret in an example: high
+    document = json.loads(proc.stdout)
+    assert document["run"]["status"] == "complete"
+    assert document["run"]["checks"]["env"]["status"] == "ok"
+    got: dict[str, set[tuple[str, str, str]]] = {family: set() for family in EXPECTED}
+    for finding in document["findings"]:
+        assert finding["check"] == "env"
+        if finding["rule"] in DRIFT:
+            details = finding["details"]
+            got[finding["location"]["repo"]].add(
+                (finding["rule"], details["variable"], details["example"])
+            )
+    assert got == EXPECTED
+    assert SECRET not in proc.stdout and SECRET not in proc.stderr
+
+
+def test_env_report_json_table_and_fail_on(make_repo: Callable[..., Path], tmp_path: Path) -> None:
+    repo = make_repo("javascript", [fixture_files("javascript")])
+    proc = run_cli("env", "report", str(repo), "--format", "json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    document = json.loads(proc.stdout)
+    statuses = {row["name"]: row["status"] for row in document["variables"]}
+    assert statuses == {
+        "API_URL": "documented",
+        "PORT": "documented",
+        "SESSION_SECRET": "documented",
+        "VITE_PUBLIC_KEY": "documented",
+        "UNUSED_JS_VAR": "unused",
+        "DB_POOL_SIZE": "undocumented",
+        "CALLBACK_HOST": "undocumented",
+        "VITE_SENTRY_DSN": "undocumented",
+        "NODE_ENV": "ignored",
+    }
+    api_url = next(row for row in document["variables"] if row["name"] == "API_URL")
+    assert api_url["read_at"] == ["src/server.ts:4 (javascript)"]
+    assert api_url["documented_in"] == [".env.example:1"]
+    assert "9 variable(s)" in proc.stderr
+
+    table = run_cli("env", "report", str(repo), "--fail-on", "medium", cwd=tmp_path)
+    assert table.returncode == 1
+    assert "Environment variables of javascript" in table.stdout
+    assert "DB_POOL_SIZE" in table.stdout and "undocumented-variable" in table.stdout
+
+    out = tmp_path / "out" / "env.md"
+    written = run_cli(
+        "env", "report", str(repo), "--format", "markdown", "-o", str(out), cwd=tmp_path
+    )
+    assert written.returncode == 0 and written.stdout == ""
+    assert out.read_text().startswith("# Environment variables of javascript\n")
+
+
+def test_env_report_on_a_plain_directory_is_a_usage_error(tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    proc = run_cli("env", "report", str(plain), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "not inside a git repository" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_env_help_has_examples(tmp_path: Path) -> None:
+    proc = run_cli("env", "report", "--help", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert "hygiene env report ../api --format json -o env.json" in proc.stdout
