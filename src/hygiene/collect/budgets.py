@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 COST_EXPLORER = "aws-cost-explorer"
 AWS_BUDGETS = "aws-budgets"
+GCP_BUDGETS = "gcp-budgets"
 MEMORY_ENV = "HYGIENE_DUCKDB_MEMORY_LIMIT"
 SOURCES_ENV = "HYGIENE_BILLING_SOURCES"
 
@@ -76,6 +77,12 @@ def read_sources(
                     errors += failed
             elif source.startswith("bigquery://"):
                 data.rows += _bigquery(source, query, policy, environ or {})
+            elif source == GCP_BUDGETS:  # GCP budgets, their spend from gcp.billing_export
+                from hygiene.collect.gcp import gcp_provider_budgets
+
+                gcp_budgets, failed = gcp_provider_budgets(policy, as_of, environ or {})
+                data.provider_budgets += gcp_budgets
+                errors += failed
             else:
                 from hygiene.sources.billing_files import read_spend
 

@@ -9,8 +9,9 @@ calls :func:`gcp_spend`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from hygiene.context import Collection, RunContext
@@ -177,3 +178,39 @@ def gcp_spend(ctx: RunContext, scope: Any = None, budgets: list[Any] | None = No
     part.stats["gcp_export_rows"] = len(part.records)
     part.stats["budget_spend"] = spends
     return part
+
+
+def gcp_provider_budgets(
+    policy: Any, as_of: datetime, environ: Mapping[str, str]
+) -> tuple[list[Any], list[str]]:
+    """The ``gcp-budgets`` billing source: every GCP budget as a ``ProviderBudget`` whose actual
+    and forecast come from the billing export (``gcp.billing_export``); (budgets, errors).
+
+    Raises CheckSkipped when GCP is not configured; a budget without a currency or amount (a
+    last-period budget in a month with no spend last month) is left out.
+    """
+    from hygiene.sources.billing.model import ProviderBudget
+    from hygiene.sources.gcp.scope import GcpScope
+
+    if not policy.gcp.billing_export:
+        return [], ["gcp-budgets: gcp.billing_export is not set, so GCP budgets have no spend"]
+    scope = GcpScope.connect(policy.gcp, environ)
+    ctx = RunContext(run_id="", as_of=as_of, policy=policy, environ=environ)
+    part = gcp_spend(ctx, scope)
+    budgets = []
+    for spend in part.stats.get("budget_spend", []):
+        if not spend.amount or not spend.currency:
+            continue
+        budgets.append(
+            ProviderBudget(
+                provider="GCP",
+                account=spend.budget.billing_account.removeprefix("billingAccounts/"),
+                name=spend.budget.display_name or spend.budget.budget_id,
+                amount=spend.amount,
+                currency=spend.currency,
+                actual=spend.actual,
+                forecast=spend.forecast,
+                time_unit=spend.budget.calendar_period,
+            )
+        )
+    return budgets, part.errors

@@ -1,5 +1,6 @@
 """pytest fixtures for the local GCP servers; import them into a test module to use them:
-``from tests.integration.gcp_server.fixtures import gcp, gcp_servers  # noqa: F401``."""
+``from tests.integration.gcp_server.fixtures import gcp_fixture, gcp_servers_fixture  # noqa: F401``
+(registered under the names ``gcp`` and ``gcp_servers``)."""
 
 from __future__ import annotations
 
@@ -29,8 +30,8 @@ class Gcp:
         }
 
 
-@pytest.fixture(scope="session")
-def gcp_servers() -> Iterator[Gcp]:
+@pytest.fixture(scope="session", name="gcp_servers")
+def gcp_servers_fixture() -> Iterator[Gcp]:
     """Both servers, started once per session."""
     api = GcpApiServer().start()
     bigquery = BigQueryServer().start()
@@ -41,8 +42,8 @@ def gcp_servers() -> Iterator[Gcp]:
         bigquery.stop()
 
 
-@pytest.fixture
-def gcp(gcp_servers: Gcp, monkeypatch: pytest.MonkeyPatch) -> Gcp:
+@pytest.fixture(name="gcp")
+def gcp_fixture(gcp_servers: Gcp, monkeypatch: pytest.MonkeyPatch) -> Gcp:
     """The sample estate and billing export, fresh for one test; the environment points at it."""
     gcp_servers.api.reset(sample_estate())
     gcp_servers.bigquery.reset()

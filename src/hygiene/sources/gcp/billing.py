@@ -38,6 +38,7 @@ def collect_billing(
         result.accounts = [
             account_from_proto(a) for a in scope.client("billing").list_billing_accounts()
         ]
+        result.accounts_read = True
     except gexc.GoogleAPICallError as exc:
         errors.append(describe_error(accounts_call, exc))
     links = scope.fan_out(
