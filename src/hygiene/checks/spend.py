@@ -286,7 +286,8 @@ def untagged_usage(
         if row.kind != "usage" or cost <= 0:
             continue
         gross += cost
-        if any(row.tags.get(k) is None for k in keys):
+        # a key absent from the row's mapping was not read (Cost Explorer groups by two keys)
+        if any(k in row.tags and row.tags[k] is None for k in keys):
             untagged += cost
     return untagged, gross
 

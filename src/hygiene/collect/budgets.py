@@ -64,11 +64,17 @@ def read_sources(
         before=as_of_cutoff(as_of),
         tag_keys=tuple(tag_keys),
     )
-    scope = None
+    scopes: list[Any] = []
+
+    def aws() -> Any:
+        if not scopes:
+            scopes.append(_aws_scope(policy))
+        return scopes[0]
+
     for source in sources:
         try:
             if source in (COST_EXPLORER, AWS_BUDGETS):
-                scope = scope or _aws_scope(policy)
+                scope = aws()
                 if source == COST_EXPLORER:
                     data.rows += _cost_explorer(scope, query, policy)
                 else:
@@ -87,7 +93,12 @@ def read_sources(
                 from hygiene.sources.billing_files import read_spend
 
                 data.rows += read_spend(
-                    [source], query, policy.tags, cache_dir=cache_dir, memory_limit=memory_limit
+                    [source],
+                    query,
+                    policy.tags,
+                    cache_dir=cache_dir,
+                    memory_limit=memory_limit,
+                    aws=aws,
                 )
         except CheckSkipped as skipped:
             errors.append(f"{source}: {skipped.reason}")
@@ -96,8 +107,8 @@ def read_sources(
         except Exception as exc:  # an SDK or engine failure: an error of this source, never a pass
             log.exception("billing source %s failed", source)
             errors.append(f"{source}: {type(exc).__name__}: {exc}")
-    if scope is not None:
-        stats.update(scope.stats())
+    if scopes:
+        stats.update(scopes[0].stats())
     stats["line_items"] = sum(r.line_items for r in data.rows)
     return data, errors, stats
 
@@ -129,9 +140,10 @@ def _aws_scope(policy: Policy) -> Any:
 def _cost_explorer(scope: Any, query: Any, policy: Policy) -> list[SpendRow]:
     from hygiene.sources.aws.billing import cost_explorer_rows
 
-    rows = cost_explorer_rows(
-        scope, query.first_month, query.end_month, query.tag_keys, policy.tags
-    )
+    # Cost Explorer groups by two keys at most: the budgets' scope keys first, then required tags
+    budget_keys = [k for b in policy.budgets for k in b.scope if k not in PROVIDER_KEYS]
+    keys = list(dict.fromkeys([*budget_keys, *query.tag_keys]))[:2]
+    rows = cost_explorer_rows(scope, query.first_month, query.end_month, keys, policy.tags)
     cutoff = query.before.date()
     return [r for r in rows if r.day < cutoff]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import glob
 import logging
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -68,12 +68,15 @@ def file_type(path: str) -> FileType | None:
     return None
 
 
-def expand(spec: str, cache_dir: Path) -> list[BillingFile]:
-    """The billing files a source names: a file, a directory (recursively), a glob or s3://."""
+def expand(spec: str, cache_dir: Path, aws: Callable[[], Any] | None = None) -> list[BillingFile]:
+    """The billing files a source names: a file, a directory (recursively), a glob or s3://
+    (``aws`` returns the ``AwsScope`` to download with)."""
     if spec.startswith("s3://"):
         from hygiene.sources.aws.billing import download_s3_prefix
 
-        paths = download_s3_prefix(spec, cache_dir / "s3", [*SUFFIXES])
+        if aws is None:
+            raise BillingSourceError(f"billing source {spec!r}: s3:// needs AWS access here")
+        paths = download_s3_prefix(aws(), spec, cache_dir / "s3", [*SUFFIXES])
     elif any(ch in spec for ch in "*?["):
         paths = sorted(glob.glob(spec, recursive=True))
     elif os.path.isdir(spec):
@@ -322,11 +325,16 @@ def _cur2_exprs(types: dict[str, str]) -> dict[str, str]:
     )
 
 
-def focus_relation(con: duckdb.DuckDBPyConnection, specs: Sequence[str], cache_dir: Path) -> str:
+def focus_relation(
+    con: duckdb.DuckDBPyConnection,
+    specs: Sequence[str],
+    cache_dir: Path,
+    aws: Callable[[], Any] | None = None,
+) -> str:
     """A parenthesised SELECT of the FOCUS columns over every file the specs name."""
     groups: dict[tuple[Kind, FileType], list[BillingFile]] = {}
     for spec in specs:
-        for billing_file in expand(spec, cache_dir):
+        for billing_file in expand(spec, cache_dir, aws):
             try:
                 types = columns_of(con, _reader([billing_file]))
             except duckdb.Error as exc:
@@ -354,11 +362,13 @@ def read_spend(
     *,
     cache_dir: Path = Path(".hygiene/cache"),
     memory_limit: str | None = None,
+    aws: Callable[[], Any] | None = None,
 ) -> list[SpendRow]:
-    """Aggregate the billing files ``specs`` into spend records (see ``billing/sql.py``)."""
+    """Aggregate the billing files ``specs`` into spend records (see ``billing/sql.py``);
+    ``aws`` returns the ``AwsScope`` that downloads ``s3://`` sources."""
     con = connect(memory_limit, cache_dir / "duckdb-tmp")
     try:
-        relation = focus_relation(con, specs, cache_dir)
+        relation = focus_relation(con, specs, cache_dir, aws)
         sql = spend_sql(DIALECT, f"{relation} AS focus", query, policy)
         log.debug("spend query: %s", sql)
         try:

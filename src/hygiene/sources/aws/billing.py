@@ -124,22 +124,17 @@ def provider_budget(raw: dict[str, Any], account: str) -> ProviderBudget | None:
     )
 
 
-def download_s3_prefix(url: str, dest: Path, suffixes: Sequence[str]) -> list[str]:
+def download_s3_prefix(scope: AwsScope, url: str, dest: Path, suffixes: Sequence[str]) -> list[str]:
     """Download the billing files under an ``s3://bucket/prefix`` into ``dest``; local paths.
 
     An object already downloaded with the same size and ETag is not fetched again.
     """
-    import boto3
     import botocore.exceptions
-
-    from hygiene.policy import AwsPolicy
-    from hygiene.sources.aws.session import RETRY_CONFIG
 
     bucket, _, prefix = url[len("s3://") :].partition("/")
     if not bucket:
         raise HygieneError(f"billing source {url!r}: expected s3://bucket/prefix")
-    scope = AwsScope(AwsPolicy(), session=boto3.Session())
-    client = scope.base.client("s3", config=RETRY_CONFIG)
+    client = scope.client("s3", scope.default_region)
     paths: list[str] = []
     try:
         for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
@@ -149,17 +144,27 @@ def download_s3_prefix(url: str, dest: Path, suffixes: Sequence[str]) -> list[st
                     continue
                 target = dest / bucket / key
                 marker = target.with_name(target.name + ".etag")
-                etag = str(item.get("ETag", "")).strip('"')
-                stamp = f"{etag}:{item.get('Size')}"
+                stamp = f"{str(item.get('ETag', '')).strip(chr(34))}:{item.get('Size')}"
                 if not (target.exists() and marker.exists() and marker.read_text() == stamp):
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    client.download_file(bucket, key, str(target))
+                    _download(client, bucket, key, target)
                     marker.write_text(stamp)
                 paths.append(str(target))
     except botocore.exceptions.ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "Unknown")
         raise HygieneError(
-            f"billing source {url!r}: S3 {code}; check the bucket and the role's s3:GetObject/s3:ListBucket"
+            f"billing source {url!r}: S3 {code}; check the bucket name and that the role may "
+            "s3:ListBucket and s3:GetObject on it"
         ) from None
     log.info("downloaded %d billing file(s) from %s", len(paths), url)
     return sorted(paths)
+
+
+def _download(client: Any, bucket: str, key: str, target: Path) -> None:
+    """Stream one object to ``target`` through a temporary file (GetObject only)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    body = client.get_object(Bucket=bucket, Key=key)["Body"]
+    with partial.open("wb") as handle:
+        for chunk in body.iter_chunks(chunk_size=8 * 1024 * 1024):
+            handle.write(chunk)
+    partial.replace(target)
