@@ -149,3 +149,24 @@ def test_rust_macros_and_raw_strings() -> None:
 def test_files_no_finder_claims() -> None:
     assert finder_for("README.md", "process.env.X") is None
     assert finder_for("data.json", '{"a": "$X"}') is None
+
+
+def test_click_and_typer_envvar_options_are_reads() -> None:
+    text = (
+        "import click\n"
+        "@click.option('--state', envvar='APP_STATE')\n"
+        "@click.option('--level', envvar=['APP_LEVEL', 'LOG_LEVEL'])\n"
+        "def main(state, level): ...\n"
+    )
+    assert {(r.name, r.line) for r in find_reads("cli.py", text)} == {
+        ("APP_STATE", 2),
+        ("APP_LEVEL", 3),
+        ("LOG_LEVEL", 3),
+    }
+
+
+def test_python_module_constants() -> None:
+    from hygiene.checks.env.read_python import find_python_constants
+
+    text = 'A_ENV = "TOKEN"\nB: str = "OTHER"\nTWICE = "X"\nTWICE = "Y"\nN = 3\ndef f():\n    LOCAL = "Z"\n'
+    assert find_python_constants("c.py", text) == {"A_ENV": "TOKEN", "B": "OTHER"}

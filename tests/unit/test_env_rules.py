@@ -255,3 +255,29 @@ def test_inventory_rows() -> None:
         "NEW": ("undocumented", ["b.py:3 (python)"], []),
         "HOME": ("ignored", ["a.py:4 (python)"], []),
     }
+
+
+def test_dynamic_reads_of_repository_constants_resolve() -> None:
+    repo = RepoEnv(
+        "r",
+        examples=(example(".env.example", "TOKEN=\n"),),
+        reads=(
+            EnvRead(None, "cli.py", 3, "python", "MEMORY_ENV"),
+            EnvRead(None, "cli.py", 4, "python", "settings.TOKEN_ENV"),
+            EnvRead(None, "cli.py", 5, "python", "AMBIGUOUS"),
+            EnvRead(None, "cli.py", 6, "python", "f'X_{n}'"),
+        ),
+        constants=(
+            ("MEMORY_ENV", "APP_MEMORY"),
+            ("TOKEN_ENV", "TOKEN"),
+            ("AMBIGUOUS", "ONE"),
+            ("AMBIGUOUS", "TWO"),
+        ),
+    )
+    found = evaluate([repo], Policy(), AS_OF)
+    assert {(f.rule, f.details.get("variable")) for f in found} == {
+        ("undocumented-variable", "APP_MEMORY"),
+        ("dynamic-read", None),
+    }
+    [dynamic] = [f for f in found if f.rule == "dynamic-read"]
+    assert [r["line"] for r in dynamic.details["reads"]] == [5, 6]

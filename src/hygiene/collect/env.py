@@ -14,6 +14,7 @@ from typing import Any
 from hygiene.checks.env import evaluate_repo
 from hygiene.checks.env.dotenv_files import is_dotenv, lint, parse_dotenv
 from hygiene.checks.env.paths import selected
+from hygiene.checks.env.read_python import find_python_constants
 from hygiene.checks.env.reads import BY_SUFFIX, UnparsableFile, find_reads
 from hygiene.checks.env.records import DotenvFile, EnvRead, RepoEnv
 from hygiene.checks.env.report import VariableRow, inventory
@@ -73,6 +74,7 @@ def collect_repo(path: Path, policy: EnvPolicy) -> RepoEnv:
     committed: list[str] = []
     reads: list[EnvRead] = []
     unparsable: list[tuple[str, str]] = []
+    constants: list[tuple[str, str]] = []
     files_read = 0
     for rel in tracked:
         base = PurePosixPath(rel).name
@@ -94,6 +96,9 @@ def collect_repo(path: Path, policy: EnvPolicy) -> RepoEnv:
             reads.extend(find_reads(rel, text))
         except UnparsableFile as exc:
             unparsable.append((rel, str(exc)))
+            continue
+        if rel.endswith(".py"):
+            constants.extend(find_python_constants(rel, text).items())
     directories = sorted({"", *(e.directory for e in examples)})
     local_envs = _local_envs(top, directories, policy.examples, committed)
     unignored: list[str] = []
@@ -109,6 +114,7 @@ def collect_repo(path: Path, policy: EnvPolicy) -> RepoEnv:
         committed_dotenvs=tuple(committed),
         unignored_dotenvs=tuple(unignored),
         unparsable=tuple(unparsable),
+        constants=tuple(constants),
         commit=git.head_commit(top),
         stats={
             "files_read": files_read,

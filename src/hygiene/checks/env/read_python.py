@@ -4,12 +4,16 @@ Reads: ``os.environ["X"]``, ``os.environ.get("X")``, ``os.environ.setdefault("X"
 ``os.environ.pop("X")``, ``"X" in os.environ``, ``os.getenv("X")``, ``environ.get`` /
 ``getenv`` imported from ``os`` (under any alias), and the fields of pydantic ``BaseSettings``
 classes (``env_prefix``, ``alias``/``validation_alias``, pydantic v1 ``Field(env=…)``).
-Assignments (``os.environ["X"] = v``) are not reads. A non-literal name is a dynamic read.
+``envvar="X"`` (or a list of names) in a call is the click/typer option's variable. Assignments
+(``os.environ["X"] = v``) are not reads. A non-literal name is a dynamic read; its expression is
+kept so that a module-level string constant (``os.getenv(TOKEN_ENV)``, see
+``find_python_constants``) can resolve it across the repository.
 """
 
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 
 from hygiene.checks.env.records import EnvRead
 
@@ -56,9 +60,37 @@ class _Aliases:
         )
 
 
+@lru_cache(maxsize=4)
+def _parse(path: str, text: str) -> ast.Module:
+    return ast.parse(text, filename=path)
+
+
+def find_python_constants(path: str, text: str) -> dict[str, str]:
+    """Module-level names bound once, to a string literal: ``TOKEN_ENV = "API_TOKEN"``."""
+    values: dict[str, str] = {}
+    seen: set[str] = set()
+    for stmt in _parse(path, text).body:
+        targets: list[ast.expr] = []
+        value: ast.expr | None = None
+        if isinstance(stmt, ast.Assign):
+            targets, value = stmt.targets, stmt.value
+        elif isinstance(stmt, ast.AnnAssign):
+            targets, value = [stmt.target], stmt.value
+        for target in targets:
+            if isinstance(target, ast.Name):
+                if target.id in seen:
+                    values.pop(target.id, None)
+                    continue
+                seen.add(target.id)
+                constant = _str_constant(value)
+                if constant is not None:
+                    values[target.id] = constant
+    return values
+
+
 def find_python_reads(path: str, text: str) -> list[EnvRead]:
     """Every environment read in Python source ``text``; SyntaxError propagates."""
-    tree = ast.parse(text, filename=path)
+    tree = _parse(path, text)
     names = _Aliases(tree)
     reads: list[EnvRead] = []
 
@@ -82,6 +114,11 @@ def find_python_reads(path: str, text: str) -> list[EnvRead]:
                 and names.is_environ(func.value)
             ):
                 add(first, node)
+            envvar = _keyword(node, "envvar")
+            options = envvar.elts if isinstance(envvar, ast.List | ast.Tuple) else [envvar]
+            for option in options:
+                if _str_constant(option):
+                    add(option, node)
         elif isinstance(node, ast.Compare) and len(node.ops) == 1:
             if isinstance(node.ops[0], ast.In | ast.NotIn) and names.is_environ(
                 node.comparators[0]

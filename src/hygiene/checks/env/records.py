@@ -88,5 +88,6 @@ class RepoEnv:
     committed_dotenvs: tuple[str, ...] = ()  # tracked .env / .env.* that are not examples
     unignored_dotenvs: tuple[str, ...] = ()  # would-be .env paths .gitignore does not cover
     unparsable: tuple[tuple[str, str], ...] = ()  # (path, reason)
+    constants: tuple[tuple[str, str], ...] = ()  # Python module-level (NAME, "string") bindings
     commit: str | None = None
     stats: dict[str, int] = field(default_factory=dict)

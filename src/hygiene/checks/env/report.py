@@ -53,11 +53,11 @@ def inventory(repo: RepoEnv, policy: EnvPolicy) -> list[VariableRow]:
     for example in repo.examples:
         for entry in example.entries:
             row(entry.key).documented_in.append(f"{example.path}:{entry.line}")
-    for read in repo.reads:
-        if read.name is not None:
-            row(read.name).read_at.append(f"{read.path}:{read.line} ({read.kind})")
-            if name_ignored(read.name, policy.ignore_names):
-                statuses[read.name].add("ignored")
+    for read in res.reads:
+        name = read.name or ""
+        row(name).read_at.append(f"{read.path}:{read.line} ({read.kind})")
+        if name_ignored(name, policy.ignore_names):
+            statuses[name].add("ignored")
     for (_, name), _reads in res.undocumented.items():
         statuses[name].add("undocumented")
     for name in res.uncovered:

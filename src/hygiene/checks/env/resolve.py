@@ -2,15 +2,18 @@
 
 Each example governs its directory and everything below it. A read is documented by the nearest
 example above it that has the name, else by an example further up (a monorepo root documents
-shared variables); if none has it, it is undocumented in the nearest one. A read no example
+shared variables); if none has it, it is undocumented in the nearest one. A dynamic read of a
+module-level string constant (``os.getenv(TOKEN_ENV)`` with ``TOKEN_ENV = "API_TOKEN"`` anywhere
+in the repository, one value only) is a read of that name. A read no example
 governs belongs to ``uncovered`` (rule ``missing-example``). ``${VAR}`` references inside an
 example's values count as reads from that example.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from hygiene.checks.env.paths import name_ignored
 from hygiene.checks.env.records import DotenvFile, EnvEntry, EnvRead, RepoEnv
@@ -53,6 +56,7 @@ class Resolution:
     """Reads grouped by where they are (or should be) documented."""
 
     scopes: dict[str, Scope]
+    reads: list[EnvRead] = field(default_factory=list)  # every named read, ignored names too
     documented: dict[tuple[str, str], list[EnvRead]] = field(
         default_factory=lambda: defaultdict(list)
     )
@@ -81,6 +85,18 @@ class Resolution:
         return out
 
 
+_CONSTANT_REF = re.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*$")
+
+
+def resolvable_constants(repo: RepoEnv) -> dict[str, str]:
+    """Module-level string constants whose name means one value across the repository: a
+    dynamic read of such a name (``os.getenv(TOKEN_ENV)``) is a read of that value."""
+    values: dict[str, set[str]] = defaultdict(set)
+    for name, value in repo.constants:
+        values[name].add(value)
+    return {name: next(iter(v)) for name, v in values.items() if len(v) == 1}
+
+
 def _order(files: list[DotenvFile], names: list[str]) -> list[DotenvFile]:
     rank = {n: i for i, n in enumerate(names)}
     return sorted(files, key=lambda f: (rank.get(f.path.rpartition("/")[2], len(rank)), f.path))
@@ -100,22 +116,27 @@ def resolve(repo: RepoEnv, policy: EnvPolicy) -> Resolution:
         for entry in example.entries
         for name in entry.references
     ]
+    constants = resolvable_constants(repo)
     for read in sorted([*repo.reads, *references], key=lambda r: (r.path, r.line, r.name or "")):
-        if read.name is None:
-            result.dynamic[read.path].append(read)
-            continue
-        if name_ignored(read.name, policy.ignore_names):
+        name = read.name
+        if name is None:
+            ref = read.expression.strip()
+            name = constants.get(ref.rpartition(".")[2]) if _CONSTANT_REF.match(ref) else None
+            if name is None:
+                result.dynamic[read.path].append(read)
+                continue
+            read = replace(read, name=name)
+        result.reads.append(read)
+        if name_ignored(name, policy.ignore_names):
             continue
         chain = result.chain(read.path)
         if not chain:
-            result.uncovered[read.name].append(read)
+            result.uncovered[name].append(read)
             continue
         insensitive = read.kind in CASE_INSENSITIVE_KINDS
-        home = next((s for s in chain if s.entry(read.name, insensitive)), None)
-        if home is not None:
-            found = home.entry(read.name, insensitive)
-            key = found[1].key if found else read.name
-            result.documented[(home.directory, key)].append(read)
+        found = next((f for s in chain if (f := s.entry(name, insensitive))), None)
+        if found is not None:
+            result.documented[(found[0].directory, found[1].key)].append(read)
         else:
-            result.undocumented[(chain[0].directory, read.name)].append(read)
+            result.undocumented[(chain[0].directory, name)].append(read)
     return result
