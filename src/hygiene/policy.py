@@ -219,6 +219,7 @@ class AlertThresholds(Strict):
     latency_ms: float = Field(500.0, gt=0)
     disk_percent: float = Field(85.0, gt=0, le=100)
     memory_percent: float = Field(85.0, gt=0, le=100)
+    for_minutes: int = Field(5, ge=0, description="Longest for: accepted on a critical alert (blueprint: over 5 minutes).")
 
 
 class ReadinessPolicy(Strict):

@@ -1,0 +1,222 @@
+"""Per-repository evaluation of the readiness rules (see the package docstring)."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from hygiene.checks.env.dotenv_files import is_example
+from hygiene.checks.env.paths import name_ignored
+from hygiene.checks.env.reads import UnparsableFile, find_reads
+from hygiene.checks.readiness import repo_finding
+from hygiene.checks.readiness.alert_rules import (
+    KINDS,
+    Judged,
+    classify,
+    is_rule_file,
+    judge,
+    parse_rules,
+)
+from hygiene.checks.readiness.records import Evidence, RepoFiles
+from hygiene.checks.readiness.signals import (
+    CODE_SUFFIXES,
+    CONFIG_SUFFIXES,
+    ENTRY_POINTS,
+    JSON_LOGGING,
+    PROMETHEUS_CLIENTS,
+    find_sentry_dsns,
+    find_signals,
+)
+from hygiene.checks.readiness.web import scan_web
+from hygiene.findings import Finding, redact, secret_hash
+from hygiene.policy import Policy
+
+# Reads by the application itself (deploy files pass variables on; they do not read them).
+APP_READ_KINDS = frozenset(
+    {"python", "pydantic-settings", "javascript", "go", "ruby", "java", "rust", "shell"}
+)
+
+_KIND_TEXT = {
+    "error-rate": "error rate > {error_rate_percent:g}% over {error_rate_window_minutes} min",
+    "latency-p95": "P{q:g} latency > {latency_ms:g} ms",
+    "disk": "disk use > {disk_percent:g}%",
+    "memory": "memory use > {memory_percent:g}%",
+}
+
+
+def evaluate_repo(repo: RepoFiles, policy: Policy) -> list[Finding]:
+    """Every readiness finding of one repository."""
+    rules = policy.readiness
+    sev = rules.severity
+    out: list[Finding] = []
+    name = repo.repo
+    web = scan_web(repo.files)
+    is_service = bool(web.frameworks)
+    first_framework = next(iter(ev for evs in web.frameworks.values() for ev in evs), None)
+
+    out += _env_example(repo, policy)
+
+    if is_service:
+        frameworks = sorted(web.frameworks)
+        for route in rules.health_paths:
+            if route not in web.routes:
+                out.append(
+                    repo_finding(
+                        repo,
+                        "health-endpoint-missing",
+                        sev.get("health-endpoint-missing", "medium"),
+                        f"{name}:{route}",
+                        f"{name} is a {'/'.join(frameworks)} service but declares no {route} route; add "
+                        f"a {route} handler (liveness/readiness) so deployments can roll back on failure.",
+                        first_framework,
+                        identity=(route,),
+                        details={
+                            "route": route,
+                            "frameworks": frameworks,
+                            "declared_routes": sorted(web.routes),
+                        },
+                    )
+                )
+        clients = find_signals(repo.files, PROMETHEUS_CLIENTS, CODE_SUFFIXES)
+        if rules.metrics_path not in web.routes and not clients:
+            out.append(
+                repo_finding(
+                    repo,
+                    "metrics-missing",
+                    sev.get("metrics-missing", "medium"),
+                    f"{name}:{rules.metrics_path}",
+                    f"{name} exposes no {rules.metrics_path} route and uses no Prometheus client; expose "
+                    "RED metrics (rate, errors, duration) for Prometheus.",
+                    first_framework,
+                    identity=(rules.metrics_path,),
+                    details={"frameworks": frameworks, "declared_routes": sorted(web.routes)},
+                )
+            )
+
+    code = [p for p in repo.files if PurePosixPath(p).suffix.lower() in CODE_SUFFIXES]
+    entry = is_service or find_signals(repo.files, ENTRY_POINTS, (*CODE_SUFFIXES, ".toml", ""))
+    if code and entry:
+        logging = find_signals(repo.files, JSON_LOGGING, (*CODE_SUFFIXES, *CONFIG_SUFFIXES))
+        if not logging:
+            out.append(
+                repo_finding(
+                    repo,
+                    "json-logging-missing",
+                    sev.get("json-logging-missing", "low"),
+                    f"{name}:logging",
+                    f"{name} configures no structured JSON logging (python-json-logger, structlog, pino, "
+                    "winston json, slog JSONHandler, zap ...); log JSON with a correlation id.",
+                    None,
+                    details={"code_files": len(code)},
+                )
+            )
+
+    out += _alert_rules(repo, policy, is_service)
+    out += _sentry(repo, policy)
+    return out
+
+
+def _env_example(repo: RepoFiles, policy: Policy) -> list[Finding]:
+    reads: list[Evidence] = []
+    names: set[str] = set()
+    for path, text in sorted(repo.files.items()):
+        try:
+            found = find_reads(path, text)
+        except UnparsableFile:
+            continue
+        for read in found:
+            if (
+                read.name
+                and read.kind in APP_READ_KINDS
+                and not name_ignored(read.name, policy.env.ignore_names)
+            ):
+                names.add(read.name)
+                reads.append(Evidence(read.path, read.line, read.name))
+    examples = [p for p in repo.files if is_example(PurePosixPath(p).name, policy.env.examples)]
+    if not names or examples:
+        return []
+    example = policy.env.examples[0] if policy.env.examples else ".env.example"
+    shown = sorted(names)
+    return [
+        repo_finding(
+            repo,
+            "env-example-missing",
+            policy.readiness.severity.get("env-example-missing", "low"),
+            f"{repo.repo}:{example}",
+            f"{repo.repo} reads {len(shown)} environment variable(s) ({', '.join(shown[:5])}"
+            f"{' ...' if len(shown) > 5 else ''}) but has no {example}; add one with safe defaults.",
+            reads[0],
+            identity=(example,),
+            details={"variables": shown},
+        )
+    ]
+
+
+def _alert_rules(repo: RepoFiles, policy: Policy, is_service: bool) -> list[Finding]:
+    limits = policy.readiness.alerts
+    sev = policy.readiness.severity
+    rule_files = [p for p, t in sorted(repo.files.items()) if is_rule_file(p, t)]
+    if not rule_files and not is_service:
+        return []
+    by_kind: dict[str, list[Judged]] = {kind: [] for kind in KINDS}
+    for path in rule_files:
+        for rule in parse_rules(path, repo.files[path]):
+            kind = classify(rule.expr)
+            if kind:
+                by_kind[kind].append(judge(rule, kind, limits))
+    out: list[Finding] = []
+    texts = {
+        k: v.format(q=limits.latency_quantile * 100, **limits.model_dump())
+        for k, v in _KIND_TEXT.items()
+    }
+    for kind in KINDS:
+        judged = by_kind[kind]
+        if not judged:
+            out.append(
+                repo_finding(
+                    repo,
+                    "alert-rule-missing",
+                    sev.get("alert-rule-missing", "medium"),
+                    f"{repo.repo}:alerts/{kind}",
+                    f"{repo.repo} has no Prometheus alert for {texts[kind]}; add one "
+                    f"({'in ' + rule_files[0] if rule_files else 'in a rules file'}).",
+                    None,
+                    identity=(kind,),
+                    details={"kind": kind, "blueprint": texts[kind], "rule_files": rule_files},
+                )
+            )
+        elif all(j.looser for j in judged):
+            best = min(judged, key=lambda j: len(j.looser))
+            out.append(
+                repo_finding(
+                    repo,
+                    "alert-rule-looser",
+                    sev.get("alert-rule-looser", "medium"),
+                    f"{repo.repo}:{best.rule.path}",
+                    f"Alert {best.rule.name} is looser than the blueprint's {texts[kind]} "
+                    f"({'; '.join(best.looser)}); tighten its expression or for:.",
+                    Evidence(best.rule.path, best.rule.line, best.rule.name),
+                    identity=(kind, best.rule.name),
+                    details={**best.details(), "blueprint": texts[kind]},
+                )
+            )
+    return out
+
+
+def _sentry(repo: RepoFiles, policy: Policy) -> list[Finding]:
+    out: list[Finding] = []
+    for where, dsn in find_sentry_dsns(repo.files):
+        digest = secret_hash(dsn)
+        out.append(
+            repo_finding(
+                repo,
+                "sentry-dsn-hardcoded",
+                policy.readiness.severity.get("sentry-dsn-hardcoded", "high"),
+                f"{repo.repo}:{where.path}",
+                f"A Sentry DSN is hard-coded in {where.path}; read it from the SENTRY_DSN environment "
+                "variable instead (and rotate the key if the repository is shared).",
+                where,
+                identity=(digest,),
+                details={"preview": redact(dsn), "sha256": digest},
+            )
+        )
+    return out

@@ -1,0 +1,32 @@
+"""Plain records of the readiness check: one repository's tracked text files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class RepoFiles:
+    """The text of a repository's tracked files that the detectors look at (path → text)."""
+
+    repo: str  # the repo's stable name (hygiene.sources.git.repo_name)
+    commit: str | None
+    files: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where a detector saw something: file, line, and what it was."""
+
+    path: str
+    line: int
+    what: str
+
+    def to_dict(self) -> dict[str, object]:
+        """For a finding's details."""
+        return {"path": self.path, "line": self.line, "what": self.what}
+
+
+def line_of(text: str, offset: int) -> int:
+    """The 1-based line number of a character offset."""
+    return text.count("\n", 0, offset) + 1

@@ -1,0 +1,68 @@
+"""Collector of the readiness check: the text of each repository's tracked files that the
+detectors read (source, YAML/JSON/TOML config, example env files), within a size limit."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+from hygiene.checks.env.dotenv_files import is_example
+from hygiene.checks.env.paths import selected
+from hygiene.checks.readiness.records import RepoFiles
+from hygiene.checks.readiness.signals import CODE_SUFFIXES, CONFIG_SUFFIXES
+from hygiene.context import Collection, RunContext
+from hygiene.errors import CheckSkipped, HygieneError
+from hygiene.policy import Policy
+from hygiene.sources import git
+
+EXTRA_SUFFIXES = (".rb", ".java", ".kt", ".rs", ".sh")
+
+
+def collect(ctx: RunContext) -> Collection:
+    """Read every repository of the run; one that cannot be read is an error slice."""
+    if not ctx.repos:
+        raise CheckSkipped("no repository to audit: pass --repo PATH or list repos in the policy")
+    records: list[RepoFiles] = []
+    errors: list[str] = []
+    for path in ctx.repos:
+        try:
+            records.append(read_repo(path, ctx.policy))
+        except HygieneError as exc:
+            errors.append(str(exc))
+    stats = {"repos": [r.repo for r in records], "files_read": sum(len(r.files) for r in records)}
+    return Collection(records=records, stats=stats, errors=errors, scopes=[r.repo for r in records])
+
+
+def wanted(path: str, policy: Policy) -> bool:
+    """Files a detector may look at, outside the excluded globs."""
+    pure = PurePosixPath(path)
+    suffix = pure.suffix.lower()
+    interesting = (
+        suffix in (*CODE_SUFFIXES, *CONFIG_SUFFIXES, *EXTRA_SUFFIXES)
+        or is_example(pure.name, policy.env.examples)
+        or pure.name.startswith(("Dockerfile", "Containerfile"))
+    )
+    return interesting and selected(path, ["**/*"], policy.readiness.exclude)
+
+
+def read_repo(path: Path, policy: Policy) -> RepoFiles:
+    """One repository's record; HygieneError (naming the path) when it is not a git checkout."""
+    if not path.is_dir():
+        raise HygieneError(f"{path}: not a directory; pass the path of a git checkout")
+    try:
+        top = git.toplevel(path)
+    except git.GitError:
+        raise HygieneError(
+            f"{path}: not inside a git repository; pass the path of a git checkout"
+        ) from None
+    files: dict[str, str] = {}
+    for rel in git.tracked_files(top):
+        if not wanted(rel, policy):
+            continue
+        target = top / rel
+        try:
+            if not target.is_file() or target.stat().st_size > policy.readiness.max_file_bytes:
+                continue
+            files[rel] = target.read_bytes().decode("utf-8", "replace")
+        except OSError:
+            continue  # deleted in the work tree or unreadable: not part of what ships
+    return RepoFiles(repo=git.repo_name(top), commit=git.head_commit(top), files=files)
