@@ -281,3 +281,20 @@ def test_dynamic_reads_of_repository_constants_resolve() -> None:
     }
     [dynamic] = [f for f in found if f.rule == "dynamic-read"]
     assert [r["line"] for r in dynamic.details["reads"]] == [5, 6]
+
+
+def test_readme_documents_every_rule_with_an_example() -> None:
+    from hygiene.policy import ENV_SEVERITY
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Check: env", 1)[1].split("\n## ", 1)[0]
+    severities = {s.value for s in Severity}
+    rows: dict[str, list[str]] = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.split("|")]
+        if line.startswith("| `") and cells[2] in severities:
+            rows[cells[1].strip("`")] = cells
+    assert set(rows) == set(ENV_SEVERITY)
+    for rule, severity in ENV_SEVERITY.items():
+        assert rows[rule][2] == severity.value, rule
+        assert rows[rule][4].startswith("`") and rows[rule][4].endswith("`"), rule
