@@ -48,6 +48,8 @@ CHECKS: dict[str, CheckSpec] = {
                   "hygiene.collect.backups:collect", "hygiene.checks.backups:evaluate", cloud=True),
         CheckSpec("readiness", "Health/readiness/metrics endpoints, JSON logging, alert rules vs the blueprint, Sentry DSN from env",
                   "hygiene.collect.readiness:collect", "hygiene.checks.readiness:evaluate"),
+        CheckSpec("probes", "Live GET of listed services' /healthz, /readyz, /metrics (opt-in: probes.services)",
+                  "hygiene.collect.probes:collect", "hygiene.checks.probes:evaluate"),
         CheckSpec("tags", "Required tags on every AWS resource, every region, every account", "hygiene.collect.tags:collect", "hygiene.checks.tags:evaluate", cloud=True),
         CheckSpec("budgets", "Spend against budgets: month-to-date, forecast, untagged spend, anomalies", "hygiene.collect.budgets:collect", "hygiene.checks.budgets:evaluate"),
         CheckSpec("rotation", "Key, secret and certificate rotation age", "hygiene.collect.rotation:collect", "hygiene.checks.rotation:evaluate", cloud=True),
