@@ -160,7 +160,11 @@ def test_audit_eighty_days_later_reports_exactly_due_disabled_unused_and_expirin
     assert ci.message.endswith(
         "its user has no console access either, so the user may be obsolete."
     )
-    assert run.results[0].stats["accounts"] == [ACCOUNT]
+    assert run.results[0].stats["aws"]["accounts"] == [ACCOUNT]
+    assert run.results[0].stats["gcp"] == {
+        "status": "skipped",
+        "reason": "GCP is not configured (set gcp.projects, gcp.organization or gcp.folders)",
+    }
     assert run.results[0].stats["credentials"] == {
         "acm-certificate": 2, "iam-access-key": 4, "iam-console-password": 1, "iam-server-certificate": 1,
         "kms-key": 2, "secretsmanager-secret": 3,
@@ -197,5 +201,6 @@ def test_without_credentials_the_check_is_skipped_unless_the_registry_has_entrie
     collection = collect(RunContext(run_id="r", as_of=ctx.as_of, policy=policy))
     assert [r.name for r in collection.records] == ["stripe"]
     assert collection.scopes == ["registry"]
-    assert str(collection.stats["aws"]).startswith("skipped: no AWS credentials")
+    assert collection.stats["aws"]["status"] == "skipped"
+    assert collection.stats["aws"]["reason"].startswith("no AWS credentials found")
     assert collection.errors == []

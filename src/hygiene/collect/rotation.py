@@ -1,26 +1,38 @@
-"""Collector of the rotation check: AWS credentials plus the policy's registry of external secrets.
+"""Collector of the rotation check: AWS and GCP credentials, and the policy's registry of
+secrets that live elsewhere.
 
-The registry (``rotation.registry``) needs no cloud, so it is always judged. Without AWS
-credentials the AWS part is skipped: the check is skipped when the registry is empty too, else it
-reports the registry and says in ``stats.aws`` what was not covered (and, with ``scopes``, keeps
-earlier AWS findings open rather than resolving them).
+Three parts, each covering its own scopes: the registry (scope ``registry``; needs no cloud, so
+it is always judged), AWS (its accounts) and GCP (its projects). A cloud part that cannot run here
+(no credentials, not configured) is noted in ``stats`` and left out of ``scopes``, so earlier
+findings there stay open instead of being resolved; the check is skipped only when no part can
+run at all. A part that fails part-way adds its errors (the run becomes incomplete).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
+from typing import Any
 
 from hygiene.context import Collection, RunContext
 from hygiene.errors import CheckSkipped
-from hygiene.policy import ExternalSecret, RotationPolicy
+from hygiene.policy import ExternalSecret, Policy, RotationPolicy
 from hygiene.records import CredentialRecord
-from hygiene.sources.aws.credentials import collect_credentials
-from hygiene.sources.aws.session import AwsScope
 
 log = logging.getLogger(__name__)
 
 REGISTRY_SCOPE = "registry"
+
+
+@dataclass
+class Part:
+    """What one part (registry, AWS, GCP) read."""
+
+    records: list[CredentialRecord] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    scopes: list[str] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
 
 
 def registry_record(entry: ExternalSecret) -> CredentialRecord:
@@ -47,31 +59,59 @@ def registry_records(policy: RotationPolicy) -> list[CredentialRecord]:
     return [registry_record(entry) for entry in policy.registry]
 
 
-def collect(ctx: RunContext) -> Collection:
-    """Registry entries and every AWS key, secret and certificate the scope reaches."""
-    records = registry_records(ctx.policy.rotation)
-    stats: dict[str, object] = {"registry": len(records)}
-    try:
-        scope = AwsScope.connect(ctx.policy.aws)
-    except CheckSkipped as skipped:
-        if not records:
-            raise
-        log.info("AWS not covered: %s", skipped.reason)
-        stats["aws"] = f"skipped: {skipped.reason}"
-        return Collection(records=records, stats=stats, scopes=[REGISTRY_SCOPE])
+def aws_part(policy: Policy) -> Part:
+    """Every AWS key, secret and certificate the scope reaches (CheckSkipped without credentials)."""
+    from hygiene.sources.aws.credentials import collect_credentials
+    from hygiene.sources.aws.session import AwsScope
+
+    scope = AwsScope.connect(policy.aws)
     inventory = collect_credentials(scope)
-    stats.update(
-        {
-            "aws": "read",
-            "accounts": inventory.accounts,
-            "credentials": dict(sorted(inventory.counts.items())),
-            "skipped_slices": inventory.skipped,
-            **scope.stats(),
-        }
+    stats = {
+        "accounts": inventory.accounts,
+        "skipped_slices": inventory.skipped,
+        **scope.stats(),
+    }
+    return Part(inventory.records, inventory.errors, inventory.accounts, stats)
+
+
+def gcp_part(ctx: RunContext) -> Part:
+    """User-managed service-account keys and Secret Manager secrets of the policy's projects
+    (CheckSkipped when GCP is not configured or has no credentials)."""
+    from hygiene.collect.gcp import gcp_credentials
+
+    found = gcp_credentials(ctx)
+    if found.skipped:
+        raise CheckSkipped(found.skipped)
+    return Part(
+        list(found.records), found.errors, found.scopes, {"projects": found.scopes, **found.stats}
     )
-    return Collection(
-        records=[*records, *inventory.records],
-        stats=stats,
-        errors=inventory.errors,
-        scopes=[REGISTRY_SCOPE, *inventory.accounts],
-    )
+
+
+def collect(ctx: RunContext) -> Collection:
+    """Registry entries, and every AWS and GCP credential the run can reach."""
+    registry = registry_records(ctx.policy.rotation)
+    records = list(registry)
+    errors: list[str] = []
+    scopes = [REGISTRY_SCOPE]
+    stats: dict[str, Any] = {"registry": len(registry)}
+    skipped: list[str] = []
+    parts = (("aws", lambda: aws_part(ctx.policy)), ("gcp", lambda: gcp_part(ctx)))
+    for name, read in parts:
+        try:
+            part = read()
+        except CheckSkipped as skip:
+            log.info("%s not covered: %s", name, skip.reason)
+            stats[name] = {"status": "skipped", "reason": skip.reason}
+            skipped.append(f"{name}: {skip.reason}")
+            continue
+        records += part.records
+        errors += part.errors
+        scopes += part.scopes
+        stats[name] = {"status": "error" if part.errors else "ok", **part.stats}
+    if not registry and len(skipped) == len(parts):
+        raise CheckSkipped("; ".join(skipped) + "; and rotation.registry is empty")
+    counts: dict[str, int] = {}
+    for record in records:
+        counts[record.kind] = counts.get(record.kind, 0) + 1
+    stats["credentials"] = dict(sorted(counts.items()))
+    return Collection(records=records, stats=stats, errors=errors, scopes=scopes)

@@ -366,9 +366,11 @@ def _work(scope: AwsScope) -> Any:
     return work
 
 
-def plan(scope: AwsScope, inventory: CredentialInventory) -> list[Slice]:
-    """The slices to read: one IAM slice per account, and each regional service per region."""
+def plan(scope: AwsScope, inventory: CredentialInventory) -> tuple[list[Slice], set[str]]:
+    """The slices to read (one IAM slice per account, each regional service per region), and
+    the accounts whose regions could not be listed (their errors are added to ``inventory``)."""
     slices: list[Slice] = []
+    unreadable: set[str] = set()
     for account in scope.accounts():
         try:
             regions = scope.regions(account)
@@ -376,27 +378,29 @@ def plan(scope: AwsScope, inventory: CredentialInventory) -> list[Slice]:
             _, text = classify(exc)
             inventory.errors.append(f"regions {account}: {text}")
             log.warning("cannot list regions of %s: %s", account, text)
+            unreadable.add(account)
             regions = []
         except (botocore.exceptions.BotoCoreError, OSError) as exc:
             inventory.errors.append(f"regions {account}: {type(exc).__name__}: {exc}")
+            unreadable.add(account)
             regions = []
         slices.append(Slice(account, "global", "iam"))
         slices += [
             Slice(account, region, service) for region in regions for service in REGIONAL_SERVICES
         ]
-    return slices
+    return slices, unreadable
 
 
 def collect_credentials(scope: AwsScope) -> CredentialInventory:
     """Every AWS credential the scope reaches; failed slices are errors, never empty lists."""
     inventory = CredentialInventory()
-    slices = plan(scope, inventory)
+    slices, unreadable = plan(scope, inventory)
     result = scope.fan_out(slices, _work(scope))
     for _, records in result.values:
         inventory.records += records
     inventory.errors += result.errors
     inventory.skipped += result.skipped
-    failed = {text.split(":", 1)[0].rsplit(" ", 1)[-1] for text in inventory.errors}
+    failed = {unit.account for unit in result.failed} | unreadable
     inventory.accounts = sorted({s.account for s in slices} - failed)
     for record in inventory.records:
         inventory.counts[record.kind] = inventory.counts.get(record.kind, 0) + 1
