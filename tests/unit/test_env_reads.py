@@ -170,3 +170,17 @@ def test_python_module_constants() -> None:
 
     text = 'A_ENV = "TOKEN"\nB: str = "OTHER"\nTWICE = "X"\nTWICE = "Y"\nN = 3\ndef f():\n    LOCAL = "Z"\n'
     assert find_python_constants("c.py", text) == {"A_ENV": "TOKEN", "B": "OTHER"}
+
+
+def test_mask_keeps_offsets_and_hides_only_comments_and_string_contents() -> None:
+    from hygiene.checks.env.lexing import HIDDEN, JAVASCRIPT, RUBY, mask
+
+    js = 'a("x\\"y"); // c\n/* b\nb */ `t ${f("z")} u`;\n'
+    masked = mask(js, JAVASCRIPT)
+    assert len(masked) == len(js) and masked.count("\n") == js.count("\n")
+    h = HIDDEN
+    assert (
+        masked == f'a("{h * 4}"); {" " * 4}\n{" " * 4}\n{" " * 4} `{h * 2}${{f("{h}")}}{h * 2}`;\n'
+    )
+    rb = 'x = "a #{ENV["K"]} b" # note\n'
+    assert mask(rb, RUBY) == f'x = "{h * 2}#{{ENV["{h}"]}}{h * 2}" {" " * 6}\n'

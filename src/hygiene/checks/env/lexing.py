@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 HIDDEN = "\x00"
 
@@ -52,68 +53,92 @@ RUBY = Syntax(
 )
 
 
+_NOT_NEWLINE = re.compile(r"[^\n]")
+
+
+def _fill(segment: str, fill: str) -> str:
+    return _NOT_NEWLINE.sub(fill, segment)
+
+
+@lru_cache(maxsize=16)
+def _code_pattern(syntax: Syntax) -> re.Pattern[str]:
+    tokens = [
+        *syntax.line_comments,
+        *(b[0] for b in syntax.block_comments),
+        *(k.open for k in syntax.strings),
+    ]
+    alternatives = sorted(tokens, key=len, reverse=True)
+    return re.compile("|".join([*(re.escape(t) for t in alternatives), r"\{", r"\}"]))
+
+
+@lru_cache(maxsize=32)
+def _string_pattern(kind: StringKind) -> re.Pattern[str]:
+    parts = [re.escape(kind.close)]
+    if kind.escapes:
+        parts.insert(0, r"\\.?")
+    if kind.interpolation:
+        parts.append(re.escape(kind.interpolation))
+    return re.compile("|".join(parts), re.DOTALL)
+
+
 def mask(text: str, syntax: Syntax) -> str:
     """``text`` with comments turned into spaces and string contents into ``HIDDEN``."""
-    out = list(text)
-    kinds = sorted(syntax.strings, key=lambda k: -len(k.open))
-    # frames: ("code", brace depth) or ("str", StringKind)
-    frames: list[tuple[str, object]] = [("code", 0)]
+    code_re = _code_pattern(syntax)
+    line_comments = set(syntax.line_comments)
+    blocks = dict(syntax.block_comments)
+    kinds = {k.open: k for k in syntax.strings}
+    out: list[str] = []
+    # frames: an int is a code frame (its brace depth), a StringKind a string frame
+    frames: list[int | StringKind] = [0]
     i, n = 0, len(text)
-
-    def blank(start: int, end: int, fill: str) -> None:
-        for j in range(start, end):
-            if out[j] != "\n":
-                out[j] = fill
-
     while i < n:
-        kind, state = frames[-1]
-        if kind == "code":
-            depth = int(state)  # type: ignore[call-overload]
-            comment = next((c for c in syntax.line_comments if text.startswith(c, i)), None)
-            if comment is not None:
-                end = text.find("\n", i)
+        top = frames[-1]
+        if isinstance(top, int):
+            m = code_re.search(text, i)
+            if m is None:
+                out.append(text[i:])
+                break
+            out.append(text[i : m.start()])
+            token = m.group()
+            if token in line_comments:
+                end = text.find("\n", m.start())
                 end = n if end < 0 else end
-                blank(i, end, " ")
+                out.append(_fill(text[m.start() : end], " "))
                 i = end
-                continue
-            block = next((b for b in syntax.block_comments if text.startswith(b[0], i)), None)
-            if block is not None:
-                end = text.find(block[1], i + len(block[0]))
-                end = n if end < 0 else end + len(block[1])
-                blank(i, end, " ")
+            elif token in blocks:
+                end = text.find(blocks[token], m.end())
+                end = n if end < 0 else end + len(blocks[token])
+                out.append(_fill(text[m.start() : end], " "))
                 i = end
-                continue
-            opened = next((k for k in kinds if text.startswith(k.open, i)), None)
-            if opened is not None:
-                frames.append(("str", opened))
-                i += len(opened.open)
-                continue
-            ch = text[i]
-            if ch == "{":
-                frames[-1] = ("code", depth + 1)
-            elif ch == "}":
-                if depth == 0 and len(frames) > 1:
+            elif token in kinds:
+                out.append(token)
+                frames.append(kinds[token])
+                i = m.end()
+            else:
+                out.append(token)
+                if token == "{":
+                    frames[-1] = top + 1
+                elif top == 0 and len(frames) > 1:
                     frames.pop()
                 else:
-                    frames[-1] = ("code", max(depth - 1, 0))
-            i += 1
+                    frames[-1] = max(top - 1, 0)
+                i = m.end()
             continue
-        literal: StringKind = state  # type: ignore[assignment]
-        if literal.escapes and text[i] == "\\":
-            blank(i, min(i + 2, n), HIDDEN)
-            i += 2
-            continue
-        if text.startswith(literal.close, i):
+        m = _string_pattern(top).search(text, i)
+        if m is None:
+            out.append(_fill(text[i:], HIDDEN))
+            break
+        out.append(_fill(text[i : m.start()], HIDDEN))
+        token = m.group()
+        if top.escapes and token.startswith("\\"):
+            out.append(_fill(token, HIDDEN))
+        elif token == top.close:
+            out.append(token)
             frames.pop()
-            i += len(literal.close)
-            continue
-        if literal.interpolation and text.startswith(literal.interpolation, i):
-            frames.append(("code", 0))
-            i += len(literal.interpolation)
-            continue
-        if text[i] != "\n":
-            out[i] = HIDDEN
-        i += 1
+        else:  # the interpolation opener: code until its closing brace
+            out.append(token)
+            frames.append(0)
+        i = m.end()
     return "".join(out)
 
 

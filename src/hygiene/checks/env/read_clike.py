@@ -28,6 +28,14 @@ from hygiene.checks.env.records import EnvRead
 _ARG = r"\s*(?P<expr>[^,()\]]*?)\s*"
 _QUOTED = re.compile(rf"^(?:r#?)?(['\"])({HIDDEN}*)\1#?$")
 
+#: a file without any of these words cannot hold a read: it is not lexed at all.
+_TRIGGERS: dict[str, tuple[str, ...]] = {
+    "go": ("Getenv", "LookupEnv"),
+    "java": ("getenv",),
+    "rust": ("env",),
+    "ruby": ("ENV",),
+}
+
 _LANGUAGES: dict[str, tuple[Syntax, tuple[re.Pattern[str], ...]]] = {
     "go": (GO, (re.compile(rf"(?<![\w.])(?:os|syscall)\.(?:Getenv|LookupEnv)\s*\({_ARG}[,)]"),)),
     "java": (
@@ -56,7 +64,11 @@ _LANGUAGES: dict[str, tuple[Syntax, tuple[re.Pattern[str], ...]]] = {
 def _finder(language: str) -> Callable[[str, str], list[EnvRead]]:
     syntax, patterns = _LANGUAGES[language]
 
+    triggers = _TRIGGERS[language]
+
     def find(path: str, text: str) -> list[EnvRead]:
+        if not any(word in text for word in triggers):
+            return []
         code = mask(text, syntax)
         lines = LineIndex(text)
         reads = []
