@@ -6,7 +6,9 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import run_cli
+import jsonschema
+
+from tests.conftest import REPO_ROOT, run_cli
 from tests.fixtures.env import SECRET, fixture_files
 from tests.fixtures.env.expected import DRIFT, EXPECTED
 
@@ -21,6 +23,8 @@ def test_audit_only_env_reports_exactly_the_fixture_drift(
     proc = run_cli(*args, cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr  # committed .env and a secret in an example: high
     document = json.loads(proc.stdout)
+    schema = json.loads((REPO_ROOT / "docs" / "findings-v1.schema.json").read_text())
+    jsonschema.validate(document, schema)
     assert document["run"]["status"] == "complete"
     assert document["run"]["checks"]["env"]["status"] == "ok"
     got: dict[str, set[tuple[str, str, str]]] = {family: set() for family in EXPECTED}
