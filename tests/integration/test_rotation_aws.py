@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,10 +17,10 @@ from hygiene.policy import AwsPolicy, Policy
 from hygiene.sources.aws.credentials import collect_credentials
 from hygiene.sources.aws.session import AwsScope
 from tests.fixtures.rotation.seed import ACCOUNT, SECRET_VALUE, Estate, seed
+from tests.integration.readonly import ReadOnlyGuard, not_allowed
 
 pytestmark = pytest.mark.integration
 
-READ_ONLY = re.compile(r"^(List|Get|Describe)[A-Z]")
 AWS = AwsPolicy(regions=["us-east-1"])
 
 
@@ -35,12 +34,8 @@ def user_arn(name: str) -> str:
 
 
 def test_sources_read_every_kind_with_read_only_calls(estate: Estate) -> None:
-    operations: list[str] = []
-
-    def record_operation(model: Any = None, **_: Any) -> None:
-        operations.append(model.name)
-
-    scope = AwsScope.connect(AWS, before_call=[record_operation])
+    guard = ReadOnlyGuard()
+    scope = AwsScope.connect(AWS, before_call=[guard])
     inventory = collect_credentials(scope)
 
     assert inventory.errors == []
@@ -77,7 +72,10 @@ def test_sources_read_every_kind_with_read_only_calls(estate: Estate) -> None:
         by_name["shop.example.org"].expires.date() == (estate.seeded_at + timedelta(days=45)).date()
     )
 
-    assert operations and all(READ_ONLY.match(op) for op in operations), sorted(set(operations))
+    assert guard.violations == []
+    assert not_allowed(guard.operations) == set(), (
+        "add these to deploy/iam/hygiene-readonly-policy.json"
+    )
     assert set(scope.calls.counts) == {
         "sts.GetCallerIdentity",
         "iam.ListUsers", "iam.ListUserTags", "iam.GetLoginProfile", "iam.ListAccessKeys",
