@@ -184,3 +184,32 @@ def test_mask_keeps_offsets_and_hides_only_comments_and_string_contents() -> Non
     )
     rb = 'x = "a #{ENV["K"]} b" # note\n'
     assert mask(rb, RUBY) == f'x = "{h * 2}#{{ENV["{h}"]}}{h * 2}" {" " * 6}\n'
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "expected"),
+    [
+        ("m.go", 'v := myos.Getenv("NO_1") + os.GetenvX("NO_2") + os.Getenv("YES")', {"YES"}),
+        (
+            "A.java",
+            'MySystem.getenv("NO_1"); System.getenvX("NO_2"); System.getenv("YES");',
+            {"YES"},
+        ),
+        ("a.rb", 'MY_ENV["NO_1"]; ENVIRONMENT["NO_2"]; x.ENV["NO_3"]; ENV["YES"]', {"YES"}),
+        ("m.rs", 'my_env::var("NO_1"); env::variable("NO_2"); env::var("YES")', {"YES"}),
+        ("a.sh", "echo \\$NO_1 $$ \"$YES\" '$NO_2'  # $NO_3", {"YES"}),
+        ("a.sh", "NO_1=1\necho $NO_1 ${lower_case}\n", set()),
+        (
+            "a.py",
+            'env = {"NO_1": 1}\nenv["NO_1"]\nenviron = {}\nenviron["NO_2"]\nimport os\nos.environ["YES"]\n',
+            {"YES"},
+        ),
+        (
+            "a.ts",
+            "const x = { process: { env: 1 } }; x.process.env.NO_1; process.envy.NO_2; process.env.YES",
+            {"YES"},
+        ),
+    ],
+)
+def test_near_misses_are_not_reads(path: str, text: str, expected: set[str]) -> None:
+    assert {r.name for r in find_reads(path, text)} == expected

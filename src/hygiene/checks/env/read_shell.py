@@ -17,6 +17,7 @@ from hygiene.checks.env.records import EnvRead
 _EXPANSION = re.compile(
     r"\$(?:\{#?(?P<braced>[A-Za-z_][A-Za-z0-9_]*)|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))"
 )
+_ESCAPED = re.compile(r"\\\$|\$\$")
 _UPPER = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _ASSIGN = re.compile(
     r"(?:^|[;&|({]\s*|\b(?:export|local|readonly|declare|typeset)(?:\s+-\w+)*\s+)"
@@ -78,6 +79,7 @@ def find_shell_reads(path: str, text: str) -> list[EnvRead]:
         code = "".join(
             line[a:b] if (a, b) in spans else " " * (b - a) for a, b in _cover(spans, len(line))
         )
+        code = _ESCAPED.sub("  ", code)  # \$X and $$ are not expansions
         for m in _EXPANSION.finditer(code):
             candidates.append(EnvRead(m["braced"] or m["plain"], path, number, "shell"))
         for m in _ASSIGN.finditer(code):
