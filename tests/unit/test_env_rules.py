@@ -298,3 +298,22 @@ def test_readme_documents_every_rule_with_an_example() -> None:
     for rule, severity in ENV_SEVERITY.items():
         assert rows[rule][2] == severity.value, rule
         assert rows[rule][4].startswith("`") and rows[rule][4].endswith("`"), rule
+
+
+def test_messages_say_how_a_deploy_file_uses_the_variable() -> None:
+    repo = RepoEnv(
+        "r",
+        examples=(example(".env.example", "A=1\n"),),
+        reads=(
+            read("A", "a.py"),
+            read("K8S_X", "k8s/d.yaml", 9, "kubernetes"),
+            read("PY_X", "b.py", 2),
+        ),
+    )
+    messages = {f.details["variable"]: f.message for f in evaluate([repo], Policy(), AS_OF)}
+    assert messages == {
+        "K8S_X": "K8S_X is set in k8s/d.yaml:9 but .env.example does not document it; "
+        "add it there with a safe default or a placeholder.",
+        "PY_X": "PY_X is read in b.py:2 but .env.example does not document it; "
+        "add it there with a safe default or a placeholder.",
+    }

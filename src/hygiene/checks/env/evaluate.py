@@ -11,12 +11,20 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from hygiene.checks.env.paths import name_ignored
 from hygiene.checks.env.records import EnvRead, RepoEnv
 from hygiene.checks.env.resolve import Resolution, resolve
 from hygiene.findings import Finding, Location, Severity
 from hygiene.policy import ENV_SEVERITY, EnvPolicy, Policy
 
 CHECK = "env"
+_VERBS = {
+    "dockerfile": "declared in",
+    "compose": "passed to a service or interpolated in",
+    "github-actions": "set in",
+    "kubernetes": "set in",
+    "dotenv-reference": "expanded in",
+}
 MAX_LISTED_READS = 20
 
 
@@ -89,7 +97,8 @@ def _drift(out: _Builder, res: Resolution) -> None:
         out.add(
             "undocumented-variable",
             example,
-            f"{name} is read in {first.path}:{first.line}{more} but {example} does not document it; "
+            f"{name} is {_VERBS.get(first.kind, 'read in')} {first.path}:{first.line}{more} but "
+            f"{example} does not document it; "
             f"add it there with a safe default or a placeholder.",
             (name, example),
             first.path,
@@ -176,7 +185,7 @@ def _dotenv_files(out: _Builder, res: Resolution) -> None:
             if entry.key in known or entry.key in seen:
                 continue
             seen.add(entry.key)
-            if _ignored(out.policy, entry.key):
+            if name_ignored(entry.key, out.policy.ignore_names):
                 continue
             out.add(
                 "env-only-variable",
@@ -188,12 +197,6 @@ def _dotenv_files(out: _Builder, res: Resolution) -> None:
                 entry.line,
                 {"variable": entry.key, "example": example, "dotenv": local.path},
             )
-
-
-def _ignored(policy: EnvPolicy, name: str) -> bool:
-    from hygiene.checks.env.paths import name_ignored
-
-    return name_ignored(name, policy.ignore_names)
 
 
 def _examples(out: _Builder) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 import yaml
 
@@ -21,8 +22,9 @@ _INTERPOLATION = re.compile(
 )
 
 
-def _documents(text: str) -> list[yaml.Node]:
-    return [doc for doc in yaml.compose_all(text, Loader=yaml.SafeLoader) if doc is not None]
+@lru_cache(maxsize=2)  # is_kubernetes() then find_kubernetes_reads() parse the same text
+def _documents(text: str) -> tuple[yaml.Node, ...]:
+    return tuple(doc for doc in yaml.compose_all(text, Loader=yaml.SafeLoader) if doc is not None)
 
 
 def _walk(node: yaml.Node) -> Iterator[yaml.Node]:
