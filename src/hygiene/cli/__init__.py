@@ -16,6 +16,7 @@ from hygiene.cli.audit import audit
 from hygiene.cli.env import env
 from hygiene.cli.policy import policy
 from hygiene.cli.report import report
+from hygiene.cli.scorecard import scorecard
 from hygiene.cli.spend import spend
 from hygiene.errors import HygieneError
 
@@ -44,6 +45,7 @@ cli.add_command(env)
 cli.add_command(policy)
 cli.add_command(spend)
 cli.add_command(report)
+cli.add_command(scorecard)
 
 
 def main() -> None:
