@@ -173,6 +173,16 @@ class RotationPolicy(Strict):
         }
     )
 
+    @field_validator("registry")
+    @classmethod
+    def _unique_registry_names(cls, registry: list[ExternalSecret]) -> list[ExternalSecret]:
+        seen: set[str] = set()
+        for entry in registry:
+            if entry.name in seen:
+                raise ValueError(f"registry name {entry.name!r} is used twice")
+            seen.add(entry.name)
+        return registry
+
 
 # --------------------------------------------------------------------------- backups
 

@@ -373,3 +373,28 @@ def test_other_providers_kinds_are_judged_by_age(kind: str) -> None:
         created=ago(200),
     )
     assert pairs([record]) == {("rotation-overdue", "x")}
+
+
+def test_a_failing_automatic_rotation_says_so() -> None:
+    [finding] = evaluate(
+        [secret("api", last_rotated=ago(100), rotation_interval_days=30)], Policy(), AS_OF
+    )
+    assert finding.rule == "rotation-overdue"
+    assert (finding.details["rotation_interval_days"], finding.details["rotation_late_days"]) == (
+        30,
+        70,
+    )
+    assert finding.message == (
+        "The Secrets Manager secret api was last rotated 100 days ago, over the 90-day limit: automatic "
+        "rotation is on (every 30 days) but has not run for 70 days past its schedule; check the rotation "
+        "function and its logs, then rotate it."
+    )
+
+
+def test_no_due_soon_when_automatic_rotation_comes_first() -> None:
+    on_time = secret("s", last_rotated=ago(80), rotation_interval_days=85)
+    assert evaluate([on_time], Policy(), AS_OF) == []
+    assert pairs([replace(on_time, rotation_interval_days=None, rotation_enabled=False)]) == {
+        ("rotation-due-soon", "s"),
+        ("rotation-disabled", "s"),
+    }

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
 from hygiene.collect.rotation import registry_record, registry_records
+from hygiene.config import load_policy
+from hygiene.errors import ConfigError
 from hygiene.policy import ExternalSecret, RotationPolicy
 from hygiene.sources.aws.credentials import (
     access_key_record,
@@ -202,3 +205,25 @@ def test_registry_entries_become_external_records() -> None:
         ("stripe-api", "external", {"max_age_days": 60}),
         ("vault", "vault-token", {}),
     ]
+
+
+def test_registry_errors_name_file_line_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "team.yaml"
+    path.write_text(
+        "rotation:\n  registry:\n    - name: stripe\n      owner: payments\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigError) as missing:
+        load_policy([path])
+    assert (
+        str(missing.value)
+        == f"{path}:3: rotation.registry[0].last_rotated: required key is missing"
+    )
+    path.write_text(
+        "rotation:\n  registry:\n"
+        "    - {name: stripe, last_rotated: 2026-01-01}\n"
+        "    - {name: stripe, last_rotated: 2026-02-01}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as twice:
+        load_policy([path])
+    assert str(twice.value) == f"{path}:2: rotation.registry: registry name 'stripe' is used twice"

@@ -268,16 +268,31 @@ class _Judge:
         what = self.describe(record)
         since = "last rotated" if basis_name == "last_rotated" else "created"
         scope = f" for {env}" if limit.source == "per_env" else ""
+        remedy = kind_info(record.kind).rotate
+        interval = record.rotation_interval_days if record.rotation_enabled else None
+        if interval is not None and age > interval:
+            # Automatic rotation is on but has not happened: the rotation itself is failing.
+            extra["rotation_interval_days"] = interval
+            extra["rotation_late_days"] = age - interval
+            remedy = (
+                f"automatic rotation is on (every {days(interval)}) but has not run for "
+                f"{days(age - interval)} past its schedule; check the rotation function and its "
+                "logs, then rotate it"
+            )
+            extra["remediation"] = remedy
         if due_in < 0:
             message = (
                 f"The {what} was {since} {days(age)} ago, over the {limit.days}-day limit{scope}: "
-                f"{kind_info(record.kind).rotate}."
+                f"{remedy}."
             )
             return [self.finding(record, "rotation-overdue", message, extra)]
+        if interval is not None and interval <= limit.days and age <= interval:
+            return []  # automatic rotation will replace it before the limit
         if due_in <= self.rotation.warn_days:
+            when = f"in {days(due_in)}" if due_in else "today"
             message = (
                 f"The {what} was {since} {days(age)} ago and reaches the {limit.days}-day "
-                f"limit{scope} {f'in {days(due_in)}' if due_in else 'today'}: {kind_info(record.kind).rotate}."
+                f"limit{scope} {when}: {remedy}."
             )
             return [self.finding(record, "rotation-due-soon", message, extra)]
         return []
