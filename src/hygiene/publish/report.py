@@ -181,6 +181,7 @@ def build_report(
     report["env"] = _env(current)
     report["rotation"] = _rotation(current)
     report["resolved"] = _resolved(store, current, start, end)
+    report["scorecard"] = _scorecard(current)
     report["headline"] = _headline(report, open_findings, start, end)
     return report
 
@@ -520,3 +521,37 @@ def monthly_report(
     directory = write_report(report, out)
     uploaded = upload(directory, upload_to) if upload_to else []
     return directory, uploaded
+
+
+# --------------------------------------------------------------------------- scorecard (issue 10)
+
+
+def _scorecard(month: _Month) -> dict[str, Any] | None:
+    """The blueprint scorecard (``hygiene.scorecard``) of the month: each check as of the latest
+    run in which it ran, like the other sections; None when no run was recorded this month."""
+    from hygiene.scorecard import build as build_scorecard
+
+    if not month.runs:
+        return None
+    checks = {
+        name: {k: v for k, v in last.items() if k not in ("as_of", "run")}
+        for name, last in month.last_status.items()
+    }
+    for name in month.source:
+        checks[name] = {
+            k: v for k, v in (month.check(name) or {}).items() if k not in ("as_of", "run")
+        }
+    latest = month.runs[-1]["run"]
+    document = {
+        "schema": "hygiene.findings/v1",
+        "run": {
+            "id": latest["id"],
+            "as_of": latest["as_of"],
+            "status": "incomplete"
+            if any(c.get("status") == "error" for c in checks.values())
+            else "complete",
+            "checks": checks,
+        },
+        "findings": [f for name in month.source for f in month.findings(name)],
+    }
+    return build_scorecard(document).to_dict()
