@@ -9,10 +9,12 @@ import boto3
 import pytest
 
 from hygiene.checks.backups import evaluate
-from hygiene.collect.backups import collect
+from hygiene.collect.backups import collect, collect_backups
 from hygiene.context import RunContext
 from hygiene.policy import AwsPolicy, Policy
+from hygiene.sources.aws.session import AwsScope
 from tests.fixtures.backups import moto_backup_selections
+from tests.integration.readonly import ReadOnlyGuard, not_allowed
 
 REGION = "us-east-1"
 PROD: list[Any] = [
@@ -179,7 +181,32 @@ def _ctx(as_of: datetime) -> RunContext:
 def test_collect_and_evaluate_reports_every_gap_kind(seeded: dict[str, str]) -> None:
     as_of = datetime.now(UTC) + timedelta(hours=1)
     ctx = _ctx(as_of)
-    collection = collect(ctx)
+    guard = ReadOnlyGuard()
+    scope = AwsScope.connect(ctx.policy.aws, before_call=[guard])
+    collection = collect_backups(scope, ctx.policy)
+    assert guard.violations == []
+    assert not_allowed(guard.operations) == set(), (
+        "add these to deploy/iam/hygiene-readonly-policy.json"
+    )
+    assert guard.operations == {
+        "sts.GetCallerIdentity",
+        "rds.DescribeDBInstances",
+        "rds.DescribeDBClusters",
+        "dynamodb.ListTables",
+        "dynamodb.DescribeTable",
+        "dynamodb.DescribeContinuousBackups",
+        "dynamodb.ListTagsOfResource",
+        "backup.ListBackupPlans",
+        "backup.GetBackupPlan",
+        "backup.ListBackupSelections",
+        "backup.GetBackupSelection",
+        "ec2.DescribeSnapshots",
+        "ec2.DescribeInstances",
+        "ec2.DescribeVolumes",
+        "s3.ListBuckets",
+        "s3.GetBucketTagging",
+        "s3.GetBucketVersioning",
+    }
     assert collection.errors == []
     assert collection.scopes == ["123456789012"]
     findings = evaluate(collection.records, ctx.policy, as_of)

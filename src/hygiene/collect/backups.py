@@ -10,6 +10,7 @@ from typing import Any
 
 from hygiene.checks.backups_records import BackupInventory, BackupPlan, DataStore
 from hygiene.context import Collection, RunContext
+from hygiene.policy import Policy
 from hygiene.sources.aws import backups as source
 from hygiene.sources.aws.session import AwsScope, Slice
 
@@ -18,8 +19,12 @@ REGIONAL = ("rds", "dynamodb", "backup", "ec2")
 
 def collect(ctx: RunContext) -> Collection:
     """Read every account's data stores and backup plans; a failed slice is an error."""
-    scope = AwsScope.connect(ctx.policy.aws)
-    matcher = source.backup_bucket_matcher(ctx.policy.backups.backup_bucket_patterns)
+    return collect_backups(AwsScope.connect(ctx.policy.aws), ctx.policy)
+
+
+def collect_backups(scope: AwsScope, policy: Policy) -> Collection:
+    """The backup inventory of every account × region of ``scope``."""
+    matcher = source.backup_bucket_matcher(policy.backups.backup_bucket_patterns)
     slices: list[Slice] = []
     region_errors: list[str] = []
     accounts = scope.accounts()
