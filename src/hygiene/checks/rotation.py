@@ -170,6 +170,8 @@ class _Judge:
         self.policy = policy
         self.rotation = policy.rotation
         self.as_of = _aware(as_of)
+        # Labels per record, by id(): the records outlive the evaluation, so ids stay unique.
+        self._labels: dict[int, tuple[str | None, str | None, str | None]] = {}
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -182,6 +184,12 @@ class _Judge:
 
     def labels(self, record: CredentialRecord) -> tuple[str | None, str | None, str | None]:
         """Owner, project and Env: the record's own, else its tags (normalised by the tags policy)."""
+        known = self._labels.get(id(record))
+        if known is None:
+            known = self._labels[id(record)] = self._read_labels(record)
+        return known
+
+    def _read_labels(self, record: CredentialRecord) -> tuple[str | None, str | None, str | None]:
         tags = normalise_tags(record.tags, self.policy.tags).values
         env = record.env or tags.get("Env")
         if env:
