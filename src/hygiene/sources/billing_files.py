@@ -26,7 +26,7 @@ from hygiene.errors import HygieneError
 from hygiene.policy import TagsPolicy
 from hygiene.sources.billing.dialect import DuckDBDialect
 from hygiene.sources.billing.model import FOCUS_COLUMNS, OPTIONAL_COLUMNS, SpendRow
-from hygiene.sources.billing.sql import SpendQuery, output_columns, spend_sql
+from hygiene.sources.billing.sql import BASE_OUTPUT, SpendQuery, spend_sql
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +166,9 @@ def _tags_json(expr: str, col_type: str) -> str:
         return f"CAST(to_json({expr}) AS VARCHAR)"
     if col_type.startswith("STRUCT") or col_type == "JSON":
         return f"CAST(to_json({expr}) AS VARCHAR)"
-    return f"NULLIF(NULLIF(trim({expr}), 'NULL'), '')"
+    # no trim here: a blank Tags is rare, and trimming every line item's JSON costs more than
+    # the rest of the scan; normalisation trims keys and values per distinct tag set anyway
+    return f"NULLIF(NULLIF({expr}, 'NULL'), '')"
 
 
 def focus_select(kind: Kind, relation: str, types: dict[str, str], where: str) -> str:
@@ -383,25 +385,28 @@ def read_spend(
 
 
 def to_spend_row(row: Sequence[Any], tag_keys: Sequence[str]) -> SpendRow:
-    """One output row of the aggregation query as a record."""
-    names = output_columns(tag_keys)
-    values = dict(zip(names, row, strict=True))
+    """One output row of the aggregation query (columns as ``output_columns``) as a record."""
+    base = len(BASE_OUTPUT)
+    month, day, currency, provider, sub_account, category = row[:base]
+    billed, effective, line_items = row[base + len(tag_keys) :]
     return SpendRow(
-        billing_month=values["billing_month"],
-        day=values["charge_day"],
-        currency=values["currency"] or "",
-        provider=values["provider"] or "",
-        sub_account=values["sub_account"],
-        category=values["charge_category"],
-        tags={key: values[f"tag_{i}"] for i, key in enumerate(tag_keys)},
-        billed_cost=_dec(values["billed_cost"]),
-        effective_cost=_dec(values["effective_cost"]),
-        line_items=int(values["line_items"]),
+        billing_month=month,
+        day=day,
+        currency=currency or "",
+        provider=provider or "",
+        sub_account=sub_account,
+        category=category,
+        tags=dict(zip(tag_keys, row[base : base + len(tag_keys)], strict=True)),
+        billed_cost=_dec(billed),
+        effective_cost=_dec(effective),
+        line_items=int(line_items),
     )
 
 
 def _dec(value: object) -> Decimal:
-    return Decimal(0) if value is None else Decimal(str(value))
+    if value is None:
+        return Decimal(0)
+    return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
 def read_focus_records(

@@ -52,6 +52,7 @@ def tag_column(index: int) -> str:
 def spend_sql(dialect: Dialect, source: str, query: SpendQuery, policy: TagsPolicy) -> str:
     """The aggregation SELECT over ``source`` (a table, view or parenthesised subquery)."""
     q = dialect.ident
+    blank_is_empty = "COALESCE(NULLIF(trim(tags), ''), '{}')"
     month = dialect.month_start(q("BillingPeriodStart"))
     tags = [
         f"{tag_value_sql(dialect, 'm', key, policy)} AS {tag_column(i)}"
@@ -85,7 +86,7 @@ by_tagset AS (
   GROUP BY 1, 2, 3, 4, 5, 6, 7
 ),
 tagsets AS (
-  SELECT tags, {dialect.tag_map("tags")} AS m FROM (SELECT DISTINCT tags FROM by_tagset) AS d
+  SELECT tags, {dialect.tag_map(blank_is_empty)} AS m FROM (SELECT DISTINCT tags FROM by_tagset) AS d
 ),
 normalised AS (
   SELECT {normalised_select} FROM tagsets
