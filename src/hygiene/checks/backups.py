@@ -182,10 +182,10 @@ def implied_rpo_minutes(store: DataStore, plans: list[BackupPlan], as_of: dateti
 def _fmt_minutes(minutes: int | None) -> str:
     if minutes is None:
         return "none (no backup)"
-    if minutes % 1440 == 0:
-        return f"{minutes // 1440} day(s)"
-    if minutes % 60 == 0:
-        return f"{minutes // 60} hour(s)"
+    for size, unit in ((1440, "day"), (60, "hour")):
+        if minutes % size == 0:
+            count = minutes // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
     return f"{minutes} min"
 
 
@@ -220,7 +220,10 @@ def _store_findings(
         "implied_rpo_minutes": implied,
         "backup_plans": [p.name for p in covering],
     }
-    rpo_text = f"implied RPO {_fmt_minutes(implied)} vs the tier's {_fmt_minutes(tier_rpo)}"
+    required = f"tier {tier}" if tier else "default"
+    rpo_text = (
+        f"implied RPO {_fmt_minutes(implied)} vs the {required} RPO of {_fmt_minutes(tier_rpo)}"
+    )
     out: list[Finding] = []
 
     def add(rule: str, message: str, **details: object) -> None:
@@ -277,7 +280,7 @@ def _store_findings(
             seen = "no snapshot" if age is None else f"its newest snapshot is {age:.0f} h old"
             add(
                 "volume-not-backed-up",
-                f"Production volume {what} is in no backup plan and {seen} (> "
+                f"Production EBS volume {store.name} ({store.account}/{store.region}) is in no backup plan and {seen} (> "
                 f"{rules.frequency_hours} h); add it to a daily backup plan.",
                 latest_snapshot=store.latest_snapshot.isoformat()
                 if store.latest_snapshot
