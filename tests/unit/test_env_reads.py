@@ -51,8 +51,10 @@ def test_python_settings_prefix_from_class_config_and_field_env() -> None:
 
 
 def test_python_syntax_error_is_unparsable() -> None:
-    with pytest.raises(UnparsableFile, match="line 1"):
-        find_reads("bad.py", "def broken(:\n")
+    with pytest.raises(UnparsableFile, match="line 2"):
+        find_reads("bad.py", "import os\ndef broken(:\n    return os.environ['X']\n")
+    # a file that never mentions the environment is not parsed at all: it has no reads to miss
+    assert find_reads("other.py", "def broken(:\n") == []
 
 
 def test_javascript_and_typescript() -> None:

@@ -81,23 +81,92 @@ def _string_pattern(kind: StringKind) -> re.Pattern[str]:
     return re.compile("|".join(parts), re.DOTALL)
 
 
+def _without(text: str) -> str:
+    """A regex for one character that does not start ``text`` (or does, but not all of it)."""
+    if len(text) == 1:
+        return ""
+    return f"|{re.escape(text[0])}(?!{re.escape(text[1:])})"
+
+
+@lru_cache(maxsize=16)
+def _fast_pattern(syntax: Syntax) -> re.Pattern[str]:
+    """Whole comments and whole strings (without interpolation) in one match each."""
+    parts = []
+    if syntax.line_comments:
+        openers = "|".join(re.escape(c) for c in syntax.line_comments)
+        parts.append(f"(?P<lc>(?:{openers})[^\\n]*)")
+    if syntax.block_comments:
+        blocks = "|".join(
+            f"{re.escape(o)}[\\s\\S]*?(?:{re.escape(c)}|\\Z)" for o, c in syntax.block_comments
+        )
+        parts.append(f"(?P<bc>{blocks})")
+    kinds = sorted(syntax.strings, key=lambda k: -len(k.open))
+    whole = []
+    for kind in kinds:
+        stops = {kind.close[0]}
+        if kind.escapes:
+            stops.add("\\")
+        if kind.interpolation:
+            stops.add(kind.interpolation[0])
+        plain = "[^" + "".join(re.escape(c) for c in sorted(stops)) + "]"
+        body = (r"\\[\s\S]|" if kind.escapes else "") + plain + _without(kind.close)
+        if kind.interpolation:
+            body += _without(kind.interpolation)
+        whole.append(f"{re.escape(kind.open)}(?:{body})*{re.escape(kind.close)}")
+    if whole:
+        parts.append("(?P<str>" + "|".join(whole) + ")")
+        parts.append("(?P<open>" + "|".join(re.escape(k.open) for k in kinds) + ")")
+    return re.compile("|".join(parts))
+
+
 def mask(text: str, syntax: Syntax) -> str:
-    """``text`` with comments turned into spaces and string contents into ``HIDDEN``."""
+    """``text`` with comments turned into spaces and string contents into ``HIDDEN``.
+
+    Outside interpolations one regex match consumes a whole comment or string; a string with
+    interpolated code (or an unterminated one) is walked by ``_mask_nested``.
+    """
+    fast = _fast_pattern(syntax)
+    kinds = sorted(syntax.strings, key=lambda k: -len(k.open))
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        m = fast.search(text, i)
+        if m is None:
+            out.append(text[i:])
+            break
+        out.append(text[i : m.start()])
+        token = m.group()
+        if m.lastgroup in ("lc", "bc"):
+            out.append(_fill(token, " "))
+            i = m.end()
+        elif m.lastgroup == "str":
+            kind = next(k for k in kinds if token.startswith(k.open))
+            inner = token[len(kind.open) : len(token) - len(kind.close)]
+            out.append(kind.open + _fill(inner, HIDDEN) + kind.close)
+            i = m.end()
+        else:
+            kind = next(k for k in kinds if token == k.open)
+            out.append(token)
+            i = _mask_nested(text, m.end(), kind, syntax, out)
+    return "".join(out)
+
+
+def _mask_nested(text: str, i: int, kind: StringKind, syntax: Syntax, out: list[str]) -> int:
+    """Mask from inside a string of ``kind`` until that string closes; returns the offset after it."""
     code_re = _code_pattern(syntax)
     line_comments = set(syntax.line_comments)
     blocks = dict(syntax.block_comments)
     kinds = {k.open: k for k in syntax.strings}
-    out: list[str] = []
     # frames: an int is a code frame (its brace depth), a StringKind a string frame
-    frames: list[int | StringKind] = [0]
-    i, n = 0, len(text)
-    while i < n:
+    frames: list[int | StringKind] = [kind]
+    n = len(text)
+    while i < n and frames:
         top = frames[-1]
         if isinstance(top, int):
             m = code_re.search(text, i)
             if m is None:
                 out.append(text[i:])
-                break
+                return n
             out.append(text[i : m.start()])
             token = m.group()
             if token in line_comments:
@@ -118,16 +187,16 @@ def mask(text: str, syntax: Syntax) -> str:
                 out.append(token)
                 if token == "{":
                     frames[-1] = top + 1
-                elif top == 0 and len(frames) > 1:
-                    frames.pop()
+                elif top == 0:
+                    frames.pop()  # the interpolation's closing brace: back into the string
                 else:
-                    frames[-1] = max(top - 1, 0)
+                    frames[-1] = top - 1
                 i = m.end()
             continue
         m = _string_pattern(top).search(text, i)
         if m is None:
             out.append(_fill(text[i:], HIDDEN))
-            break
+            return n
         out.append(_fill(text[i : m.start()], HIDDEN))
         token = m.group()
         if top.escapes and token.startswith("\\"):
@@ -139,7 +208,7 @@ def mask(text: str, syntax: Syntax) -> str:
             out.append(token)
             frames.append(0)
         i = m.end()
-    return "".join(out)
+    return i
 
 
 class LineIndex:

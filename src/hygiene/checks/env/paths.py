@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from fnmatch import fnmatchcase
+from fnmatch import translate
 from functools import lru_cache
 
 
@@ -42,6 +42,11 @@ def selected(path: str, include: Iterable[str], exclude: Iterable[str]) -> bool:
     )
 
 
+@lru_cache(maxsize=16)
+def _names_pattern(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{translate(p)})" for p in patterns) or r"(?!)")
+
+
 def name_ignored(name: str, patterns: Iterable[str]) -> bool:
     """True when a variable name matches an ignored-name glob (``GITHUB_*``), case-sensitive."""
-    return any(fnmatchcase(name, p) for p in patterns)
+    return bool(_names_pattern(tuple(patterns)).match(name))

@@ -13,21 +13,25 @@ kept so that a module-level string constant (``os.getenv(TOKEN_ENV)``, see
 from __future__ import annotations
 
 import ast
+import re
 from functools import lru_cache
 
 from hygiene.checks.env.records import EnvRead
 
 _ENVIRON_METHODS = {"get", "setdefault", "pop", "__getitem__"}
+#: a file without any of these words cannot hold a read: it is not parsed for reads.
+_TRIGGERS = ("environ", "getenv", "BaseSettings", "envvar")
+_CONSTANT_HINT = re.compile(r"""^[A-Za-z_]\w*\s*(?::[^=\n]*)?=\s*[rRbBuU]?["']""", re.MULTILINE)
 
 
 class _Aliases:
     """Names that stand for ``os``, ``os.environ`` and ``os.getenv`` in one module."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, nodes: list[ast.AST]) -> None:
         self.os: set[str] = set()
         self.environ: set[str] = set()
         self.getenv: set[str] = set()
-        for node in ast.walk(tree):
+        for node in nodes:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.name == "os":
@@ -69,7 +73,13 @@ def find_python_constants(path: str, text: str) -> dict[str, str]:
     """Module-level names bound once, to a string literal: ``TOKEN_ENV = "API_TOKEN"``."""
     values: dict[str, str] = {}
     seen: set[str] = set()
-    for stmt in _parse(path, text).body:
+    if not _CONSTANT_HINT.search(text):
+        return values
+    try:
+        body = _parse(path, text).body
+    except SyntaxError:
+        return values
+    for stmt in body:
         targets: list[ast.expr] = []
         value: ast.expr | None = None
         if isinstance(stmt, ast.Assign):
@@ -90,8 +100,10 @@ def find_python_constants(path: str, text: str) -> dict[str, str]:
 
 def find_python_reads(path: str, text: str) -> list[EnvRead]:
     """Every environment read in Python source ``text``; SyntaxError propagates."""
-    tree = _parse(path, text)
-    names = _Aliases(tree)
+    if not any(word in text for word in _TRIGGERS):
+        return []  # the common case, without parsing the file
+    nodes = list(ast.walk(_parse(path, text)))
+    names = _Aliases(nodes)
     reads: list[EnvRead] = []
 
     def add(arg: ast.expr | None, node: ast.AST) -> None:
@@ -101,7 +113,7 @@ def find_python_reads(path: str, text: str) -> list[EnvRead]:
         elif arg is not None:
             reads.append(EnvRead(None, path, line, "python", ast.unparse(arg)))
 
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
             if names.is_environ(node.value):
                 add(node.slice, node)

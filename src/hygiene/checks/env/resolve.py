@@ -40,15 +40,22 @@ class Scope:
         """The example findings point at when a variable is missing."""
         return self.files[0]
 
+    def __post_init__(self) -> None:
+        self._exact: dict[str, tuple[DotenvFile, EnvEntry]] = {}
+        self._upper: dict[str, tuple[DotenvFile, EnvEntry]] = {}
+        for file in self.files:
+            for entry in file.entries:
+                self._exact.setdefault(entry.key, (file, entry))
+                self._upper.setdefault(entry.key.upper(), (file, entry))
+
     def entry(
         self, name: str, case_insensitive: bool = False
     ) -> tuple[DotenvFile, EnvEntry] | None:
         """Where the name is documented (its first line), or None."""
-        for file in self.files:
-            for entry in file.entries:
-                if entry.key == name or (case_insensitive and entry.key.upper() == name.upper()):
-                    return file, entry
-        return None
+        found = self._exact.get(name)
+        if found is None and case_insensitive:
+            found = self._upper.get(name.upper())
+        return found
 
 
 @dataclass
@@ -57,6 +64,7 @@ class Resolution:
 
     scopes: dict[str, Scope]
     reads: list[EnvRead] = field(default_factory=list)  # every named read, ignored names too
+    _chains: dict[str, list[Scope]] = field(default_factory=dict, repr=False)
     documented: dict[tuple[str, str], list[EnvRead]] = field(
         default_factory=lambda: defaultdict(list)
     )
@@ -68,7 +76,10 @@ class Resolution:
 
     def chain(self, path: str) -> list[Scope]:
         """The scopes governing ``path``, nearest first."""
-        return [self.scopes[d] for d in ancestors(path) if d in self.scopes]
+        directory = path.rpartition("/")[0]
+        if directory not in self._chains:
+            self._chains[directory] = [self.scopes[d] for d in ancestors(path) if d in self.scopes]
+        return self._chains[directory]
 
     def unused(self, policy: EnvPolicy) -> list[tuple[DotenvFile, EnvEntry]]:
         """Example keys nothing reads (first definition of each), ignored names left out."""
