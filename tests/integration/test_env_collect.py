@@ -86,7 +86,7 @@ def test_missing_example_and_unparsable_file(make_repo: Callable[..., Path]) -> 
         [
             {
                 "app.py": "import os\nA = os.environ['ALPHA']\n",
-                "broken.py": "import os\ndef f(:\n    os.environ[\"X\"]\n",
+                "broken.py": 'import os\ndef f(:\n    os.environ["X"]\n',
                 "run.sh": "#!/bin/sh\necho $BETA\n",
                 ".gitignore": ".env\n",
             }
