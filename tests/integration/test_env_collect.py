@@ -162,3 +162,27 @@ def test_env_report_applies_policy_exceptions(make_repo: Callable[..., Path]) ->
         ("unused-variable", "UNUSED_JS_VAR", ".env.example")
     }
     assert {r.name: r.status for r in report.variables}["UNUSED_JS_VAR"] == "unused"
+
+
+def test_scripts_by_shebang_and_files_too_large(
+    make_repo: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hygiene.collect.env as collector
+
+    repo = make_repo(
+        "scripts",
+        [
+            {
+                ".env.example": "DOCUMENTED=1\n",
+                ".gitignore": ".env\n",
+                "bin/deploy": '#!/usr/bin/env bash\necho "$DOCUMENTED $FROM_SHEBANG_SCRIPT"\n',
+                "bin/notes": "echo $NOT_A_SCRIPT\n",
+                "big.py": "import os\n" + "x = os.environ['HUGE']\n" * 200,
+            }
+        ],
+    )
+    monkeypatch.setattr(collector, "MAX_FILE_BYTES", 1000)
+    record = collect_repo(repo, Policy().env)
+    assert {r.name for r in record.reads} == {"DOCUMENTED", "FROM_SHEBANG_SCRIPT"}
+    assert record.unparsable == (("big.py", "larger than 1000 bytes, not read"),)
+    assert record.stats["files_too_large"] == 1

@@ -54,6 +54,7 @@ def collect(ctx: RunContext) -> Collection:
         "dynamic_reads": sum(r.stats.get("dynamic_reads", 0) for r in records),
         "examples": sum(len(r.examples) for r in records),
         "unparsable_files": sum(len(r.unparsable) for r in records),
+        "files_too_large": sum(r.stats.get("files_too_large", 0) for r in records),
     }
     return Collection(records=records, stats=stats, errors=errors, scopes=scopes)
 
@@ -75,6 +76,7 @@ def collect_repo(path: Path, policy: EnvPolicy) -> RepoEnv:
     reads: list[EnvRead] = []
     unparsable: list[tuple[str, str]] = []
     constants: list[tuple[str, str]] = []
+    too_large: list[str] = []
     files_read = 0
     for rel in tracked:
         base = PurePosixPath(rel).name
@@ -86,9 +88,9 @@ def collect_repo(path: Path, policy: EnvPolicy) -> RepoEnv:
         if is_dotenv(base, policy.examples):
             committed.append(rel)
             continue
-        if not _may_hold_reads(rel):
+        if not _may_hold_reads(top, rel):
             continue
-        text = _read_text(top, rel)
+        text = _read_text(top, rel, too_large)
         if text is None:
             continue
         files_read += 1
@@ -99,6 +101,7 @@ def collect_repo(path: Path, policy: EnvPolicy) -> RepoEnv:
             continue
         if rel.endswith(".py"):
             constants.extend(find_python_constants(rel, text).items())
+    unparsable += [(rel, f"larger than {MAX_FILE_BYTES} bytes, not read") for rel in too_large]
     directories = sorted({"", *(e.directory for e in examples)})
     local_envs = _local_envs(top, directories, policy.examples, committed)
     unignored: list[str] = []
@@ -118,6 +121,7 @@ def collect_repo(path: Path, policy: EnvPolicy) -> RepoEnv:
         commit=git.head_commit(top),
         stats={
             "files_read": files_read,
+            "files_too_large": len(too_large),
             "reads": sum(1 for r in reads if r.name),
             "dynamic_reads": sum(1 for r in reads if r.name is None),
         },
@@ -157,27 +161,35 @@ def _local_envs(
     return found
 
 
-def _may_hold_reads(rel: str) -> bool:
+def _may_hold_reads(top: Path, rel: str) -> bool:
+    """Whether a finder could claim the file: by suffix or name, or a script's shebang."""
     pure = PurePosixPath(rel)
     suffix = pure.suffix.lower()
     name = pure.name
-    return (
-        suffix in _MAYBE_READ_SUFFIXES
-        or not suffix
-        or name == ".envrc"
-        or name.lower().startswith(("dockerfile", "containerfile"))
-    )
+    if suffix in _MAYBE_READ_SUFFIXES or name == ".envrc":
+        return True
+    if name.lower().startswith(("dockerfile", "containerfile")):
+        return True
+    if suffix:
+        return False
+    try:
+        with (top / rel).open("rb") as head:
+            return head.read(2) == b"#!"
+    except OSError:
+        return False  # a submodule, a dangling symlink, a file deleted from the work tree
 
 
-def _read_text(top: Path, rel: str) -> str | None:
-    """The file's text, or None for what is not a readable text file (binary, too big,
-    a submodule, a symlink); an I/O error is the repository's error."""
+def _read_text(top: Path, rel: str, too_large: list[str] | None = None) -> str | None:
+    """The file's text, or None for what is not a readable text file (binary, too big — listed
+    in ``too_large`` —, a submodule, a symlink); an I/O error is the repository's error."""
     path = top / rel
     try:
         if path.is_symlink() or not path.is_file():
             return None
         if path.stat().st_size > MAX_FILE_BYTES:
-            log.info("%s: larger than %d bytes, not read", rel, MAX_FILE_BYTES)
+            log.warning("%s: larger than %d bytes, not read", rel, MAX_FILE_BYTES)
+            if too_large is not None:
+                too_large.append(rel)
             return None
         data = path.read_bytes()
     except OSError as exc:
