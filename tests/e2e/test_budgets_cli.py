@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from tests.conftest import run_cli
@@ -104,6 +105,9 @@ def test_audit_only_budgets_reports_breaches_as_of(tmp_path: Path) -> None:
     )
     assert result.returncode == 1, result.stderr  # budget-exceeded is high
     document = json.loads(result.stdout)
+    jsonschema.validate(
+        document, json.loads((REPO / "docs" / "findings-v1.schema.json").read_text())
+    )
     check = document["run"]["checks"]["budgets"]
     assert check["status"] == "ok"
     assert sorted((f["rule"], f["resource"]) for f in document["findings"]) == [
