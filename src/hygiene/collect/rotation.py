@@ -11,6 +11,8 @@ run at all. A part that fails part-way adds its errors (the run becomes incomple
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from typing import Any
@@ -88,7 +90,8 @@ def gcp_part(ctx: RunContext) -> Part:
 
 
 def collect(ctx: RunContext) -> Collection:
-    """Registry entries, and every AWS and GCP credential the run can reach."""
+    """Registry entries, and every AWS and GCP credential the run can reach (the two clouds are
+    read at the same time)."""
     registry = registry_records(ctx.policy.rotation)
     records = list(registry)
     errors: list[str] = []
@@ -96,9 +99,11 @@ def collect(ctx: RunContext) -> Collection:
     stats: dict[str, Any] = {"registry": len(registry)}
     skipped: list[str] = []
     parts = (("aws", lambda: aws_part(ctx.policy)), ("gcp", lambda: gcp_part(ctx)))
-    for name, read in parts:
+    with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="rotation") as pool:
+        futures = [(name, pool.submit(copy_context().run, read)) for name, read in parts]
+    for name, future in futures:
         try:
-            part = read()
+            part = future.result()
         except CheckSkipped as skip:
             log.info("%s not covered: %s", name, skip.reason)
             stats[name] = {"status": "skipped", "reason": skip.reason}
