@@ -27,10 +27,13 @@ TABLE = "billing-admin.billing.gcp_billing_export_resource_v1_X"
 NOV = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
 
 
-def run(rows: list[dict], detailed: bool = True, table: str = TABLE) -> list[dict]:
+def run(
+    rows: list[dict], detailed: bool = True, table: str = TABLE, by_resource: bool = True
+) -> list[dict]:
     connection = duckdb.connect()
     create_export_table(connection, table, rows, detailed)
-    return query_duckdb(connection, table, *NOV, "detailed" if detailed else "standard")
+    kind = "detailed" if detailed else "standard"
+    return query_duckdb(connection, table, *NOV, kind, by_resource=by_resource)
 
 
 def summary(rows: list[dict]) -> set[tuple[object, ...]]:
@@ -71,6 +74,25 @@ def test_credits_become_their_own_rows_and_net_the_spend() -> None:
     assert {r["BillingPeriodStart"] for r in rows} == {datetime(2026, 11, 1, tzinfo=UTC)}
 
 
+def test_without_by_resource_a_detailed_table_is_summed_across_resources() -> None:
+    other = export_row(
+        "2026-11-03",
+        "shop-prod",
+        "Cloud Storage",
+        5.0,
+        resource_name="//storage.googleapis.com/other",
+    )
+    rows = run([*sample_export(), other], by_resource=False)
+    assert summary(rows) == {
+        ("shop-prod", "Compute Engine", "Usage", 2, Decimal("300.25"), None),
+        ("shop-prod", "Compute Engine", "Credit", 2, Decimal("-50"), None),
+        ("shop-prod", "Compute Engine", "Usage", 3, Decimal("200"), None),
+        ("shop-prod", "Cloud Storage", "Usage", 3, Decimal("45"), None),  # two buckets, one row
+        ("shop-prod", "Cloud Storage", "Tax", 3, Decimal("20"), None),
+        ("shop-dev", "Compute Engine", "Usage", 4, Decimal("150"), None),
+    }
+
+
 def test_same_day_lines_are_summed_as_decimals_not_floats() -> None:
     rows = run([export_row("2026-11-05", "shop-dev", "Compute Engine", 0.1) for _ in range(3)])
     assert [r["BilledCost"] for r in rows] == [Decimal("0.3")]
@@ -105,9 +127,11 @@ def test_rows_outside_the_period_are_left_out() -> None:
     assert rows == []
 
 
-@pytest.mark.parametrize("kind", ["standard", "detailed"])
-def test_bigquery_text_is_the_duckdb_text_with_only_the_dialect_pieces_swapped(kind: str) -> None:
-    text = export_sql(BIGQUERY, TABLE, kind)  # type: ignore[arg-type]
+@pytest.mark.parametrize(("kind", "by_resource"), [("standard", False), ("detailed", True)])
+def test_bigquery_text_is_the_duckdb_text_with_only_the_dialect_pieces_swapped(
+    kind: str, by_resource: bool
+) -> None:
+    text = export_sql(BIGQUERY, TABLE, kind, by_resource)  # type: ignore[arg-type]
     swapped = text.replace(BIGQUERY.table(TABLE), DUCKDB.table(TABLE))
     for field in dataclasses.fields(BIGQUERY):
         if field.name == "name":
@@ -118,7 +142,7 @@ def test_bigquery_text_is_the_duckdb_text_with_only_the_dialect_pieces_swapped(k
                 swapped = swapped.replace(ours.format(arg), theirs.format(arg))
         else:
             swapped = swapped.replace(ours, theirs)
-    assert swapped == export_sql(DUCKDB, TABLE, kind)  # type: ignore[arg-type]
+    assert swapped == export_sql(DUCKDB, TABLE, kind, by_resource)  # type: ignore[arg-type]
     assert "TO_JSON_STRING(labels)" in text and "@start" in text and "`" in text
 
 

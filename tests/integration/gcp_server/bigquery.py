@@ -110,14 +110,17 @@ class BigQueryServer:
                 )
             for table, detailed in self.tables.items():
                 kind = "detailed" if detailed else "standard"
-                if body.get("query") == export_sql(BIGQUERY, table, kind):
+                for by_resource in (False, True):
+                    if body.get("query") != export_sql(BIGQUERY, table, kind, by_resource):
+                        continue
                     params = {
                         p["name"]: datetime.fromisoformat(
                             p["parameterValue"]["value"].replace(" ", "T")
                         )
                         for p in body.get("queryParameters", [])
                     }
-                    cursor = self.connection.execute(export_sql(DUCKDB, table, kind), params)
+                    sql = export_sql(DUCKDB, table, kind, by_resource)
+                    cursor = self.connection.execute(sql, params)
                     return 200, _response(project, cursor.description, cursor.fetchall())
         return 400, _error(
             400, "INVALID_ARGUMENT", "invalidQuery", "query not understood by the test server"

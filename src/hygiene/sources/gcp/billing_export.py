@@ -3,8 +3,8 @@
 One SQL text serves BigQuery (production) and DuckDB (tests, and local copies of the export):
 every difference between the two dialects lives in ``Dialect`` below and nowhere else. The query
 reads the standard (``gcp_billing_export_v1_*``) or detailed (``gcp_billing_export_resource_v1_*``)
-table, sums cost per day × project × service × region × labels (× resource for the detailed
-table), and emits credits as their own ``Credit`` rows, so ``SUM(BilledCost)`` is spend with
+table, sums cost per day × project × service × region × labels (× resource on request, from a
+detailed table), and emits credits as their own ``Credit`` rows, so ``SUM(BilledCost)`` is spend with
 credits netted — what a GCP budget with ``INCLUDE_ALL_CREDITS`` compares against.
 
 Rows come back FOCUS-shaped (``FOCUS_COLUMNS``); ``Tags`` is a JSON object of the resource's
@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Literal
 
 TableKind = Literal["standard", "detailed"]
@@ -142,11 +143,19 @@ def table_kind(table: str) -> TableKind:
     return "detailed" if "gcp_billing_export_resource_" in table.rsplit(".", 1)[-1] else "standard"
 
 
-def export_sql(dialect: Dialect, table: str, kind: TableKind | None = None) -> str:
-    """The export → FOCUS query for ``table`` in ``dialect`` (parameters ``start``, ``end``)."""
+def export_sql(
+    dialect: Dialect, table: str, kind: TableKind | None = None, by_resource: bool = False
+) -> str:
+    """The export → FOCUS query for ``table`` in ``dialect`` (parameters ``start``, ``end``).
+
+    ``by_resource`` keeps one row per resource (detailed tables only); budgets and spend need
+    none, and leaving it out shrinks the result by orders of magnitude on a large estate.
+    """
     kind = kind or table_kind(table)
     return _SQL.format(
-        resource_id="resource.global_name" if kind == "detailed" else dialect.null_string,
+        resource_id="resource.global_name"
+        if kind == "detailed" and by_resource
+        else dialect.null_string,
         day=dialect.day,
         invoice_month=dialect.invoice_month,
         labels=dialect.to_json.format("labels"),
@@ -164,8 +173,7 @@ def to_focus(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for row in rows:
         start = _utc(row["ChargePeriodStart"])
-        tags = {**_pairs(row.get("ProjectLabels")), **_pairs(row.get("Labels"))}
-        billed = Decimal(str(row["BilledCost"])) if row["BilledCost"] is not None else Decimal(0)
+        billed = _decimal(row["BilledCost"])
         out.append(
             {
                 "ProviderName": PROVIDER_NAME,
@@ -182,7 +190,7 @@ def to_focus(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 "BillingCurrency": row["BillingCurrency"],
                 "BilledCost": billed,
                 "EffectiveCost": billed,
-                "Tags": json.dumps(tags, sort_keys=True),
+                "Tags": _tags_json(_key(row.get("ProjectLabels")), _key(row.get("Labels"))),
                 "x_ServiceId": row["ServiceId"],
             }
         )
@@ -190,7 +198,12 @@ def to_focus(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 
 def query_export(
-    client: Any, table: str, start: datetime, end: datetime, kind: TableKind | None = None
+    client: Any,
+    table: str,
+    start: datetime,
+    end: datetime,
+    kind: TableKind | None = None,
+    by_resource: bool = False,
 ) -> list[dict[str, Any]]:
     """Run the query on BigQuery (``client``: ``bigquery.Client``) → FOCUS rows for [start, end)."""
     from google.cloud import bigquery
@@ -201,17 +214,41 @@ def query_export(
             bigquery.ScalarQueryParameter("end", "TIMESTAMP", end),
         ]
     )
-    result = client.query_and_wait(export_sql(BIGQUERY, table, kind), job_config=config)
+    sql = export_sql(BIGQUERY, table, kind, by_resource)
+    result = client.query_and_wait(sql, job_config=config)
     return to_focus(dict(row.items()) for row in result)
 
 
 def query_duckdb(
-    connection: Any, table: str, start: datetime, end: datetime, kind: TableKind | None = None
+    connection: Any,
+    table: str,
+    start: datetime,
+    end: datetime,
+    kind: TableKind | None = None,
+    by_resource: bool = False,
 ) -> list[dict[str, Any]]:
     """The same query on DuckDB over a table with the export's schema → FOCUS rows."""
-    cursor = connection.execute(export_sql(DUCKDB, table, kind), {"start": start, "end": end})
+    sql = export_sql(DUCKDB, table, kind, by_resource)
+    cursor = connection.execute(sql, {"start": start, "end": end})
     names = [d[0] for d in cursor.description]
     return to_focus(dict(zip(names, values, strict=True)) for values in cursor.fetchall())
+
+
+@lru_cache(maxsize=65536)
+def _tags_json(project_labels: str | None, labels: str | None) -> str:
+    """Resource labels over project labels as a JSON object (bills repeat few label sets)."""
+    return json.dumps({**_pairs(project_labels), **_pairs(labels)}, sort_keys=True)
+
+
+def _key(value: Any) -> str | None:
+    """Label arrays as hashable JSON text (BigQuery and DuckDB already send text)."""
+    return value if value is None or isinstance(value, str) else json.dumps(value)
+
+
+def _decimal(value: Any) -> Decimal:
+    if value is None:
+        return Decimal(0)
+    return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
 def _pairs(value: Any) -> dict[str, str]:
@@ -226,6 +263,8 @@ def _pairs(value: Any) -> dict[str, str]:
 
 
 def _utc(value: Any) -> datetime:
+    if isinstance(value, datetime) and value.tzinfo is UTC:
+        return value
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
