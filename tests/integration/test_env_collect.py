@@ -186,3 +186,25 @@ def test_scripts_by_shebang_and_files_too_large(
     assert {r.name for r in record.reads} == {"DOCUMENTED", "FROM_SHEBANG_SCRIPT"}
     assert record.unparsable == (("big.py", "larger than 1000 bytes, not read"),)
     assert record.stats["files_too_large"] == 1
+
+
+def test_committed_dotenv_in_a_subdirectory(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo(
+        "sub",
+        [
+            {
+                ".env.example": "DOCUMENTED=1\n",
+                ".gitignore": ".env\n",
+                "app.py": "import os\nos.environ['DOCUMENTED']\n",
+                "deploy/.env.production": "DOCUMENTED=prod\nPROD_ONLY=1\n",
+            }
+        ],
+    )
+    found = {
+        (f.rule, f.resource, str(f.details.get("keys") or f.details.get("variable")))
+        for f in evaluate([collect_repo(repo / "deploy", Policy().env)], Policy(), AS_OF)
+    }
+    assert found == {
+        ("committed-dotenv", "sub:deploy/.env.production", "['DOCUMENTED', 'PROD_ONLY']"),
+        ("env-only-variable", "sub:deploy/.env.production", "PROD_ONLY"),
+    }

@@ -51,14 +51,14 @@ def report(
     fail_on: str,
     as_of: str | None,
 ) -> None:
-    """Print every variable of the repository at PATH (default: .) with where it is read and
-    where it is documented, then the env check's findings.
+    """Print every variable of the git checkout holding PATH (default: .; the whole repository
+    is audited) with where it is read and where it is documented, then the env check's findings.
 
     \b
     Examples:
       hygiene env report .
       hygiene env report ../api --format json -o env.json
-      hygiene env report services/ --config team.yaml --fail-on medium
+      hygiene env report . --config team.yaml --fail-on medium
 
     Statuses: documented, undocumented (read, not in the governing example), no-example
     (read where no example governs), unused (documented, read nowhere), ignored (a platform

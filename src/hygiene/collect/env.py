@@ -60,7 +60,8 @@ def collect(ctx: RunContext) -> Collection:
 
 
 def collect_repo(path: Path, policy: EnvPolicy) -> RepoEnv:
-    """One repository's record; HygieneError (with the path) when it is not a readable git repo."""
+    """The record of the repository holding ``path`` (the whole checkout, whatever directory
+    inside it ``path`` names); HygieneError when it is not a readable git checkout."""
     if not path.is_dir():
         raise HygieneError(f"{path}: not a directory; pass the path of a git checkout")
     try:
@@ -103,7 +104,10 @@ def collect_repo(path: Path, policy: EnvPolicy) -> RepoEnv:
             constants.extend(find_python_constants(rel, text).items())
     unparsable += [(rel, f"larger than {MAX_FILE_BYTES} bytes, not read") for rel in too_large]
     directories = sorted({"", *(e.directory for e in examples)})
-    local_envs = _local_envs(top, directories, policy.examples, committed)
+    committed_dirs = {c.rpartition("/")[0] for c in committed}
+    local_envs = _local_envs(
+        top, sorted({*directories, *committed_dirs}), policy.examples, committed
+    )
     unignored: list[str] = []
     if reads or examples or committed:
         candidates = [_join(d, ".env") for d in directories]
