@@ -207,3 +207,22 @@ def test_errors_name_method_target_status_and_api() -> None:
 )
 def test_endpoint_parsing(value: str | None, expected: Endpoint) -> None:
     assert Endpoint.parse(value) == expected
+
+
+def test_filters_that_cannot_be_applied_to_export_rows_are_named() -> None:
+    from google.cloud.billing import budgets_v1
+
+    from hygiene.sources.gcp.billing import budget_from_proto
+
+    proto = budgets_v1.Budget(
+        name=f"{MAIN}/budgets/x",
+        budget_filter=budgets_v1.Filter(
+            projects=["projects/1001", "projects/999"],
+            resource_ancestors=["folders/200"],
+            calendar_period=budgets_v1.CalendarPeriod.QUARTER,
+        ),
+    )
+    budget = budget_from_proto(proto, MAIN, {"1001": "shop-prod"})
+    assert budget.unmapped == ("resource_ancestors", "calendar_period=QUARTER")
+    assert budget.projects == ("shop-prod", "projects/999")  # an unknown number stays as found
+    assert (budget.amount, budget.currency) == (None, "")

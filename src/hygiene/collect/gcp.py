@@ -186,8 +186,9 @@ def gcp_provider_budgets(
     """The ``gcp-budgets`` billing source: every GCP budget as a ``ProviderBudget`` whose actual
     and forecast come from the billing export (``gcp.billing_export``); (budgets, errors).
 
-    Raises CheckSkipped when GCP is not configured; a budget without a currency or amount (a
-    last-period budget in a month with no spend last month) is left out.
+    Raises CheckSkipped when GCP is not configured. Left out (and listed in billing-links'
+    stats): a budget without a currency or amount (a last-period budget after a month without
+    spend), and one whose filters cannot be applied to export rows (``GcpBudget.unmapped``).
     """
     from hygiene.sources.billing.model import ProviderBudget
     from hygiene.sources.gcp.scope import GcpScope
@@ -199,7 +200,14 @@ def gcp_provider_budgets(
     part = gcp_spend(ctx, scope)
     budgets = []
     for spend in part.stats.get("budget_spend", []):
-        if not spend.amount or not spend.currency:
+        if not spend.amount or not spend.currency or spend.budget.unmapped:
+            log.info(
+                "GCP budget %s not judged: amount %s %s, unmapped filters %s",
+                spend.budget.name,
+                spend.amount,
+                spend.currency,
+                spend.budget.unmapped,
+            )
             continue
         budgets.append(
             ProviderBudget(

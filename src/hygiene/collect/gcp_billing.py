@@ -50,6 +50,7 @@ def budget_summary(spend: BudgetSpend) -> dict[str, Any]:
         "projects": list(budget.projects),
         "services": list(budget.services),
         "labels": {k: list(v) for k, v in budget.labels.items()},
+        "unmapped_filters": list(budget.unmapped),
     }
 
 

@@ -142,6 +142,7 @@ def budget_from_proto(proto: Any, account: str, numbers: Mapping[str, str]) -> G
         labels=labels,
         credit_types_treatment=_name(flt.credit_types_treatment) or "INCLUDE_ALL_CREDITS",
         calendar_period=_name(flt.calendar_period) or "MONTH",
+        unmapped=unmapped_filters(flt),
         thresholds=thresholds,
     )
 
@@ -149,3 +150,17 @@ def budget_from_proto(proto: Any, account: str, numbers: Mapping[str, str]) -> G
 def _name(enum_value: Any) -> str:
     name = getattr(enum_value, "name", "")
     return "" if name.endswith("UNSPECIFIED") else str(name)
+
+
+def unmapped_filters(flt: Any) -> tuple[str, ...]:
+    """Budget filters the export rows cannot be matched on: their spend would be wrong."""
+    names = []
+    if list(flt.resource_ancestors):
+        names.append("resource_ancestors")
+    if list(flt.subaccounts):
+        names.append("subaccounts")
+    if "custom_period" in flt:
+        names.append("custom_period")
+    if _name(flt.calendar_period) not in ("", "MONTH"):
+        names.append(f"calendar_period={_name(flt.calendar_period)}")
+    return tuple(names)

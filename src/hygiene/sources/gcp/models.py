@@ -70,6 +70,7 @@ class GcpBudget:
     labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
     credit_types_treatment: str = "INCLUDE_ALL_CREDITS"
     calendar_period: str = "MONTH"
+    unmapped: tuple[str, ...] = ()  # filters hygiene cannot apply to export rows
     thresholds: tuple[Threshold, ...] = ()
 
     @property
