@@ -17,6 +17,7 @@ pytestmark = pytest.mark.e2e
 
 SECTIONS = (
     "headline",
+    "scorecard",
     "spend",
     "tags",
     "offenders",

@@ -100,7 +100,15 @@ def test_textfile_holds_the_runs_figures(runs: dict, tmp_path: Path) -> None:  #
     assert got[
         ("hygiene_budget_forecast_ratio", (("budget", "search"), ("currency", "USD")))
     ] == pytest.approx(0.525)
-    assert got[("hygiene_spend", (("currency", "USD"), ("group", "Project=checkout")))] == 1200.5
+    assert (
+        got[
+            (
+                "hygiene_spend",
+                (("currency", "USD"), ("group", "Project=checkout,Owner=team-payments,Env=prod")),
+            )
+        ]
+        == 1200.5
+    )
     checked = subprocess.run(
         [promtool(), "check", "metrics"],
         input=path.read_text(),

@@ -60,9 +60,9 @@ def test_sections_equal_the_store(state: Path) -> None:
     assert [r["name"] for r in report["tags"]["by_owner"]] == ["(none)", "alice"]
     assert report["spend"]["total"] == "2500.75" and report["spend"]["currency"] == "USD"
     assert [g["key"] for g in report["spend"]["groups"]] == [
-        "Project=checkout",
-        "Project=search",
-        "Owner=alice",
+        "Project=checkout, Owner=team-payments, Env=prod",
+        "Project=search, Env=prod",
+        "(untagged)",
     ]
     assert report["headline"]["budget_total"] == "1800" and report["headline"]["budgets_over"] == 1
     # secrets: what is open in the latest run, with ages from first_seen
@@ -114,8 +114,8 @@ def test_trend_takes_each_months_latest_run_and_leaves_gaps(state: Path) -> None
     assert [(p["month"], p["compliance_percent"], p["untagged_share"]) for p in trend] == [
         ("2026-08", None, None),
         ("2026-09", 50.0, None),
-        ("2026-10", 70.0, "0.2"),
-        ("2026-11", 80.0, "0.104"),
+        ("2026-10", 70.0, "20.0"),
+        ("2026-11", 80.0, "10.4"),
     ]
 
 

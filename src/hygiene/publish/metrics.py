@@ -138,8 +138,8 @@ def _budgets(registry: CollectorRegistry, check: Mapping[str, Any] | None) -> No
     untagged = spend.get("untagged") or {}
     if _number(untagged.get("share")) is not None:
         Gauge(
-            "hygiene_untagged_spend_share",
-            "Share of spend without the required tags (0–1 or %, as the budgets check reports it).",
+            "hygiene_untagged_spend_percent",
+            "Share of spend missing a required tag (%).",
             registry=registry,
         ).set(_number(untagged["share"]) or 0.0)
     ratio = Gauge(
@@ -169,7 +169,7 @@ def _budgets(registry: CollectorRegistry, check: Mapping[str, Any] | None) -> No
 
 def _key(key: Any) -> str:
     if isinstance(key, Mapping):
-        return ",".join(f"{k}={v}" for k, v in key.items())
+        return ",".join(f"{k}={v}" for k, v in key.items() if v not in (None, "")) or "(untagged)"
     if isinstance(key, list | tuple):
         return ",".join(str(k) for k in key)
     return str(key)

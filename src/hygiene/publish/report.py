@@ -80,7 +80,8 @@ def _where(finding: Mapping[str, Any]) -> str:
 
 def _group_key(key: Any) -> str:
     if isinstance(key, Mapping):
-        return ", ".join(f"{k}={v}" for k, v in key.items())
+        parts = [f"{k}={v}" for k, v in key.items() if v not in (None, "")]
+        return ", ".join(parts) or "(untagged)"
     if isinstance(key, list | tuple):
         return " / ".join(str(k) for k in key)
     return str(key)

@@ -148,16 +148,21 @@ def percent(value: Any) -> str:
 
 
 def share(value: Any) -> str:
-    """An untagged share: a fraction (0–1) or a percent, shown as a percent."""
+    """An untagged share (a percent of gross spend, as the budgets check reports it)."""
     number = _share_percent(value)
     return "—" if number is None else percent(number)
 
 
+def scope_text(value: Any) -> str:
+    """A budget's scope: ``{"Project": "x"}`` or the check's ``"Project=x"`` string."""
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return "" if value is None else str(value)
+
+
 def _share_percent(value: Any) -> float | None:
     number = decimal(value)
-    if number is None:
-        return None
-    return float(number * 100 if number <= 1 else number)
+    return None if number is None else float(number)
 
 
 def _floats(values: Iterable[Any]) -> list[float]:
@@ -210,7 +215,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(money=money, percent=percent, share=share)
+    env.filters.update(money=money, percent=percent, share=share, scope=scope_text)
     return env
 
 
