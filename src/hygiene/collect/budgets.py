@@ -65,6 +65,7 @@ def read_sources(
         tag_keys=tuple(tag_keys),
     )
     scopes: list[Any] = []
+    skipped_sources: list[str] = []
 
     def aws() -> Any:
         if not scopes:
@@ -100,8 +101,8 @@ def read_sources(
                     memory_limit=memory_limit,
                     aws=aws,
                 )
-        except CheckSkipped as skipped:
-            errors.append(f"{source}: {skipped.reason}")
+        except CheckSkipped as skipped:  # no credentials/configuration for this source here
+            skipped_sources.append(f"{source}: {skipped.reason}")
         except HygieneError as exc:
             errors.append(str(exc))
         except Exception as exc:  # an SDK or engine failure: an error of this source, never a pass
@@ -110,6 +111,8 @@ def read_sources(
     if scopes:
         stats.update(scopes[0].stats())
     stats["line_items"] = sum(r.line_items for r in data.rows)
+    if skipped_sources:
+        stats["skipped_sources"] = skipped_sources
     return data, errors, stats
 
 
@@ -235,6 +238,9 @@ def collect(ctx: RunContext) -> Collection:
         memory_limit=ctx.environ.get(MEMORY_ENV) or None,
         environ=ctx.environ,
     )
+    skipped = stats.get("skipped_sources", [])
+    if skipped and len(skipped) == len(sources):
+        raise CheckSkipped("; ".join(skipped))
     stats.update(spend_stats(data, ctx.policy, ctx.as_of))
     return Collection(records=data, stats=stats, errors=errors)
 
@@ -267,10 +273,10 @@ def spend_report(
         raise HygieneError(
             "no billing source: pass --source FILE|DIR|GLOB|s3://… or set billing.sources in the policy"
         )
-    moment = as_of or month_end(month)
-    if month_start(moment) != month:
-        moment = month_end(month) if moment > month_end(month) else moment
-    data, errors, _ = read_sources(
+    moment = min(as_of or month_end(month), month_end(month))
+    if moment < datetime.combine(month, datetime.min.time(), tzinfo=UTC):
+        raise HygieneError(f"--as-of {moment:%Y-%m-%d} is before --month {month:%Y-%m}")
+    data, errors, stats = read_sources(
         sources,
         policy=policy,
         month=month,
@@ -279,8 +285,8 @@ def spend_report(
         cache_dir=cache_dir,
         memory_limit=memory_limit,
     )
-    if errors:
-        raise HygieneError("; ".join(errors))
+    if errors or stats.get("skipped_sources"):
+        raise HygieneError("; ".join([*errors, *stats.get("skipped_sources", [])]))
     found = currencies(data.rows, month)
     if currency is None:
         if len(found) > 1:
