@@ -12,6 +12,7 @@ but up to four hours stale and without last use per key beyond the report's colu
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import random
 import socket
@@ -88,6 +89,7 @@ def bench_collector(users: int) -> dict[str, Any]:
     from hygiene.sources.aws.credentials import collect_credentials
     from hygiene.sources.aws.session import AwsScope
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
