@@ -215,3 +215,22 @@ def test_mask_keeps_offsets_and_hides_only_comments_and_string_contents() -> Non
 )
 def test_near_misses_are_not_reads(path: str, text: str, expected: set[str]) -> None:
     assert {r.name for r in find_reads(path, text)} == expected
+
+
+def test_python_settings_subclasses_inherit_config_and_case_sensitive_keeps_case() -> None:
+    text = (
+        "from pydantic_settings import BaseSettings, SettingsConfigDict\n"
+        "class Base(BaseSettings):\n"
+        "    model_config = SettingsConfigDict(env_prefix='svc_')\n"
+        "    host: str\n"
+        "class Prod(Base):\n"
+        "    replicas: int = 3\n"
+        "class Exact(BaseSettings):\n"
+        "    model_config = {'case_sensitive': True, 'env_prefix': 'My_'}\n"
+        "    Value: str\n"
+    )
+    assert {(r.name, r.line) for r in find_reads("s.py", text)} == {
+        ("SVC_HOST", 4),
+        ("SVC_REPLICAS", 6),
+        ("My_Value", 9),
+    }

@@ -131,13 +131,14 @@ def find_python_reads(path: str, text: str) -> list[EnvRead]:
             for option in options:
                 if _str_constant(option):
                     add(option, node)
-        elif isinstance(node, ast.Compare) and len(node.ops) == 1:
-            if isinstance(node.ops[0], ast.In | ast.NotIn) and names.is_environ(
-                node.comparators[0]
-            ):
-                add(node.left, node)
-        elif isinstance(node, ast.ClassDef) and _is_settings(node):
-            reads.extend(_settings_fields(path, node))
+        elif (
+            isinstance(node, ast.Compare)
+            and len(node.ops) == 1
+            and isinstance(node.ops[0], ast.In | ast.NotIn)
+            and names.is_environ(node.comparators[0])
+        ):
+            add(node.left, node)
+    reads.extend(_settings_reads(path, nodes))
     return sorted(reads, key=lambda r: (r.line, r.name or ""))
 
 
@@ -153,41 +154,65 @@ def _base_name(node: ast.expr) -> str:
     return ""
 
 
-def _is_settings(node: ast.ClassDef) -> bool:
-    return any(_base_name(base) == "BaseSettings" for base in node.bases)
-
-
 def _str_constant(node: ast.expr | None) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     return None
 
 
-def _env_prefix(cls: ast.ClassDef) -> str:
-    """``model_config = SettingsConfigDict(env_prefix=…)`` or ``class Config: env_prefix = …``."""
+def _own_config(cls: ast.ClassDef) -> dict[str, object]:
+    """``env_prefix`` / ``case_sensitive`` set by the class itself: ``model_config =
+    SettingsConfigDict(…)`` (or a dict) or pydantic v1's ``class Config:``."""
+    found: dict[str, object] = {}
     for stmt in cls.body:
         if isinstance(stmt, ast.Assign | ast.AnnAssign):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             if any(isinstance(t, ast.Name) and t.id == "model_config" for t in targets):
                 value = stmt.value
                 if isinstance(value, ast.Call):
-                    return _str_constant(_keyword(value, "env_prefix")) or ""
-                if isinstance(value, ast.Dict):
-                    for key, item in zip(value.keys, value.values, strict=True):
-                        if _str_constant(key) == "env_prefix":
-                            return _str_constant(item) or ""
+                    pairs = [(k.arg, k.value) for k in value.keywords]
+                elif isinstance(value, ast.Dict):
+                    pairs = [
+                        (_str_constant(k), v) for k, v in zip(value.keys, value.values, strict=True)
+                    ]
+                else:
+                    pairs = []
+                for key, item in pairs:
+                    if key in _CONFIG_KEYS and isinstance(item, ast.Constant):
+                        found[key] = item.value
         if isinstance(stmt, ast.ClassDef) and stmt.name == "Config":
             for inner in stmt.body:
-                if isinstance(inner, ast.Assign) and any(
-                    isinstance(t, ast.Name) and t.id == "env_prefix" for t in inner.targets
-                ):
-                    return _str_constant(inner.value) or ""
-    return ""
+                if isinstance(inner, ast.Assign) and isinstance(inner.value, ast.Constant):
+                    for target in inner.targets:
+                        if isinstance(target, ast.Name) and target.id in _CONFIG_KEYS:
+                            found[target.id] = inner.value.value
+    return found
 
 
-def _settings_fields(path: str, cls: ast.ClassDef) -> list[EnvRead]:
-    """One read per field; pydantic-settings matches names case-insensitively, so upper case."""
-    prefix = _env_prefix(cls)
+_CONFIG_KEYS = ("env_prefix", "case_sensitive")
+
+
+def _settings_reads(path: str, nodes: list[ast.AST]) -> list[EnvRead]:
+    """Fields of ``BaseSettings`` subclasses, and of their subclasses in the same module (which
+    inherit the parent's configuration)."""
+    configs: dict[str, dict[str, object]] = {"BaseSettings": {}}
+    reads: list[EnvRead] = []
+    classes = sorted((n for n in nodes if isinstance(n, ast.ClassDef)), key=lambda c: c.lineno)
+    for cls in classes:
+        parent = next((_base_name(b) for b in cls.bases if _base_name(b) in configs), None)
+        if parent is None:
+            continue
+        config = {**configs[parent], **_own_config(cls)}
+        configs[cls.name] = config
+        reads.extend(_settings_fields(path, cls, config))
+    return reads
+
+
+def _settings_fields(path: str, cls: ast.ClassDef, config: dict[str, object]) -> list[EnvRead]:
+    """One read per field; pydantic-settings matches names case-insensitively unless
+    ``case_sensitive`` is set, so they are upper-cased."""
+    prefix = str(config.get("env_prefix") or "")
+    sensitive = config.get("case_sensitive") is True
     reads = []
     for stmt in cls.body:
         if not (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)):
@@ -206,5 +231,7 @@ def _settings_fields(path: str, cls: ast.ClassDef) -> list[EnvRead]:
                 if explicit:
                     break
         name = explicit if explicit else prefix + field
-        reads.append(EnvRead(name.upper(), path, stmt.lineno, "pydantic-settings"))
+        reads.append(
+            EnvRead(name if sensitive else name.upper(), path, stmt.lineno, "pydantic-settings")
+        )
     return reads
