@@ -205,7 +205,7 @@ def _age_credentials(management: str, member: str, as_of: datetime) -> None:
                 key.create_date = as_of - timedelta(days=ages.get(user_name, 10))
         for region in REGIONS:
             for secret in secretsmanager_backends[account][region].secrets.values():
-                secret.created_date = int((as_of - timedelta(days=150)).timestamp())
+                secret.created_date = int((as_of - timedelta(days=150)).timestamp())  # type: ignore[union-attr]
 
 
 # --------------------------------------------------------------------------- the bill and the repo
