@@ -317,3 +317,15 @@ def test_messages_say_how_a_deploy_file_uses_the_variable() -> None:
         "PY_X": "PY_X is read in b.py:2 but .env.example does not document it; "
         "add it there with a safe default or a placeholder.",
     }
+
+
+def test_deploy_files_alone_do_not_need_an_example() -> None:
+    ci_only = RepoEnv(
+        "lib", reads=(read("PYTHONUNBUFFERED_X", ".github/workflows/ci.yml", 4, "github-actions"),)
+    )
+    assert evaluate([ci_only], Policy(), AS_OF) == []
+    mixed = RepoEnv(
+        "app", reads=(read("FROM_CODE", "a.py", 2), read("FROM_K8S", "k8s/d.yaml", 9, "kubernetes"))
+    )
+    [finding] = evaluate([mixed], Policy(), AS_OF)
+    assert (finding.rule, finding.details["variables"]) == ("missing-example", ["FROM_CODE"])

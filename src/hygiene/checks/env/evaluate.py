@@ -18,6 +18,7 @@ from hygiene.findings import Finding, Location, Severity
 from hygiene.policy import ENV_SEVERITY, EnvPolicy, Policy
 
 CHECK = "env"
+DEPLOY_KINDS = frozenset({"dockerfile", "compose", "github-actions", "kubernetes"})
 _VERBS = {
     "dockerfile": "declared in",
     "compose": "passed to a service or interpolated in",
@@ -124,10 +125,14 @@ def _drift(out: _Builder, res: Resolution) -> None:
 
 
 def _missing_example(out: _Builder, res: Resolution) -> None:
-    if not res.uncovered:
+    # Deploy files alone (a CI workflow's env:) do not make a repository need an example.
+    reads = sorted(
+        (r for rs in res.uncovered.values() for r in rs if r.kind not in DEPLOY_KINDS),
+        key=lambda r: (r.path, r.line),
+    )
+    if not reads:
         return
-    names = sorted(res.uncovered)
-    reads = sorted((r for rs in res.uncovered.values() for r in rs), key=lambda r: (r.path, r.line))
+    names = sorted({str(r.name) for r in reads})
     directories = sorted({r.path.rpartition("/")[0] for r in reads})
     example = out.policy.examples[0]
     shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
