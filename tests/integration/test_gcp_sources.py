@@ -213,3 +213,23 @@ def test_bigquery_permission_denied_raises_for_the_caller_to_report(gcp: Gcp) ->
             datetime(2026, 11, 1, tzinfo=UTC),
             datetime(2026, 12, 1, tzinfo=UTC),
         )
+
+
+def test_throttling_is_retried_before_it_becomes_an_error(gcp: Gcp) -> None:
+    from hygiene.sources.gcp.scope import default_retry
+
+    gcp.api.estate.throttled[("SearchAllResources", "projects/shop-dev")] = 2
+    gcp.api.estate.throttled[("ListSecrets", "projects/shop-prod")] = 99
+    scope = GcpScope.connect(GcpPolicy(projects=["shop-dev", "shop-prod"]), gcp.env)
+    scope.retry = default_retry(initial=0.01, deadline=0.5)
+    projects, _ = scope.projects()
+    resources = list_resources(scope, projects)
+    assert resources.errors == []
+    assert (
+        len([c for c in gcp.api.calls if c[:2] == ("SearchAllResources", "projects/shop-dev")]) == 4
+    )
+    credentials = list_credentials(scope, projects)  # still throttled after the deadline
+    assert credentials.errors == [
+        "secretmanager.listSecrets project shop-prod: RESOURCE_EXHAUSTED "
+        "(API secretmanager.googleapis.com): RATE_LIMIT_EXCEEDED (still failing after retries)"
+    ]

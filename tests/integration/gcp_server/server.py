@@ -50,6 +50,8 @@ class Estate:
     # (method, resource) → denial, e.g. ("SearchAllResources", "projects/p2")
     denied: dict[tuple[str, str], Denial] = field(default_factory=dict)
     page_size: int = 2  # small, so paging is exercised
+    # (method, resource) → how many more calls fail with RESOURCE_EXHAUSTED (quota) first
+    throttled: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 class GcpApiServer:
@@ -150,6 +152,9 @@ class GcpApiServer:
             with self._lock:
                 self.calls.append((method, resource, getattr(request, "page_token", "")))
                 denial = self.estate.denied.get((method, resource))
+                if self.estate.throttled.get((method, resource), 0) > 0:
+                    self.estate.throttled[(method, resource)] -= 1
+                    denial = Denial("RATE_LIMIT_EXCEEDED", code=grpc.StatusCode.RESOURCE_EXHAUSTED)
             if denial is not None:
                 _abort(context, denial, f"{method} on {resource} denied")
             return fn(request, context)

@@ -68,7 +68,8 @@ def list_resources(
                 "scope": f"projects/{project.project_id}",
                 "asset_types": types,
                 "page_size": PAGE_SIZE,
-            }
+            },
+            retry=scope.retry,
         )
         records = []
         for page in pager.pages:

@@ -36,7 +36,8 @@ def collect_billing(
     try:
         scope.count(accounts_call.method)
         result.accounts = [
-            account_from_proto(a) for a in scope.client("billing").list_billing_accounts()
+            account_from_proto(a)
+            for a in scope.client("billing").list_billing_accounts(retry=scope.retry)
         ]
         result.accounts_read = True
     except gexc.GoogleAPICallError as exc:
@@ -82,7 +83,9 @@ def collect_billing(
 
 def _billing_info(scope: GcpScope, project_id: str) -> ProjectBilling:
     scope.count("billing.getBillingInfo")
-    info = scope.client("billing").get_project_billing_info(name=f"projects/{project_id}")
+    info = scope.client("billing").get_project_billing_info(
+        name=f"projects/{project_id}", retry=scope.retry
+    )
     return ProjectBilling(
         project_id=info.project_id or project_id,
         billing_account=info.billing_account_name,
@@ -91,7 +94,7 @@ def _billing_info(scope: GcpScope, project_id: str) -> ProjectBilling:
 
 
 def _budgets(scope: GcpScope, account: str, numbers: Mapping[str, str]) -> list[GcpBudget]:
-    pager = scope.client("budgets").list_budgets(parent=account)
+    pager = scope.client("budgets").list_budgets(parent=account, retry=scope.retry)
     budgets = []
     for page in pager.pages:
         scope.count("budgets.listBudgets")

@@ -45,7 +45,7 @@ def _service_account_keys(scope: GcpScope, project: GcpProject) -> list[Credenti
     iam = scope.client("iam")
     records: list[CredentialRecord] = []
     pager = iam.list_service_accounts(
-        request={"name": f"projects/{project.project_id}", "page_size": 100}
+        request={"name": f"projects/{project.project_id}", "page_size": 100}, retry=scope.retry
     )
     for page in pager.pages:
         scope.count("iam.listServiceAccounts")
@@ -55,7 +55,8 @@ def _service_account_keys(scope: GcpScope, project: GcpProject) -> list[Credenti
                 request={
                     "name": account.name,
                     "key_types": [iam_admin_v1.ListServiceAccountKeysRequest.KeyType.USER_MANAGED],
-                }
+                },
+                retry=scope.retry,
             )
             records += [key_record(key, account, project) for key in response.keys]
     return records
@@ -95,13 +96,13 @@ def _secrets(scope: GcpScope, project: GcpProject) -> list[CredentialRecord]:
     client = scope.client("secrets")
     records: list[CredentialRecord] = []
     pager = client.list_secrets(
-        request={"parent": f"projects/{project.project_id}", "page_size": 250}
+        request={"parent": f"projects/{project.project_id}", "page_size": 250}, retry=scope.retry
     )
     for page in pager.pages:
         scope.count("secretmanager.listSecrets")
         for secret in page.secrets:
             versions = client.list_secret_versions(
-                request={"parent": secret.name, "filter": "state:ENABLED"}
+                request={"parent": secret.name, "filter": "state:ENABLED"}, retry=scope.retry
             )
             enabled = []
             for version_page in versions.pages:

@@ -82,6 +82,8 @@ def describe_error(call: Call, exc: Exception) -> str:
     The ErrorInfo reason (``SERVICE_DISABLED`` when the API is not enabled) is added when the
     server sent one; the server's free-text message is not (it can be long and repeats the rest).
     """
+    if isinstance(exc, gexc.RetryError) and isinstance(exc.cause, gexc.GoogleAPICallError):
+        return describe_error(call, exc.cause) + " (still failing after retries)"
     if isinstance(exc, gexc.GoogleAPICallError):
         status = exc.grpc_status_code.name if exc.grpc_status_code is not None else str(exc.code)
         reason = exc.reason
@@ -104,6 +106,7 @@ class GcpScope:
         endpoint: Endpoint | None = None,
         bigquery_endpoint: str | None = None,
         quota_project: str | None = None,
+        retry: Any = None,
     ) -> None:
         self.policy = policy
         self.endpoint = endpoint or Endpoint()
@@ -114,6 +117,7 @@ class GcpScope:
 
             credentials = AnonymousCredentials()
         self.credentials = credentials
+        self.retry = retry or default_retry()
         self.calls: Counter[str] = Counter()
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -234,7 +238,7 @@ class GcpScope:
     def _get_project(self, project_id: str) -> GcpProject:
         self.count("resourcemanager.getProject")
         return project_from_proto(
-            self.client("projects").get_project(name=f"projects/{project_id}")
+            self.client("projects").get_project(name=f"projects/{project_id}", retry=self.retry)
         )
 
     def _projects_under(self, parent: str) -> list[GcpProject]:
@@ -244,11 +248,11 @@ class GcpScope:
         while todo:
             current = todo.pop()
             self.count("resourcemanager.listProjects")
-            for proto in self.client("projects").list_projects(parent=current):
+            for proto in self.client("projects").list_projects(parent=current, retry=self.retry):
                 if _state_name(proto.state) == "ACTIVE":
                     projects.append(project_from_proto(proto))
             self.count("resourcemanager.listFolders")
-            for folder in self.client("folders").list_folders(parent=current):
+            for folder in self.client("folders").list_folders(parent=current, retry=self.retry):
                 if _state_name(folder.state) == "ACTIVE":
                     todo.append(folder.name)
         return projects
@@ -276,6 +280,27 @@ class GcpScope:
         result.values.sort(key=lambda pair: (pair[0].target, pair[0].method))
         result.errors.sort()
         return result
+
+
+RETRYABLE = (
+    gexc.TooManyRequests,  # RESOURCE_EXHAUSTED: quota (Cloud Asset allows few searches a minute)
+    gexc.ServiceUnavailable,
+    gexc.DeadlineExceeded,
+    gexc.InternalServerError,
+)
+
+
+def default_retry(initial: float = 1.0, deadline: float = 120.0) -> Any:
+    """Exponential backoff on throttling and transient errors, before a call becomes an error."""
+    from google.api_core.retry import Retry, if_exception_type
+
+    return Retry(
+        predicate=if_exception_type(*RETRYABLE),
+        initial=initial,
+        maximum=30.0,
+        multiplier=2.0,
+        timeout=deadline,
+    )
 
 
 def _normalise_parents(parents: list[str]) -> list[str]:
