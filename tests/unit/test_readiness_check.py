@@ -169,3 +169,11 @@ def test_parse_rules_ignores_invalid_yaml_and_records() -> None:
         "groups:\n- name: g\n  rules:\n  - record: x\n    expr: y\n  - alert: A\n    expr: z > 1\n",
     )
     assert [(r.name, r.line, r.expr, r.for_) for r in rules] == [("A", 6, "z > 1", None)]
+
+
+def test_registered_evaluator_stays_callable_after_its_modules_load() -> None:
+    import hygiene.checks.readiness.rules  # noqa: F401 - a submodule must not shadow evaluate()
+    from hygiene.registry import CHECKS
+
+    assert evaluate([load("library")], Policy(), AS_OF) == []
+    assert CHECKS["readiness"].load_evaluator()([load("library")], Policy(), AS_OF) == []

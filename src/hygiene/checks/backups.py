@@ -264,7 +264,7 @@ def _store_findings(
             )
     if store.kind == "dynamodb:table" and not store.pitr_enabled:
         add("pitr-disabled", f"{what} has point-in-time recovery off; enable it ({rpo_text}).")
-    if store.kind in DATABASES and not covering:
+    if store.kind in DATABASES and store.provider == "aws" and not covering:
         add(
             "not-in-backup-plan",
             f"{what} is not selected by any AWS Backup plan in its account and region; add it to "

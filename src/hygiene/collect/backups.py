@@ -1,7 +1,6 @@
-"""Collector of the backups check: AWS data stores and backup plans over account × region.
-
-GCP Cloud SQL is not collected yet (its source belongs under ``sources/gcp/``); the stats say so.
-"""
+"""Collector of the backups check: AWS data stores and backup plans over account × region, and
+GCP Cloud SQL instances over the policy's projects. Either cloud may be unconfigured; the check
+is skipped only when neither can be read."""
 
 from __future__ import annotations
 
@@ -9,7 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 from hygiene.checks.backups_records import BackupInventory, BackupPlan, DataStore
+from hygiene.collect.gcp import GcpPart, connect
 from hygiene.context import Collection, RunContext
+from hygiene.errors import CheckSkipped
 from hygiene.policy import Policy
 from hygiene.sources.aws import backups as source
 from hygiene.sources.aws.session import AwsScope, Slice
@@ -18,8 +19,57 @@ REGIONAL = ("rds", "dynamodb", "backup", "ec2")
 
 
 def collect(ctx: RunContext) -> Collection:
-    """Read every account's data stores and backup plans; a failed slice is an error."""
-    return collect_backups(AwsScope.connect(ctx.policy.aws), ctx.policy)
+    """Read every account's and project's backup posture; a failed slice is an error."""
+    try:
+        aws: Collection | None = collect_backups(AwsScope.connect(ctx.policy.aws), ctx.policy)
+        aws_skipped = ""
+    except CheckSkipped as skipped:
+        aws, aws_skipped = None, skipped.reason
+    gcp = collect_cloudsql(ctx)
+    if aws is None and gcp.skipped:
+        raise CheckSkipped(f"AWS: {aws_skipped}; GCP: {gcp.skipped}")
+    if aws is None:
+        aws = Collection(
+            records=BackupInventory(),
+            stats={"aws": f"skipped: {aws_skipped}", "accounts": []},
+            scopes=[],
+        )
+    if gcp.skipped:
+        aws.stats["gcp"] = f"skipped: {gcp.skipped}"
+        return aws
+    aws.records.stores.extend(gcp.records)
+    covered = [*(aws.scopes or []), *gcp.scopes]
+    aws.stats.update(
+        {**gcp.stats, "gcp": "read", "accounts": [*aws.stats.get("accounts", []), *gcp.scopes]}
+    )
+    return Collection(
+        records=aws.records, stats=aws.stats, errors=[*aws.errors, *gcp.errors], scopes=covered
+    )
+
+
+def collect_cloudsql(ctx: RunContext) -> GcpPart:
+    """Cloud SQL instances of every GCP project in scope (skipped when GCP is not configured)."""
+    from hygiene.sources.gcp.cloudsql import list_cloudsql
+
+    try:
+        scope = connect(ctx)
+    except CheckSkipped as skipped:
+        return GcpPart(skipped=skipped.reason)
+    projects, errors = scope.projects()
+    found = list_cloudsql(scope, projects)
+    errors += found.errors
+    failed = {line.split(":", 1)[0].rsplit(" ", 1)[-1] for line in errors}
+    records = [record for _, batch in found.values for record in batch]
+    return GcpPart(
+        records=records,
+        errors=errors,
+        scopes=sorted(p.project_id for p in projects if p.project_id not in failed),
+        stats={
+            "gcp_projects": [p.project_id for p in projects],
+            "cloudsql_instances": len(records),
+            **scope.stats(),
+        },
+    )
 
 
 def collect_backups(scope: AwsScope, policy: Policy) -> Collection:
@@ -59,16 +109,13 @@ def collect_backups(scope: AwsScope, policy: Policy) -> Collection:
             elif isinstance(value, DataStore):
                 inventory.stores.append(value)
     errors = [*region_errors, *result.errors]
-    failed_accounts = {e.split(":", 1)[0].split()[-1] for e in result.errors}
-    covered = [
-        a for a in accounts if a not in failed_accounts and not any(a in e for e in region_errors)
-    ]
+    failed_accounts = {e.split(":", 1)[0].split()[-1] for e in errors}
+    covered = [a for a in accounts if a not in failed_accounts]
     stats: dict[str, Any] = {
         "accounts": covered,
         "stores": len(inventory.stores),
         "plans": len(inventory.plans),
         "skipped_slices": result.skipped,
-        "gcp_cloudsql": "not collected yet",
         **scope.stats(),
     }
     return Collection(records=inventory, stats=stats, errors=errors, scopes=covered)

@@ -15,13 +15,14 @@ from typing import Any
 
 from hygiene.checks.readiness.records import Evidence, RepoFiles
 from hygiene.findings import Finding, Location
+from hygiene.policy import Policy
 
 CHECK = "readiness"
 
 
-def evaluate(records: Sequence[RepoFiles], policy: Any, as_of: datetime) -> list[Finding]:
+def evaluate(records: Sequence[RepoFiles], policy: Policy, as_of: datetime) -> list[Finding]:
     """Findings for every repository (``as_of`` is unused: readiness does not age)."""
-    from hygiene.checks.readiness.evaluate import evaluate_repo
+    from hygiene.checks.readiness.rules import evaluate_repo
 
     return [f for repo in records for f in evaluate_repo(repo, policy)]
 
