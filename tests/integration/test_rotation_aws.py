@@ -14,10 +14,10 @@ from hygiene.errors import CheckSkipped
 from hygiene.findings import Finding
 from hygiene.pipeline import run_audit
 from hygiene.policy import AwsPolicy, Policy
-from hygiene.sources.aws.credentials import collect_credentials
+from hygiene.sources.aws.credentials import IAM_ACTIONS, collect_credentials
 from hygiene.sources.aws.session import AwsScope
 from tests.fixtures.rotation.seed import ACCOUNT, SECRET_VALUE, Estate, seed
-from tests.integration.readonly import ReadOnlyGuard, not_allowed
+from tests.integration.readonly import ReadOnlyGuard, iam_action, not_allowed
 
 pytestmark = pytest.mark.integration
 
@@ -75,6 +75,9 @@ def test_sources_read_every_kind_with_read_only_calls(estate: Estate) -> None:
     assert guard.violations == []
     assert not_allowed(guard.operations) == set(), (
         "add these to deploy/iam/hygiene-readonly-policy.json"
+    )
+    assert {iam_action(op) for op in guard.operations} - {"sts:GetCallerIdentity"} == set(
+        IAM_ACTIONS
     )
     assert set(scope.calls.counts) == {
         "sts.GetCallerIdentity",

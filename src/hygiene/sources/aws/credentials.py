@@ -73,7 +73,6 @@ class CredentialInventory:
     errors: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     accounts: list[str] = field(default_factory=list)  # accounts read without any error
-    counts: dict[str, int] = field(default_factory=dict)  # records per kind
 
 
 # --------------------------------------------------------------------------- transforms (pure)
@@ -402,6 +401,4 @@ def collect_credentials(scope: AwsScope) -> CredentialInventory:
     inventory.skipped += result.skipped
     failed = {unit.account for unit in result.failed} | unreadable
     inventory.accounts = sorted({s.account for s in slices} - failed)
-    for record in inventory.records:
-        inventory.counts[record.kind] = inventory.counts.get(record.kind, 0) + 1
     return inventory
