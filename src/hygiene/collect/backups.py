@@ -49,10 +49,19 @@ def collect(ctx: RunContext) -> Collection:
 
 def collect_cloudsql(ctx: RunContext) -> GcpPart:
     """Cloud SQL instances of every GCP project in scope (skipped when GCP is not configured)."""
-    from hygiene.sources.gcp.cloudsql import list_cloudsql
-
+    gcp = ctx.policy.gcp
+    if not (gcp.projects or gcp.organization or gcp.folders):
+        return GcpPart(
+            skipped="GCP is not configured (set gcp.projects, gcp.organization or gcp.folders)"
+        )
     try:
+        from hygiene.sources.gcp.cloudsql import list_cloudsql
+
         scope = connect(ctx)
+    except ImportError as exc:
+        return GcpPart(
+            skipped=f"the GCP client libraries are not installed (pip install 'hygiene[gcp]'): {exc}"
+        )
     except CheckSkipped as skipped:
         return GcpPart(skipped=skipped.reason)
     projects, errors = scope.projects()
