@@ -4,8 +4,8 @@ resources of many types, the exact findings, read-only proof, and failures that 
 from __future__ import annotations
 
 import urllib.request
-from datetime import datetime, timezone
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import botocore.exceptions
@@ -20,7 +20,7 @@ from tests.integration.readonly import ReadOnlyGuard, iam_action, load_policy, n
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("tags-estate")]
 
-AS_OF = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+AS_OF = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
 AWS_ENV = {
@@ -37,7 +37,9 @@ def seeded(moto_endpoint: str) -> Iterator[Estate]:
     with pytest.MonkeyPatch.context() as mp:
         for name, value in {**AWS_ENV, "AWS_ENDPOINT_URL": moto_endpoint}.items():
             mp.setenv(name, value)
-        urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"))
+        urllib.request.urlopen(
+            urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")
+        )
         yield seed(per_type=2)
 
 
@@ -75,7 +77,9 @@ def test_reports_exactly_the_non_compliant_resources(estate: Estate) -> None:
     assert stats["compliance_percent"] == round(100 * ok / len(estate.resources), 2)
     assert set(stats["by_account"]) == set(estate.accounts)
     assert stats["by_owner"]["team-a"] == {"resources": ok, "compliant": ok, "percent": 100.0}
-    assert stats["by_resource_type"]["iam:role"]["resources"] == 2 * 3 + 1  # 2 per account, lambda-exec, OrganizationAccountAccessRole
+    assert (
+        stats["by_resource_type"]["iam:role"]["resources"] == 2 * 3 + 1
+    )  # 2 per account, lambda-exec, OrganizationAccountAccessRole
     assert stats["api_calls"] == sum(stats["api_calls_by_operation"].values()) > 0
 
 
@@ -92,19 +96,29 @@ def test_finding_names_account_region_type_arn_tags_and_owner(estate: Estate) ->
         assert finding["details"]["resource_type"] == rtype
         assert finding["details"]["arn"] == arn
         assert finding["details"]["region"] in (*REGIONS, "global")
-        assert finding["details"]["tags"] == {"Project": "search", "Owner": "team-c", "Env": "prodution"}
+        assert finding["details"]["tags"] == {
+            "Project": "search",
+            "Owner": "team-c",
+            "Env": "prodution",
+        }
         assert finding["details"]["suggestion"] == "prod"
         assert finding["severity"] == "medium"
 
 
 def test_every_call_is_read_only_and_in_the_shipped_iam_policy(estate: Estate) -> None:
     guard = ReadOnlyGuard()
-    scope = AwsScope.connect(AwsPolicy(organization=True, regions=list(REGIONS)), before_call=[guard])
+    scope = AwsScope.connect(
+        AwsPolicy(organization=True, regions=list(REGIONS)), before_call=[guard]
+    )
     inventory = run_inventory(scope)
     assert inventory.errors == []
     assert guard.violations == []
-    assert {"sts.AssumeRole", "ec2.DescribeInstances", "resourcegroupstaggingapi.GetResources",
-            "iam.GetAccountAuthorizationDetails"} <= guard.operations
+    assert {
+        "sts.AssumeRole",
+        "ec2.DescribeInstances",
+        "resourcegroupstaggingapi.GetResources",
+        "iam.GetAccountAuthorizationDetails",
+    } <= guard.operations
     assert not_allowed(guard.operations) == set()
     # the guard itself refuses a write
     with pytest.raises(Exception, match="non-read-only"):
@@ -114,11 +128,15 @@ def test_every_call_is_read_only_and_in_the_shipped_iam_policy(estate: Estate) -
 def test_policy_grants_no_write_action() -> None:
     document = load_policy()
     for statement in document["Statement"]:
-        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        actions = (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
         for action in actions:
             name = action.split(":", 1)[1]
             assert name.startswith(("Describe", "List", "Get", "BatchGet", "Lookup")) or action in (
-                "sts:AssumeRole", "apigateway:GET"), action
+                "sts:AssumeRole",
+                "apigateway:GET",
+            ), action
     assert iam_action("s3.ListBuckets") == "s3:ListAllMyBuckets"
 
 
@@ -128,11 +146,14 @@ def _fail(service: str, code: str) -> Any:
             raise botocore.exceptions.ClientError(
                 {"Error": {"Code": code, "Message": f"injected {code}"}}, model.name
             )
+
     return hook
 
 
 @pytest.mark.parametrize("code", ["AccessDeniedException", "ThrottlingException"])
-def test_a_failing_service_makes_the_run_incomplete_but_others_still_report(estate: Estate, code: str) -> None:
+def test_a_failing_service_makes_the_run_incomplete_but_others_still_report(
+    estate: Estate, code: str
+) -> None:
     document = audit(org_policy(), (_fail("dynamodb", code),))
     check = document["run"]["checks"]["tags"]
     assert document["run"]["status"] == "incomplete"
@@ -140,38 +161,79 @@ def test_a_failing_service_makes_the_run_incomplete_but_others_still_report(esta
     errors = check["stats"]["errors"]
     assert sorted(errors) == sorted(
         f"dynamodb {region} {account}: ListTables: {code} (injected {code})"
-        for account in estate.accounts for region in REGIONS
+        for account in estate.accounts
+        for region in REGIONS
     )
     assert check["stats"]["accounts_covered"] == []
-    assert {finding_key(f) for f in document["findings"]} == estate.expected(exclude_types=("dynamodb:",))
+    assert {finding_key(f) for f in document["findings"]} == estate.expected(
+        exclude_types=("dynamodb:",)
+    )
 
 
 def test_an_scp_disabled_region_is_skipped_not_an_error(estate: Estate) -> None:
     def scp(model: Any = None, context: Any = None, **_: Any) -> None:
         if model is not None and model.service_model.service_name == "sqs":
             raise botocore.exceptions.ClientError(
-                {"Error": {"Code": "AccessDenied", "Message": "User is not authorized with an explicit deny in a service control policy"}},
+                {
+                    "Error": {
+                        "Code": "AccessDenied",
+                        "Message": "User is not authorized with an explicit deny in a service control policy",
+                    }
+                },
                 model.name,
             )
+
     document = audit(org_policy(), (scp,))
     check = document["run"]["checks"]["tags"]
     assert check["status"] == "ok"
     assert len(check["stats"]["skipped"]) == len(estate.accounts) * len(REGIONS)
-    assert {finding_key(f) for f in document["findings"]} == estate.expected(exclude_types=("sqs:",))
+    assert {finding_key(f) for f in document["findings"]} == estate.expected(
+        exclude_types=("sqs:",)
+    )
 
 
 def test_exceptions_by_arn_glob_type_account_and_tag_condition(estate: Estate) -> None:
     member = estate.accounts[1]
-    policy = org_policy().model_copy(update={"exceptions": [
-        PolicyException(match={"resource_type": "sqs:queue"}, reason="queues are ephemeral", owner="ops", expires="2027-01-01"),
-        PolicyException(match={"resource": "arn:aws:s3:::bkt-*"}, reason="legacy buckets", owner="ops", expires="2027-01-01"),
-        PolicyException(match={"account": member, "rule": "tag-key-case"}, reason="migrating", owner="ops", expires="2027-01-01"),
-        PolicyException(match={"tags.Project": "search"}, reason="search sunset", owner="search", expires="2027-01-01"),
-        PolicyException(match={"resource_type": "kms:key"}, reason="old", owner="sec", expires="2026-01-01"),
-    ]})
+    policy = org_policy().model_copy(
+        update={
+            "exceptions": [
+                PolicyException(
+                    match={"resource_type": "sqs:queue"},
+                    reason="queues are ephemeral",
+                    owner="ops",
+                    expires="2027-01-01",
+                ),
+                PolicyException(
+                    match={"resource": "arn:aws:s3:::bkt-*"},
+                    reason="legacy buckets",
+                    owner="ops",
+                    expires="2027-01-01",
+                ),
+                PolicyException(
+                    match={"account": member, "rule": "tag-key-case"},
+                    reason="migrating",
+                    owner="ops",
+                    expires="2027-01-01",
+                ),
+                PolicyException(
+                    match={"tags.Project": "search"},
+                    reason="search sunset",
+                    owner="search",
+                    expires="2027-01-01",
+                ),
+                PolicyException(
+                    match={"resource_type": "kms:key"},
+                    reason="old",
+                    owner="sec",
+                    expires="2026-01-01",
+                ),
+            ]
+        }
+    )
     document = audit(policy)
     expected = {
-        k for k in estate.expected(exclude_types=("sqs:", "s3:"))
+        k
+        for k in estate.expected(exclude_types=("sqs:", "s3:"))
         if not (k[0] == "tag-key-case" and estate.resources[k[1]][0] == member)
         and estate.resources[k[1]][2] not in ("invalid", "empty")  # Project=search
     }
@@ -184,10 +246,26 @@ def test_exceptions_by_arn_glob_type_account_and_tag_condition(estate: Estate) -
 def test_resource_types_and_managed_resources(estate: Estate) -> None:
     document = audit(org_policy(resource_types=["ec2:*"], skip_aws_managed=False))
     types = {f["details"]["resource_type"] for f in document["findings"]}
-    assert types <= {f"ec2:{t}" for t in ("instance", "volume", "snapshot", "vpc", "subnet", "security-group",
-                                          "elastic-ip", "internet-gateway", "launch-template", "route-table",
-                                          "network-acl")}
+    assert types <= {
+        f"ec2:{t}"
+        for t in (
+            "instance",
+            "volume",
+            "snapshot",
+            "vpc",
+            "subnet",
+            "security-group",
+            "elastic-ip",
+            "internet-gateway",
+            "launch-template",
+            "route-table",
+            "network-acl",
+        )
+    }
     # with managed resources included, the default VPCs are reported too
-    default_vpcs = [f for f in document["findings"] if f["details"]["resource_type"] == "ec2:vpc"
-                    and f["resource"] not in estate.resources]
+    default_vpcs = [
+        f
+        for f in document["findings"]
+        if f["details"]["resource_type"] == "ec2:vpc" and f["resource"] not in estate.resources
+    ]
     assert len(default_vpcs) == len(estate.accounts) * len(REGIONS)

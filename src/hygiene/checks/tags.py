@@ -10,7 +10,8 @@ Rules (severity from ``policy.tags.severity``):
 - ``invalid-tag-value``: a value outside ``allowed_values``, with the closest allowed value
   suggested (``prodution`` → ``prod``) (per key)
 - ``tag-key-case``: a required key spelt another way — case (``project``), an alias
-  (``Environment`` for ``Env``) or whitespace (``" Owner"``) (per raw key)
+  (``Environment`` for ``Env``) or whitespace (``" Owner"``) (per raw key); a GCP label that is
+  just the lowercase key (``env``) is correct, since GCP allows only lowercase label keys
 """
 
 from __future__ import annotations
@@ -77,6 +78,12 @@ def evaluate_record(record: ResourceRecord, tags: TagsPolicy) -> list[Finding]:
     make = _maker(record, norm, tags)
     out: list[Finding] = []
     for issue in norm.key_issues:
+        if (
+            record.provider == "gcp"
+            and issue.why == "case"
+            and issue.raw == issue.canonical.lower()
+        ):
+            continue  # GCP label keys can only be lowercase: ``env`` is the right spelling there
         out.append(
             make(
                 "tag-key-case",
