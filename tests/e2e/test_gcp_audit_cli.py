@@ -92,6 +92,13 @@ def test_audit_reports_the_gcp_estate_with_the_aws_finding_contract(
         "dev label": ("150.00", "200.50"),
         "everything": ("640.25", "999.00"),
     }
+    compliance = checks["tags"]["stats"]["gcp_compliance"]
+    assert (compliance["resources"], compliance["compliant"]) == (7, 3)
+    assert compliance["by_account"]["shop-prod"] == {
+        "resources": 3,
+        "compliant": 1,
+        "percent": 33.33,
+    }
     assets = next(
         f for f in report["findings"] if f["resource"] == "//storage.googleapis.com/shop-assets"
     )

@@ -87,6 +87,7 @@ def _covered(projects: list[Any], errors: list[str], method_prefixes: tuple[str,
 
 def gcp_resources(ctx: RunContext) -> GcpPart:
     """Labelled resources of every project in scope, for the ``tags`` check."""
+    from hygiene.checks.tags import compliance
     from hygiene.sources.gcp.assets import list_resources
 
     try:
@@ -104,6 +105,7 @@ def gcp_resources(ctx: RunContext) -> GcpPart:
         stats={
             "gcp_projects": [p.project_id for p in projects],
             "gcp_resources": len(records),
+            "gcp_compliance": compliance(records, ctx.policy, ctx.as_of),
             **scope.stats(),
         },
     )
