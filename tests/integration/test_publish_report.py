@@ -203,3 +203,47 @@ def test_upload_to_s3(state: Path, tmp_path: Path, aws: str) -> None:
     assert "s3://reports/hygiene/2026-11/report.html" in uploaded
     keys = {o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket="reports")["Contents"]}
     assert keys == {f"hygiene/2026-11/{p.name}" for p in directory.iterdir()}
+
+
+def test_upload_to_gcs_json_api(
+    state: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """gs:// through google-cloud-storage against a local server speaking the JSON API's
+    multipart upload."""
+    import json as _json
+    import threading
+    from email import message_from_bytes
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    stored: dict[str, bytes] = {}
+
+    class Gcs(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            raw = f"Content-Type: {self.headers['Content-Type']}\r\n\r\n".encode() + body
+            meta, content = message_from_bytes(raw).get_payload()  # type: ignore[misc]
+            name = _json.loads(meta.get_payload())["name"]
+            stored[name] = content.get_payload(decode=True)
+            bucket = self.path.split("/b/")[1].split("/")[0]
+            reply = _json.dumps({"name": name, "bucket": bucket, "generation": "1"}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Gcs)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("HYGIENE_GCS_ENDPOINT", f"http://127.0.0.1:{server.server_address[1]}")
+    try:
+        directory, uploaded = monthly_report(
+            state, "2026-11", tmp_path / "r", upload_to="gs://reports/monthly"
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert set(uploaded) == {f"gs://reports/monthly/2026-11/{p.name}" for p in directory.iterdir()}
+    assert stored["monthly/2026-11/report.json"] == (directory / "report.json").read_bytes()

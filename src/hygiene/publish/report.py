@@ -494,8 +494,7 @@ def upload(directory: Path, url: str) -> list[str]:
             from hygiene.sources.gcp.upload import upload_directory as gcs_upload
         except ImportError:
             raise HygieneError(
-                f"--upload {url}: gs:// needs google-cloud-storage (pip install 'hygiene[gcp]' "
-                "google-cloud-storage)"
+                f"--upload {url}: gs:// needs google-cloud-storage: pip install 'hygiene[gcp]'"
             ) from None
         return gcs_upload(directory, url)
     raise HygieneError(f"--upload {url!r}: expected s3://bucket/prefix or gs://bucket/prefix")
