@@ -3,6 +3,7 @@ every section present, no console errors, a screenshot taken."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -109,3 +110,30 @@ def test_report_cli_errors_are_for_people(tmp_path: Path) -> None:
     )
     missing = run_cli("report", "--month", "2026-11", "--state", str(tmp_path / "none.db"))
     assert missing.returncode == 2 and "run `hygiene audit` first" in missing.stderr
+
+
+def test_report_with_a_fresh_audit(tmp_path: Path, make_repo) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo(
+        "svc", [{"README.md": "# svc\n", "app.py": "import os\nTOKEN = os.environ['API_TOKEN']\n"}]
+    )
+    state, out = tmp_path / "state.db", tmp_path / "reports"
+    result = run_cli(
+        "report",
+        "--audit",
+        "--repo",
+        str(repo),
+        "--state",
+        str(state),
+        "--out",
+        str(out),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("hygiene: audit ")
+    month = result.stdout.split("reports/")[1][:7]
+    report = json.loads((out / month / "report.json").read_text())
+    coverage = {c["check"]: c["status"] for c in report["coverage"]}
+    assert coverage["secrets"] == "ok" and coverage["env"] == "ok"
+    assert coverage["tags"] == "skipped"  # no AWS credentials here: a gap, listed as such
+    assert "tags" in report["headline"]["checks_not_covered"]
+    assert report["runs"]["count"] == 1

@@ -12,6 +12,7 @@ import pytest
 
 from hygiene.errors import HygieneError
 from hygiene.publish.report import build_report, monthly_report, write_report
+from hygiene.publish.report_render import render_all
 from hygiene.store import Store
 from tests.fixtures.publish.months import (
     ENV_API,
@@ -127,6 +128,10 @@ def test_a_month_without_runs_is_all_gaps(state: Path) -> None:
         n: "never-ran" for n in ("tags", "budgets", "secrets", "env", "rotation")
     }
     assert all(not report[s]["covered"] for s in ("tags", "spend", "secrets", "env", "rotation"))
+    files = render_all(report)  # every format renders an empty month, saying what is missing
+    assert files["report.html"].count("Not covered:") == 5
+    assert files["report.html"].count("<svg") == 1  # only the trend, from earlier months
+    assert files["report.md"].count("**Not covered:**") == 5
 
 
 def test_files_csv_and_no_secret_value(state: Path, tmp_path: Path) -> None:
