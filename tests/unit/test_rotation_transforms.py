@@ -16,6 +16,7 @@ from hygiene.sources.aws.credentials import (
     acm_record,
     is_rotatable_kms_key,
     kms_record,
+    list_acm,
     schedule_days,
     secret_record,
     tag_dict,
@@ -227,3 +228,56 @@ def test_registry_errors_name_file_line_and_key(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as twice:
         load_policy([path])
     assert str(twice.value) == f"{path}:2: rotation.registry: registry name 'stripe' is used twice"
+
+
+class _Pages:
+    def __init__(self, pages: list[dict[str, object]]) -> None:
+        self.pages = pages
+
+    def paginate(self, **_: object) -> list[dict[str, object]]:
+        return self.pages
+
+
+class _OldAcm:
+    """ACM as older endpoints answer: summaries without NotAfter/Status (moto always sends them,
+    so this fallback has no real part to run against)."""
+
+    def __init__(self) -> None:
+        self.described: list[str] = []
+
+    def get_paginator(self, operation: str) -> _Pages:
+        assert operation == "list_certificates"
+        return _Pages(
+            [
+                {
+                    "CertificateSummaryList": [
+                        {"CertificateArn": "arn:c1", "DomainName": "a.example.org"}
+                    ]
+                }
+            ]
+        )
+
+    def describe_certificate(self, CertificateArn: str) -> dict[str, object]:
+        self.described.append(CertificateArn)
+        return {"Certificate": {"CertificateArn": CertificateArn, "DomainName": "a.example.org", "NotAfter": T0,
+                                "Status": "ISSUED", "InUseBy": []}}  # fmt: skip
+
+    def list_tags_for_certificate(self, CertificateArn: str) -> dict[str, object]:
+        return {"Tags": [{"Key": "Owner", "Value": "web"}]}
+
+
+def test_acm_describes_a_certificate_only_when_the_summary_lacks_its_expiry() -> None:
+    client = _OldAcm()
+
+    class Scope:
+        def client(self, service: str, region: str, account: str = "") -> _OldAcm:
+            return client
+
+    [record] = list_acm(Scope(), "1", "eu-west-1")  # type: ignore[arg-type]
+    assert client.described == ["arn:c1"]
+    assert (record.name, record.expires, record.tags, record.details["in_use"]) == (
+        "a.example.org",
+        T0,
+        {"Owner": "web"},
+        False,
+    )

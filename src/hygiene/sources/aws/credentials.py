@@ -251,7 +251,7 @@ def acm_record(
         details={
             "status": cert.get("Status"),
             "type": cert.get("Type"),
-            "in_use": bool(cert.get("InUseBy")),
+            "in_use": bool(cert.get("InUseBy") or cert.get("InUse")),
             "renewal_eligibility": cert.get("RenewalEligibility"),
         },
     )
@@ -342,7 +342,9 @@ def list_acm(scope: AwsScope, account: str, region: str) -> list[CredentialRecor
         if summary.get("Status") in ACM_SKIPPED_STATUSES:
             continue
         arn = summary["CertificateArn"]
-        cert = acm.describe_certificate(CertificateArn=arn)["Certificate"]
+        # Recent ListCertificates summaries carry NotAfter and Status; describe only when not.
+        cert = summary if summary.get("NotAfter") and summary.get("Status") else None
+        cert = cert or acm.describe_certificate(CertificateArn=arn)["Certificate"]
         if cert.get("Status") in ACM_SKIPPED_STATUSES or not cert.get("NotAfter"):
             continue
         tags = tag_dict(acm.list_tags_for_certificate(CertificateArn=arn).get("Tags"))
