@@ -226,3 +226,12 @@ def test_filters_that_cannot_be_applied_to_export_rows_are_named() -> None:
     assert budget.unmapped == ("resource_ancestors", "calendar_period=QUARTER")
     assert budget.projects == ("shop-prod", "projects/999")  # an unknown number stays as found
     assert (budget.amount, budget.currency) == (None, "")
+
+
+def test_without_application_default_credentials_gcp_is_skipped() -> None:
+    from hygiene.errors import CheckSkipped
+    from hygiene.sources.gcp.scope import GcpScope
+
+    # $HOME is a fresh directory and the network guard stops the metadata-server probe
+    with pytest.raises(CheckSkipped, match="no GCP credentials found"):
+        GcpScope.connect(GcpPolicy(projects=["p1"]), {})
