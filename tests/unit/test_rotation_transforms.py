@@ -17,6 +17,7 @@ from hygiene.sources.aws.credentials import (
     is_rotatable_kms_key,
     kms_record,
     list_acm,
+    list_kms,
     schedule_days,
     secret_record,
     tag_dict,
@@ -280,4 +281,45 @@ def test_acm_describes_a_certificate_only_when_the_summary_lacks_its_expiry() ->
         T0,
         {"Owner": "web"},
         False,
+    )
+
+
+class _Kms:
+    """KMS with an AWS-managed key (moto cannot make one: the alias prefix is reserved)."""
+
+    def __init__(self) -> None:
+        self.described: list[str] = []
+
+    def get_paginator(self, operation: str) -> _Pages:
+        pages = {
+            "list_aliases": [{"Aliases": [{"AliasName": "alias/aws/s3", "TargetKeyId": "aws-owned"},
+                                          {"AliasName": "alias/orders", "TargetKeyId": "mine"}]}],
+            "list_keys": [{"Keys": [{"KeyId": "aws-owned"}, {"KeyId": "mine"}]}],
+            "list_resource_tags": [{"Tags": [{"TagKey": "Owner", "TagValue": "orders"}]}],
+        }  # fmt: skip
+        return _Pages(pages[operation])  # type: ignore[arg-type]
+
+    def describe_key(self, KeyId: str) -> dict[str, object]:
+        self.described.append(KeyId)
+        return {"KeyMetadata": {"KeyId": KeyId, "Arn": f"arn:kms:{KeyId}", "KeyManager": "CUSTOMER",
+                                "KeySpec": "SYMMETRIC_DEFAULT", "KeyState": "Enabled", "CreationDate": T0}}  # fmt: skip
+
+    def get_key_rotation_status(self, KeyId: str) -> dict[str, object]:
+        return {"KeyRotationEnabled": True, "RotationPeriodInDays": 90}
+
+
+def test_kms_skips_aws_managed_keys_without_describing_them() -> None:
+    client = _Kms()
+
+    class Scope:
+        def client(self, service: str, region: str, account: str = "") -> _Kms:
+            return client
+
+    [record] = list_kms(Scope(), "1", "eu-west-1")  # type: ignore[arg-type]
+    assert client.described == ["mine"]
+    assert (record.name, record.rotation_interval_days, record.tags, record.details["aliases"]) == (
+        "mine",
+        90,
+        {"Owner": "orders"},
+        ["alias/orders"],
     )

@@ -39,6 +39,7 @@ ACM_KEY_TYPES = [
     "EC_secp384r1",
     "EC_secp521r1",
 ]
+AWS_MANAGED_ALIAS = "alias/aws/"  # reserved for AWS-managed KMS keys
 ACM_SKIPPED_STATUSES = frozenset(
     {"PENDING_VALIDATION", "VALIDATION_TIMED_OUT", "FAILED", "REVOKED"}
 )
@@ -320,6 +321,8 @@ def list_kms(scope: AwsScope, account: str, region: str) -> list[CredentialRecor
             aliases.setdefault(alias["TargetKeyId"], []).append(alias["AliasName"])
     records = []
     for key in paginate(kms, "list_keys", "Keys"):
+        if any(name.startswith(AWS_MANAGED_ALIAS) for name in aliases.get(key["KeyId"], [])):
+            continue  # an AWS-managed key (its alias prefix is reserved): no DescribeKey needed
         meta = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
         if not is_rotatable_kms_key(meta):
             continue
