@@ -8,7 +8,7 @@ from typing import Any
 from hygiene.publish.alerts._http import post_json
 from hygiene.publish.alerts.base import AlertBatch, AlertItem, where_of
 
-MAX_ITEMS = 40  # Slack allows 50 blocks per message; header, summary and the tail take the rest
+MAX_ITEMS = 45  # Slack allows 50 blocks per message: header, context and the tail take 3
 _EMOJI = {"new": ":rotating_light:", "reminder": ":hourglass:", "resolved": ":white_check_mark:"}
 
 
@@ -52,7 +52,6 @@ def message(batch: AlertBatch) -> dict[str, Any]:
         },
     ]
     for item in batch.items[:MAX_ITEMS]:
-        blocks.append({"type": "divider"})
         blocks.append(_item_block(item))
     if len(batch.items) > MAX_ITEMS:
         blocks.append(
