@@ -34,7 +34,21 @@ log = logging.getLogger(__name__)
 REGIONS = ("us-east-1", "eu-west-1")
 ROLE = "OrganizationAccountAccessRole"
 WEBHOOK_ENV = "HYGIENE_DEMO_WEBHOOK_URL"
-BILL = Path(__file__).resolve().parents[2] / "data" / "focus" / "focus_sample.csv"
+BILL_NAME = Path("data") / "focus" / "focus_sample.csv"
+
+
+def sample_bill() -> Path:
+    """The FOCUS sample bill: in the checkout (run from its root), else beside the source tree."""
+    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
+        if (base / BILL_NAME).is_file():
+            return base / BILL_NAME
+    from hygiene.errors import HygieneError
+
+    raise HygieneError(
+        f"{BILL_NAME}: the FOCUS sample bill is missing; run the demo from the project's root"
+    )
+
+
 # The planted secret: a made-up key (it opens nothing), split so this file holds no key pattern.
 # AWS's documented example key would not do: scanners rightly ignore it.
 PLANTED_KEY = "AKIA" + "Z7Q4LRX2MNB5TW3H"
@@ -217,7 +231,7 @@ _STAMP = re.compile(r'"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)"')
 def write_bill(target: Path, as_of: datetime) -> Path:
     """The FOCUS sample with its charges moved to the 30 days before ``as_of``'s day (the
     billing period recomputed per row), so the demo month has month-to-date spend."""
-    lines = BILL.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = sample_bill().read_text(encoding="utf-8").splitlines(keepends=True)
     last = datetime(2024, 9, 30, 23, 0)
     yesterday = as_of.replace(tzinfo=None, minute=0, second=0, microsecond=0) - timedelta(days=1)
     offset = yesterday.replace(hour=23) - last
