@@ -11,7 +11,8 @@ A row's status for one scope (the organisation, a project, a repo or an account)
 - ``needs-a-human``: nothing a machine can read answers the row (approval gates, incident
   process); a person confirms it;
 - ``n/a``: the row is evidenced only by checks of another kind of scope (backups say nothing
-  about a repository, health endpoints nothing about an account).
+  about a repository, health endpoints nothing about an account), or it does not concern this
+  repository (``Evidence.only_if``: a library needs no ``/healthz``).
 
 Rows that are partly machine-checkable carry a ``human`` note: what a person must still confirm.
 """
@@ -39,9 +40,10 @@ class Evidence:
 
     check: str
     rules: tuple[str, ...] | None = None  # None: any rule of the check
-    match: Mapping[str, tuple[str, ...]] = field(
-        default_factory=dict
-    )  # details key → allowed values
+    match: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # details key → values
+    # For repos: the check's stats list naming the repos this evidence applies to ("services"):
+    # a repo the check read but that is not listed is exempt (a library needs no /healthz).
+    only_if: str | None = None
 
     def covers(self, finding: Mapping[str, Any]) -> bool:
         """True when the finding is evidence against the row."""
@@ -114,7 +116,7 @@ CHECKLIST: tuple[ChecklistRow, ...] = (
         "Must",
         "Specs",
         (
-            Evidence("readiness", ("health-endpoint-missing",)),
+            Evidence("readiness", ("health-endpoint-missing",), only_if="services"),
             Evidence("probes", ("probe-failed", "probe-slow"), {"path": HEALTH_PATHS}),
         ),
     ),
@@ -136,7 +138,7 @@ CHECKLIST: tuple[ChecklistRow, ...] = (
         "Is structured logging defined and where logs are stored/queried?",
         "Must",
         "Section 2",
-        (Evidence("readiness", ("json-logging-missing",)),),
+        (Evidence("readiness", ("json-logging-missing",), only_if="applications"),),
         "where logs are stored and queried",
     ),
     ChecklistRow(
@@ -145,7 +147,7 @@ CHECKLIST: tuple[ChecklistRow, ...] = (
         "Must",
         "Section 2",
         (
-            Evidence("readiness", ("metrics-missing",)),
+            Evidence("readiness", ("metrics-missing",), only_if="services"),
             Evidence("probes", ("metrics-unparseable",)),
             Evidence("probes", ("probe-failed",), {"path": ("/metrics",)}),
         ),
@@ -156,7 +158,7 @@ CHECKLIST: tuple[ChecklistRow, ...] = (
         "Are alert thresholds and notification channels defined?",
         "Must",
         "Section 2 + alerting rules",
-        (Evidence("readiness", ("alert-rule-missing", "alert-rule-looser")),),
+        (Evidence("readiness", ("alert-rule-missing", "alert-rule-looser"), only_if="alerting"),),
         "notification channels and on-call routing for the alerts",
     ),
     ChecklistRow(
@@ -338,14 +340,27 @@ def _covered(check: Mapping[str, Any], scope: Scope) -> bool:
     return not isinstance(listed, list) or scope.name in listed
 
 
+def _exempt(evidence: Evidence, checks: Mapping[str, Any], scope: Scope) -> bool:
+    """A repo the check read whose kind this evidence does not concern (``only_if``)."""
+    if scope.kind != "repo" or evidence.only_if is None:
+        return False
+    stats = (checks.get(evidence.check) or {}).get("stats") or {}
+    applicable, read = stats.get(evidence.only_if), stats.get("repos")
+    if not isinstance(applicable, list) or not isinstance(read, list):
+        return False
+    return scope.name in read and scope.name not in applicable
+
+
 def judge_row(row: ChecklistRow, scope: Scope, document: Mapping[str, Any]) -> Cell:
     """One row's verdict for one scope."""
     if not row.evidence:
         return Cell("needs-a-human")
-    evidence = [e for e in row.evidence if e.applies_to(scope.kind)]
+    checks = document.get("run", {}).get("checks") or {}
+    evidence = [
+        e for e in row.evidence if e.applies_to(scope.kind) and not _exempt(e, checks, scope)
+    ]
     if not evidence:
         return Cell("n/a")
-    checks = document.get("run", {}).get("checks") or {}
     failing = tuple(
         sorted(
             {

@@ -47,6 +47,12 @@ def test_not_a_repo_is_an_error_slice(tmp_path: Path, make_repo: Callable[..., P
     )
     collection = collect(ctx)
     assert collection.scopes == ["go_ok"]
+    assert {k: collection.stats[k] for k in ("repos", "services", "applications", "alerting")} == {
+        "repos": ["go_ok"],
+        "services": ["go_ok"],
+        "applications": ["go_ok"],
+        "alerting": ["go_ok"],
+    }
     assert collection.errors == [
         f"{plain}: not inside a git repository; pass the path of a git checkout"
     ]

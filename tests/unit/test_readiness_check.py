@@ -177,3 +177,18 @@ def test_registered_evaluator_stays_callable_after_its_modules_load() -> None:
 
     assert evaluate([load("library")], Policy(), AS_OF) == []
     assert CHECKS["readiness"].load_evaluator()([load("library")], Policy(), AS_OF) == []
+
+
+def test_repo_kinds() -> None:
+    from hygiene.checks.readiness.rules import repo_kinds
+
+    assert repo_kinds(load("library")) == frozenset()
+    assert repo_kinds(load("flask_gaps")) == {"service", "application", "alerting"}
+    rules_only = RepoFiles(
+        "ops", None, {"alerts.yml": (FIXTURES / "go_ok" / "rules.yml").read_text()}
+    )
+    assert repo_kinds(rules_only) == {"alerting"}
+    job = RepoFiles(
+        "job", None, {"job.py": "import logging\n\nif __name__ == '__main__':\n    pass\n"}
+    )
+    assert repo_kinds(job) == {"application"}

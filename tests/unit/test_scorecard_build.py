@@ -181,3 +181,35 @@ def test_to_dict_and_renderings_cover_every_row_and_scope() -> None:
     markdown = render_markdown(card)
     assert all(f"| {r.item} |" in markdown for r in CHECKLIST)
     assert len(CHECKLIST) == 12
+
+
+def test_rows_that_do_not_concern_a_repo_are_not_applicable() -> None:
+    readiness = {
+        "status": "ok",
+        "stats": {
+            "repos": ["api", "lib"],
+            "services": ["api"],
+            "applications": ["api"],
+            "alerting": ["api"],
+        },
+    }
+    card = build(doc({"readiness": readiness}, []))
+    lib = {row.item: card.cell(row.item, "repo:lib").status for row in CHECKLIST}
+    api = {row.item: card.cell(row.item, "repo:api").status for row in CHECKLIST}
+    machine = (
+        "Health Checks",
+        "Logging Strategy",
+        "Monitoring",
+        "Alerts",
+        "Incident Response",
+        "Config & Secrets",
+    )
+    assert {item: lib[item] for item in machine} == {
+        "Health Checks": "n/a",
+        "Logging Strategy": "n/a",
+        "Monitoring": "n/a",
+        "Alerts": "n/a",
+        "Incident Response": "pass",
+        "Config & Secrets": "pass",
+    }
+    assert {item: api[item] for item in machine} == dict.fromkeys(machine, "pass")

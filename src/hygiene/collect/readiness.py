@@ -8,6 +8,7 @@ from pathlib import Path, PurePosixPath
 from hygiene.checks.env.dotenv_files import is_example
 from hygiene.checks.env.paths import selected
 from hygiene.checks.readiness.records import RepoFiles
+from hygiene.checks.readiness.rules import repo_kinds
 from hygiene.checks.readiness.signals import CODE_SUFFIXES, CONFIG_SUFFIXES
 from hygiene.context import Collection, RunContext
 from hygiene.errors import CheckSkipped, HygieneError
@@ -28,7 +29,15 @@ def collect(ctx: RunContext) -> Collection:
             records.append(read_repo(path, ctx.policy))
         except HygieneError as exc:
             errors.append(str(exc))
-    stats = {"repos": [r.repo for r in records], "files_read": sum(len(r.files) for r in records)}
+    kinds = {r.repo: repo_kinds(r) for r in records}
+    stats = {
+        "repos": [r.repo for r in records],
+        # what the blueprint asks of each repo (the scorecard reads these lists)
+        "services": [name for name, k in kinds.items() if "service" in k],
+        "applications": [name for name, k in kinds.items() if "application" in k],
+        "alerting": [name for name, k in kinds.items() if "alerting" in k],
+        "files_read": sum(len(r.files) for r in records),
+    }
     return Collection(records=records, stats=stats, errors=errors, scopes=[r.repo for r in records])
 
 

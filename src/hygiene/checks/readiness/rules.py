@@ -43,6 +43,22 @@ _KIND_TEXT = {
 }
 
 
+def repo_kinds(repo: RepoFiles) -> frozenset[str]:
+    """What the blueprint asks of this repository: ``service`` (a web framework: health and
+    metrics endpoints), ``application`` (code with an entry point, or a service: JSON logs),
+    ``alerting`` (a service, or it carries Prometheus rule files: the critical alerts)."""
+    kinds: set[str] = set()
+    if scan_web(repo.files).frameworks:
+        kinds.add("service")
+    code = any(PurePosixPath(p).suffix.lower() in CODE_SUFFIXES for p in repo.files)
+    entry = find_signals(repo.files, ENTRY_POINTS, (*CODE_SUFFIXES, ".toml", ""))
+    if code and ("service" in kinds or entry):
+        kinds.add("application")
+    if "service" in kinds or any(is_rule_file(p, t) for p, t in repo.files.items()):
+        kinds.add("alerting")
+    return frozenset(kinds)
+
+
 def evaluate_repo(repo: RepoFiles, policy: Policy) -> list[Finding]:
     """Every readiness finding of one repository."""
     rules = policy.readiness
@@ -93,8 +109,7 @@ def evaluate_repo(repo: RepoFiles, policy: Policy) -> list[Finding]:
             )
 
     code = [p for p in repo.files if PurePosixPath(p).suffix.lower() in CODE_SUFFIXES]
-    entry = is_service or find_signals(repo.files, ENTRY_POINTS, (*CODE_SUFFIXES, ".toml", ""))
-    if code and entry:
+    if "application" in repo_kinds(repo):
         logging = find_signals(repo.files, JSON_LOGGING, (*CODE_SUFFIXES, *CONFIG_SUFFIXES))
         if not logging:
             out.append(
