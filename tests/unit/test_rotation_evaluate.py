@@ -184,6 +184,15 @@ def test_kms_keys_are_judged_by_schedule_not_by_their_creation_date() -> None:
         [replace(base, rotation_enabled=False, rotation_interval_days=None)], Policy(), AS_OF
     )
     assert (off.rule, off.severity) == ("rotation-disabled", Severity.MEDIUM)
+    assert {
+        k: off.details[k] for k in ("age_days", "basis", "limit_days", "limit_source", "reason")
+    } == {
+        "age_days": 2000,
+        "basis": "created",
+        "limit_days": 365,
+        "limit_source": "per_kind",
+        "reason": "rotation-off",
+    }
     assert off.message == (
         "Automatic rotation is off for the KMS key k: enable automatic key rotation "
         "(aws kms enable-key-rotation) with a period within the limit."

@@ -305,12 +305,33 @@ class _Judge:
             return [self.finding(record, "rotation-due-soon", message, extra)]
         return []
 
+    def age_facts(self, record: CredentialRecord) -> dict[str, Any]:
+        """Age and limit of a record, for findings whose rule is not the age itself."""
+        basis_name, basis = (
+            ("last_rotated", record.last_rotated)
+            if record.last_rotated
+            else ("created", record.created)
+        )
+        limit = limit_for(record, self.labels(record)[2], self.rotation)
+        facts: dict[str, Any] = {"limit_days": limit.days, "limit_source": limit.source}
+        if basis is not None:
+            facts |= {
+                "age_days": max(days_between(basis, self.as_of), 0),
+                "basis": basis_name,
+                "basis_date": iso_z(_aware(basis)),
+            }
+        return facts
+
     def disabled(self, record: CredentialRecord) -> list[Finding]:
         what = self.describe(record)
         info = kind_info(record.kind)
         if record.rotation_enabled is False:
             message = f"Automatic rotation is off for the {what}: {info.rotate}."
-            extra: dict[str, Any] = {"reason": "rotation-off", "rotation_interval_days": None}
+            extra: dict[str, Any] = {
+                **self.age_facts(record),
+                "reason": "rotation-off",
+                "rotation_interval_days": None,
+            }
             return [self.finding(record, "rotation-disabled", message, extra, "rotation-off")]
         interval = record.rotation_interval_days
         if record.rotation_enabled and interval is not None:
@@ -322,6 +343,7 @@ class _Judge:
                     f"{limit.days}-day limit: shorten its rotation schedule to at most {limit.days} days."
                 )
                 extra = {
+                    **self.age_facts(record),
                     "reason": "schedule-exceeds-limit",
                     "rotation_interval_days": interval,
                     "limit_days": limit.days,
