@@ -211,7 +211,9 @@ def publish_metrics(
 
 def last_complete_run(state_path: Path | None, lock_timeout: float = 60.0) -> dict[str, Any] | None:
     """The latest complete run document in the store, if there is a store."""
-    if state_path is None or not Path(state_path).exists():
+    from hygiene.publish.report import state_exists
+
+    if state_path is None or not state_exists(state_path):
         return None
     from hygiene.store import Store, last_run_with_status
 

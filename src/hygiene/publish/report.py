@@ -30,6 +30,12 @@ SEVERITIES = ("critical", "high", "medium", "low", "info")
 TREND_MONTHS = 6
 
 
+def state_exists(state: str | Path) -> bool:
+    """Whether the history store is there: a SQLite file, or any PostgreSQL URL (the server
+    says when it is not)."""
+    return str(state).lower().startswith("postgres") or Path(state).exists()
+
+
 def month_bounds(month: str) -> tuple[datetime, datetime]:
     """``YYYY-MM`` → [first instant, first instant of the next month) in UTC."""
     try:
@@ -512,7 +518,7 @@ def monthly_report(
     """Build the month's review from the store at ``state``, write it under ``out`` and
     optionally upload it. Returns the directory and the uploaded URLs."""
     month_bounds(month)
-    if not Path(state).exists():
+    if not state_exists(state):
         raise HygieneError(
             f"{state}: no history database; run `hygiene audit` first (or pass --audit, or --state)"
         )

@@ -19,6 +19,7 @@ from hygiene.publish.alerts.email import EmailChannel
 from hygiene.publish.alerts.plan import plan_channel
 from hygiene.publish.alerts.slack import SlackChannel
 from hygiene.publish.alerts.webhook import WebhookChannel
+from hygiene.publish.report import state_exists
 from hygiene.store import AlertLedger, Store, findings_by_id
 
 log = logging.getLogger(__name__)
@@ -159,7 +160,7 @@ def send_alerts(
         else ({} if dry_run else build_channels(policy, environ))
     )
     store: Store | None = None
-    if state_path is not None and (not dry_run or Path(state_path).exists()):
+    if state_path is not None and (not dry_run or state_exists(state_path)):
         store = Store(state_path, lock_timeout=lock_timeout)
         store.open()
     try:
