@@ -240,7 +240,12 @@ class ReadinessPolicy(Strict):
     alerts: AlertThresholds = Field(default_factory=AlertThresholds)
     max_file_bytes: int = Field(1_000_000, gt=0)
     exclude: list[str] = Field(
-        default_factory=lambda: ["**/node_modules/**", "**/vendor/**", "**/.venv/**", "**/dist/**", "**/*.min.js"]
+        default_factory=lambda: [
+            "**/node_modules/**", "**/vendor/**", "**/.venv/**", "**/dist/**", "**/*.min.js",
+            "**/tests/**", "**/test/**", "**/testdata/**", "**/__tests__/**", "**/fixtures/**",
+        ],
+        description="Globs left out: dependencies, build output, and test code (fixtures are not "
+        "the service).",
     )
     severity: dict[str, Severity] = Field(
         default_factory=lambda: {

@@ -192,3 +192,20 @@ def test_repo_kinds() -> None:
         "job", None, {"job.py": "import logging\n\nif __name__ == '__main__':\n    pass\n"}
     )
     assert repo_kinds(job) == {"application"}
+
+
+def test_monitoring_repo_and_unrelated_rules() -> None:
+    unrelated = (
+        "groups:\n- name: job\n  rules:\n  - alert: JobFailed\n    expr: hygiene_run_status == 0\n"
+    )
+    assert evaluate([RepoFiles("batch", None, {"rules.yml": unrelated})], Policy(), AS_OF) == []
+    errors_only = "groups:\n- name: web\n  rules:\n  - alert: E\n    expr: rate(http_errors_total[5m]) > 0.02\n"
+    findings = evaluate(
+        [RepoFiles("monitoring", None, {"rules.yml": errors_only})], Policy(), AS_OF
+    )
+    assert {(f.rule, f.resource) for f in findings} == {
+        ("alert-rule-looser", "monitoring:rules.yml"),
+        ("alert-rule-missing", "monitoring:alerts/latency-p95"),
+        ("alert-rule-missing", "monitoring:alerts/disk"),
+        ("alert-rule-missing", "monitoring:alerts/memory"),
+    }

@@ -10,6 +10,7 @@ from hygiene.checks.env.reads import UnparsableFile, find_reads
 from hygiene.checks.readiness import repo_finding
 from hygiene.checks.readiness.alert_rules import (
     KINDS,
+    AlertRule,
     Judged,
     classify,
     is_rule_file,
@@ -43,10 +44,21 @@ _KIND_TEXT = {
 }
 
 
+def _classified_rules(repo: RepoFiles) -> list[tuple[AlertRule, str | None]]:
+    """Every alerting rule of the repo's rule files with its blueprint kind (or None)."""
+    return [
+        (rule, classify(rule.expr))
+        for path, text in sorted(repo.files.items())
+        if is_rule_file(path, text)
+        for rule in parse_rules(path, text)
+    ]
+
+
 def repo_kinds(repo: RepoFiles) -> frozenset[str]:
     """What the blueprint asks of this repository: ``service`` (a web framework: health and
     metrics endpoints), ``application`` (code with an entry point, or a service: JSON logs),
-    ``alerting`` (a service, or it carries Prometheus rule files: the critical alerts)."""
+    ``alerting`` (a service, or its Prometheus rules watch one of the blueprint's critical
+    signals — a monitoring repo: the critical alerts are asked of it)."""
     kinds: set[str] = set()
     if scan_web(repo.files).frameworks:
         kinds.add("service")
@@ -54,7 +66,7 @@ def repo_kinds(repo: RepoFiles) -> frozenset[str]:
     entry = find_signals(repo.files, ENTRY_POINTS, (*CODE_SUFFIXES, ".toml", ""))
     if code and ("service" in kinds or entry):
         kinds.add("application")
-    if "service" in kinds or any(is_rule_file(p, t) for p, t in repo.files.items()):
+    if "service" in kinds or any(kind for _, kind in _classified_rules(repo)):
         kinds.add("alerting")
     return frozenset(kinds)
 
@@ -170,14 +182,12 @@ def _alert_rules(repo: RepoFiles, policy: Policy, is_service: bool) -> list[Find
     limits = policy.readiness.alerts
     sev = policy.readiness.severity
     rule_files = [p for p, t in sorted(repo.files.items()) if is_rule_file(p, t)]
-    if not rule_files and not is_service:
-        return []
+    classified = [(rule, kind) for rule, kind in _classified_rules(repo) if kind]
+    if not is_service and not classified:
+        return []  # no service, and its rules (if any) watch something else: nothing asked
     by_kind: dict[str, list[Judged]] = {kind: [] for kind in KINDS}
-    for path in rule_files:
-        for rule in parse_rules(path, repo.files[path]):
-            kind = classify(rule.expr)
-            if kind:
-                by_kind[kind].append(judge(rule, kind, limits))
+    for rule, kind in classified:
+        by_kind[kind].append(judge(rule, kind, limits))
     out: list[Finding] = []
     texts = {
         k: v.format(q=limits.latency_quantile * 100, **limits.model_dump())
