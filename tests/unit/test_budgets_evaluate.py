@@ -98,7 +98,7 @@ def test_every_rule_fires_exactly_where_it_should() -> None:
     assert (exceeded.owner, exceeded.project, exceeded.env) == (
         "payments",
         "checkout",
-        "production",
+        "prod",  # the budget scope says production: normalised
     )
     assert exceeded.details["scope"] == "Project=checkout, Env=prod"
     search = by_rule[("forecast-exceeds-budget", "budget:search")]

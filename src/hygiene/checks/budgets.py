@@ -92,7 +92,7 @@ def budget_findings(
     status: BudgetStatus, thresholds: Thresholds, policy: Policy, budget: Budget | None
 ) -> list[Finding]:
     """budget-exceeded, budget-threshold and forecast-exceeds-budget for one budget."""
-    scope = budget.scope if budget else {}
+    scope = normalised_scope(budget, policy) if budget else {}
     common: dict[str, Any] = {
         "owner": status.owner,
         "project": scope.get(PROJECT_KEY),
@@ -190,8 +190,8 @@ def currency_findings(status: BudgetStatus, budget: Budget, policy: Policy) -> l
                     f"{currency} budget for it or narrow the scope."
                 ),
                 owner=budget.owner,
-                project=budget.scope.get(PROJECT_KEY),
-                env=budget.scope.get("Env"),
+                project=normalised_scope(budget, policy).get(PROJECT_KEY),
+                env=normalised_scope(budget, policy).get("Env"),
                 details={
                     "budget": budget.name,
                     "budget_currency": budget.currency,
