@@ -407,3 +407,32 @@ def test_no_due_soon_when_automatic_rotation_comes_first() -> None:
         ("rotation-due-soon", "s"),
         ("rotation-disabled", "s"),
     }
+
+
+def test_rotation_off_says_how_to_turn_it_on_and_names_aliases() -> None:
+    [off] = evaluate(
+        [secret("db", rotation_enabled=False, rotation_interval_days=None)], Policy(), AS_OF
+    )
+    assert off.message == (
+        "Automatic rotation is off for the Secrets Manager secret db: turn on automatic rotation with a "
+        "rotation function and a schedule within the limit (aws secretsmanager rotate-secret "
+        "--rotation-lambda-arn … --rotation-rules …)."
+    )
+    assert off.details["remediation"].startswith("turn on automatic rotation")
+    kms = CredentialRecord(provider="aws", account="1", kind="kms-key", resource_id="arn:kms:k", name="k",
+                           created=ago(10), rotation_enabled=False, owner="security",
+                           details={"aliases": ["alias/orders", "alias/x"]})  # fmt: skip
+    [finding] = evaluate([kms], Policy(), AS_OF)
+    assert finding.message.startswith(
+        "Automatic rotation is off for the KMS key k (alias/orders, owner security): "
+    )
+
+
+def test_an_owner_equal_to_the_name_is_not_repeated() -> None:
+    password = CredentialRecord(provider="aws", account="1", kind="iam-console-password", resource_id=USER,
+                                name="ci-bot", created=ago(30), owner="ci-bot")  # fmt: skip
+    [finding] = evaluate([password], Policy(), AS_OF)
+    assert finding.message == (
+        "The console password ci-bot was created 30 days ago and has never been used: remove the user's "
+        "console access (delete the login profile)."
+    )

@@ -48,6 +48,8 @@ class KindInfo:
     material), ``expiry`` (certificates) or ``use`` (only whether it is used at all).
     ``tracks_use``: the source knows the last use, so "never used" is a fact, not a gap.
     ``multi_key``: several may belong to one principal (``details["principal"]``).
+    ``rotate``/``enable``/``retire``: what to do when it is old / has no automatic rotation /
+    is unused.
     """
 
     label: str
@@ -56,6 +58,7 @@ class KindInfo:
     tracks_use: bool = False
     multi_key: bool = False
     retire: str = "delete it if nothing needs it"
+    enable: str = "turn on its automatic rotation"
 
 
 KINDS: dict[str, KindInfo] = {
@@ -80,11 +83,15 @@ KINDS: dict[str, KindInfo] = {
         "rotate it (aws secretsmanager rotate-secret) and keep automatic rotation on",
         tracks_use=True,
         retire="schedule its deletion if nothing reads it",
+        enable="turn on automatic rotation with a rotation function and a schedule within the "
+        "limit (aws secretsmanager rotate-secret --rotation-lambda-arn … --rotation-rules …)",
     ),
     "kms-key": KindInfo(
         "KMS key",
         "schedule",
         "enable automatic key rotation (aws kms enable-key-rotation) with a period within the limit",
+        enable="enable automatic key rotation (aws kms enable-key-rotation) with a period within "
+        "the limit",
     ),
     "acm-certificate": KindInfo("ACM certificate", "expiry", "renew or re-import the certificate"),
     "iam-server-certificate": KindInfo(
@@ -102,6 +109,8 @@ KINDS: dict[str, KindInfo] = {
         "Secret Manager secret",
         "age",
         "add a new secret version, disable the old one, and set a rotation policy",
+        enable="set a rotation schedule on the secret (rotation period within the limit, and a "
+        "Pub/Sub topic whose subscriber adds the new version)",
     ),
     "external": KindInfo(
         "external secret",
@@ -230,9 +239,14 @@ class _Judge:
         )
 
     def describe(self, record: CredentialRecord) -> str:
+        """``IAM access key AKIA… (owner alice)``; a KMS key with its first alias."""
         info = kind_info(record.kind)
         owner = self.labels(record)[0]
-        suffix = f" (owner {owner})" if owner else ""
+        aliases = record.details.get("aliases") or []
+        notes = [str(aliases[0])] if aliases else []
+        if owner and owner != record.name:
+            notes.append(f"owner {owner}")
+        suffix = f" ({', '.join(notes)})" if notes else ""
         return f"{info.label} {record.name}{suffix}"
 
     # -- per record ----------------------------------------------------------------------------
@@ -326,11 +340,12 @@ class _Judge:
         what = self.describe(record)
         info = kind_info(record.kind)
         if record.rotation_enabled is False:
-            message = f"Automatic rotation is off for the {what}: {info.rotate}."
+            message = f"Automatic rotation is off for the {what}: {info.enable}."
             extra: dict[str, Any] = {
                 **self.age_facts(record),
                 "reason": "rotation-off",
                 "rotation_interval_days": None,
+                "remediation": info.enable,
             }
             return [self.finding(record, "rotation-disabled", message, extra, "rotation-off")]
         interval = record.rotation_interval_days
