@@ -351,6 +351,26 @@ def _exempt(evidence: Evidence, checks: Mapping[str, Any], scope: Scope) -> bool
     return scope.name in read and scope.name not in applicable
 
 
+def _speaks(evidence: Evidence, checks: Mapping[str, Any], scope: Scope) -> bool:
+    """The evidence's check ran ``ok`` over the scope, and the scope holds something it concerns
+    (for the organisation: at least one repo of the kind ``only_if`` names)."""
+    check = checks.get(evidence.check) or {}
+    if check.get("status") != "ok" or not _covered(check, scope):
+        return False
+    if scope.kind == "organisation" and evidence.only_if:
+        listed = (check.get("stats") or {}).get(evidence.only_if)
+        return not (isinstance(listed, list) and not listed)
+    return True
+
+
+def _why_not(name: str, evidence: list[Evidence], checks: Mapping[str, Any]) -> str:
+    status = (checks.get(name) or {}).get("status", "not run")
+    kinds = sorted({e.only_if for e in evidence if e.check == name and e.only_if})
+    if status == "ok" and kinds:
+        return f"{name}: no {'/'.join(kinds)} among the repos it read"
+    return f"{name}: {status}"
+
+
 def judge_row(row: ChecklistRow, scope: Scope, document: Mapping[str, Any]) -> Cell:
     """One row's verdict for one scope."""
     if not row.evidence:
@@ -372,13 +392,9 @@ def judge_row(row: ChecklistRow, scope: Scope, document: Mapping[str, Any]) -> C
     )
     names = sorted({e.check for e in evidence})
     ran = tuple(
-        n
-        for n in names
-        if (checks.get(n) or {}).get("status") == "ok" and _covered(checks[n], scope)
+        n for n in names if any(_speaks(e, checks, scope) for e in evidence if e.check == n)
     )
-    missing = tuple(
-        f"{n}: {(checks.get(n) or {}).get('status', 'not run')}" for n in names if n not in ran
-    )
+    missing = tuple(_why_not(n, evidence, checks) for n in names if n not in ran)
     if failing:
         return Cell("fail", failing, ran, missing)
     errored = any((checks.get(n) or {}).get("status") == "error" for n in names)

@@ -213,3 +213,19 @@ def test_rows_that_do_not_concern_a_repo_are_not_applicable() -> None:
         "Config & Secrets": "pass",
     }
     assert {item: api[item] for item in machine} == dict.fromkeys(machine, "pass")
+
+
+def test_organisation_without_a_service_has_no_health_evidence() -> None:
+    readiness = {
+        "status": "ok",
+        "stats": {"repos": ["lib"], "services": [], "applications": [], "alerting": []},
+    }
+    card = build(doc({"readiness": readiness, "probes": {"status": "skipped"}}, []))
+    health = card.cell("Health Checks", "organisation")
+    assert (health.status, health.checks, health.missing) == (
+        "not-evidenced",
+        (),
+        ("probes: skipped", "readiness: no services among the repos it read"),
+    )
+    assert card.cell("Incident Response", "organisation").status == "pass"
+    assert card.cell("Health Checks", "repo:lib").status == "n/a"
