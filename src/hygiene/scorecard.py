@@ -363,11 +363,19 @@ def _speaks(evidence: Evidence, checks: Mapping[str, Any], scope: Scope) -> bool
     return True
 
 
+_KIND_NOUNS = {
+    "services": "web service",
+    "applications": "application",
+    "alerting": "service or monitoring repo",
+}
+
+
 def _why_not(name: str, evidence: list[Evidence], checks: Mapping[str, Any]) -> str:
     status = (checks.get(name) or {}).get("status", "not run")
     kinds = sorted({e.only_if for e in evidence if e.check == name and e.only_if})
     if status == "ok" and kinds:
-        return f"{name}: no {'/'.join(kinds)} among the repos it read"
+        nouns = "/".join(_KIND_NOUNS.get(k, k) for k in kinds)
+        return f"{name}: no {nouns} among the repos it read"
     return f"{name}: {status}"
 
 

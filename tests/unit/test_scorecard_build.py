@@ -225,7 +225,7 @@ def test_organisation_without_a_service_has_no_health_evidence() -> None:
     assert (health.status, health.checks, health.missing) == (
         "not-evidenced",
         (),
-        ("probes: skipped", "readiness: no services among the repos it read"),
+        ("probes: skipped", "readiness: no web service among the repos it read"),
     )
     assert card.cell("Incident Response", "organisation").status == "pass"
     assert card.cell("Health Checks", "repo:lib").status == "n/a"
