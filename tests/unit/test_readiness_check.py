@@ -209,3 +209,11 @@ def test_monitoring_repo_and_unrelated_rules() -> None:
         ("alert-rule-missing", "monitoring:alerts/disk"),
         ("alert-rule-missing", "monitoring:alerts/memory"),
     }
+
+
+def test_every_finding_points_at_a_file() -> None:
+    for name in ("flask_gaps", "django_looser", "express_partial"):
+        for finding in evaluate([load(name)], Policy(), AS_OF):
+            assert finding.location is not None and finding.location.path in load(name).files, (
+                finding
+            )

@@ -100,7 +100,7 @@ def evaluate_repo(repo: RepoFiles, policy: Policy) -> list[Finding]:
                         details={
                             "route": route,
                             "frameworks": frameworks,
-                            "declared_routes": sorted(web.routes),
+                            "declared_routes": sorted(web.routes)[:50],
                         },
                     )
                 )
@@ -116,7 +116,7 @@ def evaluate_repo(repo: RepoFiles, policy: Policy) -> list[Finding]:
                     "RED metrics (rate, errors, duration) for Prometheus.",
                     first_framework,
                     identity=(rules.metrics_path,),
-                    details={"frameworks": frameworks, "declared_routes": sorted(web.routes)},
+                    details={"frameworks": frameworks, "declared_routes": sorted(web.routes)[:50]},
                 )
             )
 
@@ -132,12 +132,12 @@ def evaluate_repo(repo: RepoFiles, policy: Policy) -> list[Finding]:
                     f"{name}:logging",
                     f"{name} configures no structured JSON logging (python-json-logger, structlog, pino, "
                     "winston json, slog JSONHandler, zap ...); log JSON with a correlation id.",
-                    None,
+                    first_framework or _entry_point(repo),
                     details={"code_files": len(code)},
                 )
             )
 
-    out += _alert_rules(repo, policy, is_service)
+    out += _alert_rules(repo, policy, is_service, first_framework)
     out += _sentry(repo, policy)
     return out
 
@@ -178,7 +178,14 @@ def _env_example(repo: RepoFiles, policy: Policy) -> list[Finding]:
     ]
 
 
-def _alert_rules(repo: RepoFiles, policy: Policy, is_service: bool) -> list[Finding]:
+def _entry_point(repo: RepoFiles) -> Evidence | None:
+    found = find_signals(repo.files, ENTRY_POINTS, (*CODE_SUFFIXES, ".toml", ""))
+    return found[0] if found else None
+
+
+def _alert_rules(
+    repo: RepoFiles, policy: Policy, is_service: bool, anchor: Evidence | None
+) -> list[Finding]:
     limits = policy.readiness.alerts
     sev = policy.readiness.severity
     rule_files = [p for p, t in sorted(repo.files.items()) if is_rule_file(p, t)]
@@ -204,7 +211,7 @@ def _alert_rules(repo: RepoFiles, policy: Policy, is_service: bool) -> list[Find
                     f"{repo.repo}:alerts/{kind}",
                     f"{repo.repo} has no Prometheus alert for {texts[kind]}; add one "
                     f"({'in ' + rule_files[0] if rule_files else 'in a rules file'}).",
-                    None,
+                    Evidence(rule_files[0], 1, "rules") if rule_files else anchor,
                     identity=(kind,),
                     details={"kind": kind, "blueprint": texts[kind], "rule_files": rule_files},
                 )
