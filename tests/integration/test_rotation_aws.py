@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 import botocore.exceptions
 import pytest
 
@@ -205,3 +206,31 @@ def test_without_credentials_the_check_is_skipped_unless_the_registry_has_entrie
     assert collection.stats["aws"]["status"] == "skipped"
     assert collection.stats["aws"]["reason"].startswith("no AWS credentials found")
     assert collection.errors == []
+
+
+def test_a_user_deleted_while_being_read_is_left_out_not_an_error(estate: Estate) -> None:
+    iam = boto3.client("iam")
+    done: list[str] = []
+
+    def delete_alice_first(model: Any = None, params: Any = None, **_: Any) -> None:
+        body = (params or {}).get("body") or {}
+        if model.name == "ListUserTags" and "alice" in str(body) and not done:
+            done.append("alice")
+            iam.delete_login_profile(UserName="alice")
+            iam.delete_access_key(UserName="alice", AccessKeyId=estate.keys["alice"])
+            iam.delete_user(UserName="alice")
+
+    scope = AwsScope.connect(AWS, before_call=[delete_alice_first])
+    inventory = collect_credentials(scope)
+
+    assert done == ["alice"]
+    assert inventory.errors == []
+    assert inventory.accounts == [ACCOUNT]
+    assert {
+        r.details.get("user")
+        for r in inventory.records
+        if r.kind.startswith("iam-") and "user" in r.details
+    } == {
+        "ci-bot",
+        "retired",
+    }

@@ -275,6 +275,15 @@ def list_iam(scope: AwsScope, account: str) -> list[CredentialRecord]:
     users = paginate(iam, "list_users", "Users")
 
     def per_user(user: Mapping[str, Any]) -> list[CredentialRecord]:
+        try:
+            return user_credentials(user)
+        except botocore.exceptions.ClientError as exc:
+            if _error_code(exc) != "NoSuchEntity":
+                raise
+            log.info("IAM user %s was deleted while being read", user["UserName"])
+            return []
+
+    def user_credentials(user: Mapping[str, Any]) -> list[CredentialRecord]:
         name = user["UserName"]
         tags = tag_dict(paginate(iam, "list_user_tags", "Tags", UserName=name))
         try:
