@@ -6,9 +6,10 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+import jsonschema
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import REPO_ROOT, run_cli
 from tests.fixtures.rotation.seed import ACCOUNT, SECRET_VALUE, seed
 
 pytestmark = pytest.mark.e2e
@@ -66,6 +67,9 @@ def test_audit_reports_exactly_overdue_due_soon_disabled_unused_and_registry(
     assert done.returncode == 1, done.stderr
     assert "hygiene: complete;" in done.stderr
     document = json.loads(done.stdout)
+    jsonschema.validate(
+        document, json.loads((REPO_ROOT / "docs" / "findings-v1.schema.json").read_text())
+    )
     assert document["run"]["checks"]["rotation"]["status"] == "ok"
     names = {v: k for k, v in estate.keys.items()} | {v: f"kms:{k}" for k, v in estate.kms.items()}
     found = {
