@@ -139,17 +139,25 @@ def detect_kind(columns: Iterable[str]) -> Kind | None:
     return None
 
 
-def _text(col: str, types: dict[str, str]) -> str:
-    """A column as trimmed text; the literal 'NULL' and '' are nulls."""
+def _clean(col: str, types: dict[str, str]) -> str:
+    """A column as trimmed text; the literal 'NULL' and '' are nulls (for values cast per row)."""
     ref = DIALECT.ident(col)
     if types.get(col, "VARCHAR") != "VARCHAR":
         return f"CAST({ref} AS VARCHAR)"
     return f"NULLIF(NULLIF(trim({ref}), 'NULL'), '')"
 
 
+def _text(col: str, types: dict[str, str]) -> str:
+    """A grouping column as found: the aggregation cleans it (``sql.clean``) after grouping,
+    once per group rather than once per line item, and DuckDB hashes the raw (often
+    dictionary-encoded) strings fastest."""
+    ref = DIALECT.ident(col)
+    return ref if types.get(col, "VARCHAR") == "VARCHAR" else f"CAST({ref} AS VARCHAR)"
+
+
 def _decimal(col: str, types: dict[str, str]) -> str:
     if types.get(col, "VARCHAR") == "VARCHAR":
-        return f"CAST({_text(col, types)} AS {DECIMAL})"
+        return f"CAST({_clean(col, types)} AS {DECIMAL})"
     return f"CAST({DIALECT.ident(col)} AS {DECIMAL})"
 
 
@@ -157,7 +165,7 @@ def _timestamp(col: str, types: dict[str, str]) -> str:
     kind = types.get(col, "VARCHAR")
     if kind == "TIMESTAMP":
         return DIALECT.ident(col)
-    source = _text(col, types) if kind == "VARCHAR" else DIALECT.ident(col)
+    source = _clean(col, types) if kind == "VARCHAR" else DIALECT.ident(col)
     return f"CAST(CAST({source} AS TIMESTAMPTZ) AS TIMESTAMP)"
 
 
@@ -166,9 +174,8 @@ def _tags_json(expr: str, col_type: str) -> str:
         return f"CAST(to_json({expr}) AS VARCHAR)"
     if col_type.startswith("STRUCT") or col_type == "JSON":
         return f"CAST(to_json({expr}) AS VARCHAR)"
-    # no trim here: a blank Tags is rare, and trimming every line item's JSON costs more than
-    # the rest of the scan; normalisation trims keys and values per distinct tag set anyway
-    return f"NULLIF(NULLIF({expr}, 'NULL'), '')"
+    # as found: 'NULL', blank and invalid-looking values are handled once per distinct tag set
+    return expr
 
 
 def focus_select(kind: Kind, relation: str, types: dict[str, str], where: str) -> str:
@@ -228,7 +235,7 @@ def _cur_like(types: dict[str, str], names: dict[str, str], tags: str) -> dict[s
     if missing:
         raise BillingSourceError(f"CUR columns missing: {', '.join(missing)}")
     cost = _decimal(names["cost"], types)
-    line_type = _text(names["type"], types)
+    line_type = _clean(names["type"], types)
     effective = cost
     if names["ri_effective"] in types and names["sp_effective"] in types:
         effective = (
@@ -263,7 +270,7 @@ def _cur_exprs(types: dict[str, str]) -> dict[str, str]:
     tag_cols = [c for c in types if c.startswith(prefix)]
     if tag_cols:
         pairs = ", ".join(
-            f"{DIALECT.string(c[len(prefix) :])}, {_text(c, types)}" for c in tag_cols
+            f"{DIALECT.string(c[len(prefix) :])}, {_clean(c, types)}" for c in tag_cols
         )
         tags = f"CAST(json_object({pairs}) AS VARCHAR)"
     else:
@@ -298,7 +305,7 @@ def _cur2_exprs(types: dict[str, str]) -> dict[str, str]:
         as_map = (
             ref
             if col_type.startswith("MAP")
-            else f"CAST(json({_text('resource_tags', types)}) AS MAP(VARCHAR, VARCHAR))"
+            else f"CAST(json({_clean('resource_tags', types)}) AS MAP(VARCHAR, VARCHAR))"
         )
         # CUR 2.0 prefixes user-defined tag keys with "user_"; the policy names them bare.
         stripped = (

@@ -11,7 +11,8 @@ Known differences, all isolated here:
   keeps the JSON order (the first one wins, like ``hygiene.tagging``); Trino maps and BigQuery's
   ``JSON_KEYS`` do not keep it, so Athena and BigQuery take the alphabetically first raw key —
   documented, and rare.
-* literals: BigQuery timestamps carry an explicit ``+00`` and identifiers use backticks.
+* literals: BigQuery timestamps carry an explicit ``+00`` and identifiers use backticks;
+  BigQuery has no ``IS NOT DISTINCT FROM``.
 * decimals: DECIMAL(38,12) on DuckDB/Athena, BIGNUMERIC on BigQuery.
 """
 
@@ -59,6 +60,10 @@ class Dialect:
     def trim(self, expr: str) -> str:
         """Whitespace trimmed on both sides."""
         return f"trim({expr})"
+
+    def null_safe_equal(self, left: str, right: str) -> str:
+        """Equality where two NULLs are equal."""
+        return f"{left} IS NOT DISTINCT FROM {right}"
 
     def tag_map(self, tags: str) -> str:
         """The tags JSON text as a map from key to value."""
@@ -129,6 +134,9 @@ class BigQueryDialect(Dialect):
 
     def day(self, expr: str) -> str:
         return f"DATE({expr})"
+
+    def null_safe_equal(self, left: str, right: str) -> str:
+        return f"({left} = {right} OR ({left} IS NULL AND {right} IS NULL))"
 
     def tag_map(self, tags: str) -> str:
         return f"PARSE_JSON({tags})"

@@ -44,6 +44,11 @@ class SpendQuery:
     tag_keys: tuple[str, ...]
 
 
+def clean(expr: str) -> str:
+    """Text trimmed, with the literal 'NULL' and '' as nulls (FOCUS CSV writes nulls as NULL)."""
+    return f"NULLIF(NULLIF(trim({expr}), 'NULL'), '')"
+
+
 def tag_column(index: int) -> str:
     """Name of the output column of the ``index``-th tag key (keys may hold any character)."""
     return f"tag_{index}"
@@ -52,7 +57,7 @@ def tag_column(index: int) -> str:
 def spend_sql(dialect: Dialect, source: str, query: SpendQuery, policy: TagsPolicy) -> str:
     """The aggregation SELECT over ``source`` (a table, view or parenthesised subquery)."""
     q = dialect.ident
-    blank_is_empty = "COALESCE(NULLIF(trim(tags), ''), '{}')"
+    tags_json = f"COALESCE({clean('tags')}, '{{}}')"
     month = dialect.month_start(q("BillingPeriodStart"))
     tags = [
         f"{tag_value_sql(dialect, 'm', key, policy)} AS {tag_column(i)}"
@@ -60,17 +65,30 @@ def spend_sql(dialect: Dialect, source: str, query: SpendQuery, policy: TagsPoli
     ]
     tag_cols = [tag_column(i) for i in range(len(query.tag_keys))]
     normalised_select = ", ".join(["tags", *tags])
-    outer_keys = ", ".join([*(f"b.{c}" for c in BASE_OUTPUT), *(f"n.{c}" for c in tag_cols)])
+    base_keys = [
+        "b.billing_month",
+        "b.charge_day",
+        clean("b.currency"),
+        f"COALESCE({clean('b.provider')}, '')",
+        clean("b.sub_account"),
+        f"COALESCE({clean('b.charge_category')}, 'Usage')",
+    ]
+    outer_keys = ", ".join(
+        [
+            *(f"{e} AS {c}" for e, c in zip(base_keys, BASE_OUTPUT, strict=True)),
+            *(f"n.{c}" for c in tag_cols),
+        ]
+    )
     group_all = ", ".join(str(i) for i in range(1, len(BASE_OUTPUT) + len(tag_cols) + 1))
     return f"""
 WITH scoped AS (
   SELECT {month} AS billing_month,
          {dialect.day(q("ChargePeriodStart"))} AS charge_day,
          {q("BillingCurrency")} AS currency,
-         COALESCE({q("ProviderName")}, '') AS provider,
+         {q("ProviderName")} AS provider,
          {q("SubAccountId")} AS sub_account,
-         COALESCE({q("ChargeCategory")}, 'Usage') AS charge_category,
-         COALESCE({q("Tags")}, '{{}}') AS tags,
+         {q("ChargeCategory")} AS charge_category,
+         {q("Tags")} AS tags,
          {q("BilledCost")} AS billed_cost,
          {q("EffectiveCost")} AS effective_cost
   FROM {source}
@@ -86,7 +104,7 @@ by_tagset AS (
   GROUP BY 1, 2, 3, 4, 5, 6, 7
 ),
 tagsets AS (
-  SELECT tags, {dialect.tag_map(blank_is_empty)} AS m FROM (SELECT DISTINCT tags FROM by_tagset) AS d
+  SELECT tags, {dialect.tag_map(tags_json)} AS m FROM (SELECT DISTINCT tags FROM by_tagset) AS d
 ),
 normalised AS (
   SELECT {normalised_select} FROM tagsets
@@ -94,7 +112,7 @@ normalised AS (
 SELECT {outer_keys},
        SUM(b.billed_cost) AS billed_cost, SUM(b.effective_cost) AS effective_cost,
        SUM(b.line_items) AS line_items
-FROM by_tagset AS b JOIN normalised AS n ON b.tags = n.tags
+FROM by_tagset AS b JOIN normalised AS n ON {dialect.null_safe_equal("b.tags", "n.tags")}
 GROUP BY {group_all}
 ORDER BY {group_all}
 """.strip()
