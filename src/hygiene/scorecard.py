@@ -328,10 +328,6 @@ def discover_scopes(document: Mapping[str, Any], extra: Iterable[Scope] = ()) ->
     return [Scope("organisation", ""), *sorted(found, key=lambda s: (order[s.kind], s.name))]
 
 
-def _in_scope(finding: Mapping[str, Any], scope: Scope) -> bool:
-    return scope.kind == "organisation" or scope in _finding_scopes(finding)
-
-
 def _covered(check: Mapping[str, Any], scope: Scope) -> bool:
     """Whether an ``ok`` check covered the scope (when its stats list what it covered)."""
     stats = check.get("stats") or {}
@@ -379,7 +375,36 @@ def _why_not(name: str, evidence: list[Evidence], checks: Mapping[str, Any]) -> 
     return f"{name}: {status}"
 
 
-def judge_row(row: ChecklistRow, scope: Scope, document: Mapping[str, Any]) -> Cell:
+class FindingIndex:
+    """Which findings each piece of evidence covers, per scope label: built once per document,
+    so judging rows × scopes does not rescan every finding."""
+
+    def __init__(self, document: Mapping[str, Any], rows: Iterable[ChecklistRow]) -> None:
+        evidence = list({id(e): e for row in rows for e in row.evidence}.values())
+        self._by_evidence: dict[int, dict[str, set[str]]] = {id(e): {} for e in evidence}
+        by_check: dict[str, list[Evidence]] = {}
+        for e in evidence:
+            by_check.setdefault(e.check, []).append(e)
+        for finding in document.get("findings", []):
+            matching = [e for e in by_check.get(str(finding.get("check")), []) if e.covers(finding)]
+            if not matching:
+                continue
+            labels = ["organisation", *(s.label for s in _finding_scopes(finding))]
+            for e in matching:
+                for label in labels:
+                    self._by_evidence[id(e)].setdefault(label, set()).add(str(finding["id"]))
+
+    def failing(self, evidence: Iterable[Evidence], scope: Scope) -> tuple[str, ...]:
+        """Ids of the findings in ``scope`` that any of ``evidence`` covers, sorted."""
+        ids: set[str] = set()
+        for e in evidence:
+            ids |= self._by_evidence.get(id(e), {}).get(scope.label, set())
+        return tuple(sorted(ids))
+
+
+def judge_row(
+    row: ChecklistRow, scope: Scope, document: Mapping[str, Any], index: FindingIndex | None = None
+) -> Cell:
     """One row's verdict for one scope."""
     if not row.evidence:
         return Cell("needs-a-human")
@@ -389,15 +414,7 @@ def judge_row(row: ChecklistRow, scope: Scope, document: Mapping[str, Any]) -> C
     ]
     if not evidence:
         return Cell("n/a")
-    failing = tuple(
-        sorted(
-            {
-                str(f["id"])
-                for f in document.get("findings", [])
-                if _in_scope(f, scope) and any(e.covers(f) for e in evidence)
-            }
-        )
-    )
+    failing = (index or FindingIndex(document, [row])).failing(evidence, scope)
     names = sorted({e.check for e in evidence})
     ran = tuple(
         n for n in names if any(_speaks(e, checks, scope) for e in evidence if e.check == n)
@@ -418,8 +435,11 @@ def build(
 ) -> Scorecard:
     """The scorecard of one findings document (``hygiene.findings/v1``)."""
     scopes = discover_scopes(document, extra_scopes)
+    index = FindingIndex(document, rows)
     cells = {
-        (row.item, scope.label): judge_row(row, scope, document) for row in rows for scope in scopes
+        (row.item, scope.label): judge_row(row, scope, document, index)
+        for row in rows
+        for scope in scopes
     }
     run = document.get("run", {})
     return Scorecard(
