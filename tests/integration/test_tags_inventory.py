@@ -3,6 +3,7 @@ resources of many types, the exact findings, read-only proof, and failures that 
 
 from __future__ import annotations
 
+import json
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -269,3 +270,46 @@ def test_resource_types_and_managed_resources(estate: Estate) -> None:
         if f["details"]["resource_type"] == "ec2:vpc" and f["resource"] not in estate.resources
     ]
     assert len(default_vpcs) == len(estate.accounts) * len(REGIONS)
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.body
+
+
+def test_throttling_within_the_retries_is_not_an_error(estate: Estate) -> None:
+    """The first two ListTables answers are ThrottlingException (as DynamoDB sends it); botocore's
+    adaptive retries get through, so nothing is lost and nothing is an error."""
+    from botocore.awsrequest import AWSResponse
+
+    caller = estate.accounts[0] if estate.accounts[0] == "123456789012" else estate.accounts[1]
+    scope = AwsScope.connect(AwsPolicy(accounts=[caller], regions=list(REGIONS)))
+    throttled: list[str] = []
+
+    def throttle(request: Any = None, **_: Any) -> Any:
+        if len(throttled) >= 2:
+            return None
+        throttled.append(request.url)
+        body = json.dumps(
+            {
+                "__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException",
+                "message": "Rate of requests exceeds the allowed throughput.",
+            }
+        ).encode()
+        return AWSResponse(
+            request.url, 400, {"Content-Type": "application/x-amz-json-1.0"}, _Raw(body)
+        )
+
+    events = scope.base._session.get_component("event_emitter")
+    events.register("before-send.dynamodb.ListTables", throttle)
+    inventory = run_inventory(scope, ["dynamodb:table"])
+    assert inventory.errors == []
+    assert len(throttled) == 2
+    assert {r.resource_id for r in inventory.records} == {
+        arn
+        for arn, (account, rtype, _p) in estate.resources.items()
+        if account == caller and rtype == "dynamodb:table"
+    }
