@@ -181,7 +181,7 @@ def build_report(
     report["coverage"] = _coverage(current, checks)
     report["spend"] = _spend(current)
     report["tags"] = _tags(current)
-    report["trend"] = _trend(store, month, trend_months)
+    report["trend"] = _trend(store, month, trend_months, current)
     open_findings = [f for name in current.source for f in current.findings(name)]
     report["offenders"] = _offenders(open_findings)
     report["secrets"] = _secrets(current)
@@ -310,11 +310,11 @@ def _tags(month: _Month) -> dict[str, Any]:
     return section
 
 
-def _trend(store: Store, month: str, count: int) -> list[dict[str, Any]]:
+def _trend(store: Store, month: str, count: int, current: _Month) -> list[dict[str, Any]]:
     points = []
     for name in previous_months(month, count):
         start, end = month_bounds(name)
-        data = _Month(store.runs_between(start, end))
+        data = current if name == month else _Month(store.runs_between(start, end))
         tags = (data.check("tags") or {}).get("stats") or {}
         spend = ((data.check("budgets") or {}).get("stats") or {}).get("spend") or {}
         untagged = spend.get("untagged") or {}
