@@ -10,6 +10,7 @@ resources of its own account and region.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterable
@@ -36,6 +37,7 @@ _UNITS = {"minute": 1, "minutes": 1, "hour": 60, "hours": 60, "day": 1440, "days
 # --------------------------------------------------------------------------- schedules
 
 
+@functools.lru_cache(maxsize=4096)
 def schedule_interval_minutes(expression: str) -> int | None:
     """The longest gap between two runs of an AWS Backup schedule, in minutes; None if unknown.
 
@@ -195,8 +197,13 @@ def _fmt_minutes(minutes: int | None) -> str:
 def evaluate(records: BackupInventory, policy: Policy, as_of: datetime) -> list[Finding]:
     """Findings for every backup gap in the inventory."""
     findings: list[Finding] = []
+    by_place: dict[tuple[str, str], list[BackupPlan]] = {}
+    for plan in records.plans:  # a plan covers its own account and region only
+        by_place.setdefault((plan.account, plan.region), []).append(plan)
     for store in records.stores:
-        findings += _store_findings(store, records.plans, policy, as_of)
+        findings += _store_findings(
+            store, by_place.get((store.account, store.region), []), policy, as_of
+        )
     for plan in records.plans:
         findings += _plan_findings(plan, policy.backups)
     return findings
