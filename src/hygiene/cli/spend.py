@@ -116,7 +116,7 @@ def spend(
     \b
     Examples:
       hygiene spend --source data/focus/focus_sample.csv --month 2024-09 --by Project,Env
-      hygiene spend --source 's3://billing/focus/*' --month 2026-10 --format json -o spend.json
+      hygiene spend --source s3://billing-exports/focus/ --month 2026-10 --format json -o spend.json
       hygiene spend --config team.yaml --month 2026-11 --as-of 2026-11-15 --by Env
 
     Amounts are decimals rounded to cents; credits, tax and adjustments are shown apart from
