@@ -45,6 +45,22 @@ def seed() -> dict[str, str]:
     arns["orders"] = _rds("orders", 7, [*PROD, {"Key": "Tier", "Value": "1"}])
     arns["ledger"] = _rds("ledger", 0, PROD)
     arns["catalog"] = _rds("catalog", 30, [*PROD, {"Key": "Backup", "Value": "daily"}])
+    rds = boto3.client("rds", region_name=REGION)
+    cluster = rds.create_db_cluster(
+        DBClusterIdentifier="analytics",
+        Engine="aurora-postgresql",
+        MasterUsername="admin",
+        MasterUserPassword="password123",
+        BackupRetentionPeriod=1,
+        Tags=PROD,
+    )
+    arns["analytics"] = cluster["DBCluster"]["DBClusterArn"]
+    rds.create_db_instance(  # an Aurora member: the cluster carries the backup settings
+        DBInstanceIdentifier="analytics-1",
+        DBInstanceClass="db.r6g.large",
+        Engine="aurora-postgresql",
+        DBClusterIdentifier="analytics",
+    )
     ddb = boto3.client("dynamodb", region_name=REGION)
     for table in ("sessions", "carts"):
         ddb.create_table(
@@ -214,6 +230,8 @@ def test_collect_and_evaluate_reports_every_gap_kind(seeded: dict[str, str]) -> 
     vol = {k: v for k, v in seeded.items() if k.startswith("vol-")}
     assert got == {
         ("retention-too-short", "orders"),
+        ("retention-too-short", "analytics"),  # the Aurora cluster; its member is not judged alone
+        ("not-in-backup-plan", "analytics"),
         ("not-in-backup-plan", "orders"),
         ("backup-disabled", "ledger"),
         ("rpo-exceeds-tier", "ledger"),  # only a weekly plan: 7 days > the default 24 h
