@@ -257,6 +257,17 @@ class Scorecard:
         label = scope.label if isinstance(scope, Scope) else scope
         return self.cells[(item, label)]
 
+    def only(self, kinds: Iterable[str]) -> Scorecard:
+        """The same scorecard with only the scopes of these kinds (``organisation``, ``project``,
+        ``repo``, ``account``); no kinds keeps them all."""
+        wanted = set(kinds)
+        if not wanted:
+            return self
+        scopes = [s for s in self.scopes if s.kind in wanted]
+        labels = {s.label for s in scopes}
+        cells = {key: cell for key, cell in self.cells.items() if key[1] in labels}
+        return Scorecard(self.run_id, self.as_of, self.run_status, scopes, self.rows, cells)
+
     def summary(self) -> dict[str, dict[str, int]]:
         """Per scope label, how many rows have each status."""
         out: dict[str, dict[str, int]] = {}

@@ -98,6 +98,12 @@ def test_scorecard_latest_from_state_and_from_file(
     assert health.split()[2:] == ["Must", "FAIL", "(1)", "FAIL", "(1)"]
     alerts = next(line for line in lines if line.startswith("Alerts"))
     assert alerts.split()[1:] == ["Must", "FAIL", "(2)", "+h", "FAIL", "(2)", "+h"]
+    only_org = run_cli(
+        "scorecard", "--latest", "--state", str(state), "--scope", "organisation", cwd=tmp_path
+    )
+    assert only_org.returncode == 0, only_org.stderr
+    header = only_org.stdout.splitlines()[2].split()
+    assert header == ["Item", "Req", "organisation"]
     out = tmp_path / "card.md"
     from_file = run_cli(
         "scorecard",

@@ -229,3 +229,12 @@ def test_organisation_without_a_service_has_no_health_evidence() -> None:
     )
     assert card.cell("Incident Response", "organisation").status == "pass"
     assert card.cell("Health Checks", "repo:lib").status == "n/a"
+
+
+def test_only_some_kinds_of_scope() -> None:
+    card = build(doc({"readiness": READINESS_OK, "backups": BACKUPS_OK}, [HEALTH, RETENTION]))
+    accounts = card.only(["organisation", "account"])
+    assert [s.label for s in accounts.scopes] == ["organisation", "account:111", "account:222"]
+    assert set(accounts.summary()) == {"organisation", "account:111", "account:222"}
+    assert accounts.cell("Backup Strategy", "account:111").status == "fail"
+    assert card.only([]) is card

@@ -106,6 +106,13 @@ def read_document(path: Path) -> dict[str, Any]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the scorecard here instead of stdout.",
 )
+@click.option(
+    "--scope",
+    "scope_kinds",
+    multiple=True,
+    type=click.Choice(["organisation", "project", "repo", "account"]),
+    help="Show only these kinds of scope (repeatable). Default: all.",
+)
 @click.option("--strict", is_flag=True, help="Exit 1 when a Must row fails for the organisation.")
 @click.option(
     "--log-format",
@@ -127,6 +134,7 @@ def scorecard(
     no_state: bool,
     fmt: str,
     output: Path | None,
+    scope_kinds: tuple[str, ...],
     strict: bool,
     log_format: str,
     log_level: str,
@@ -141,6 +149,7 @@ def scorecard(
       hygiene scorecard --repo ../api --repo ../web --only readiness,env,secrets
       hygiene audit --format json -o run.json && hygiene scorecard --from run.json --format markdown
       hygiene scorecard --latest --format json -o scorecard.json --strict
+      hygiene scorecard --latest --scope organisation --scope account
 
     Exit codes: 0 scored; 1 with --strict, a Must row fails; 2 usage or configuration error;
     3 the audit was incomplete (the scorecard is still printed).
@@ -171,7 +180,7 @@ def scorecard(
         )
         document = run.to_contract()
     card = card_lib.build(document)
-    text = render(card, fmt)
+    text = render(card.only(scope_kinds), fmt)
     if output:
         write_atomically(output, text)
         click.echo(f"hygiene: scorecard written to {output}", err=True)
