@@ -57,3 +57,13 @@ def test_collector_is_opt_in() -> None:
 
     with pytest.raises(CheckSkipped, match="opt-in"):
         collect(RunContext(run_id="t", as_of=AS_OF, policy=Policy()))
+
+
+def test_urls_lose_their_credentials() -> None:
+    from hygiene.sources.probes import without_userinfo
+
+    assert (
+        without_userinfo("https://ops:s3cret@api.internal:8443/healthz")
+        == "https://api.internal:8443/healthz"
+    )
+    assert without_userinfo("http://127.0.0.1:9/readyz") == "http://127.0.0.1:9/readyz"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -31,12 +32,13 @@ def probe(
 ) -> ProbeResult:
     """One GET; never raises for network problems (they become ``error``)."""
     url = service.url.rstrip("/") + path
+    shown = without_userinfo(url)  # findings never carry credentials written into a URL
     is_metrics = path == metrics_path
 
     def result(status: int | None, latency_ms: float | None, **extra: Any) -> ProbeResult:
         return ProbeResult(
             service=service.name,
-            url=url,
+            url=shown,
             path=path,
             status=status,
             latency_ms=latency_ms,
@@ -83,3 +85,11 @@ def probe_all(
         max_workers=min(max_workers, len(jobs)), thread_name_prefix="probe"
     ) as pool:
         return list(pool.map(lambda job: probe(job[0], job[1], timeout, metrics_path), jobs))
+
+
+def without_userinfo(url: str) -> str:
+    """``https://user:secret@host:8443/x`` → ``https://host:8443/x``."""
+    parts = urllib.parse.urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
