@@ -264,7 +264,10 @@ class ProbeService(Strict):
     """A running service whose endpoints the probes check."""
 
     name: str = Field(min_length=1)
-    url: str = Field(min_length=1, description="Base URL, e.g. https://api.internal:8080")
+    url: str = Field(
+        pattern=r"^https?://[^/\s]+",
+        description="Base URL, e.g. https://api.internal:8080 (http or https; no credentials).",
+    )
     paths: list[str] = Field(default_factory=lambda: ["/healthz", "/readyz", "/metrics"])
     project: str | None = None
     owner: str | None = None

@@ -67,3 +67,17 @@ def test_urls_lose_their_credentials() -> None:
         == "https://api.internal:8443/healthz"
     )
     assert without_userinfo("http://127.0.0.1:9/readyz") == "http://127.0.0.1:9/readyz"
+
+
+def test_policy_rejects_a_url_without_scheme(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from hygiene.config import load_policy
+    from hygiene.errors import ConfigError
+
+    path = Path(str(tmp_path)) / "p.yaml"
+    path.write_text("probes:\n  services:\n    - name: api\n      url: api.internal:8080\n")
+    with pytest.raises(
+        ConfigError, match=r"p.yaml:4: probes.services\[0\].url: string should match pattern"
+    ):
+        load_policy([path])
