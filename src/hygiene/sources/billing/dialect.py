@@ -81,7 +81,7 @@ class DuckDBDialect(Dialect):
     name = "duckdb"
 
     def trim(self, expr: str) -> str:
-        return f"trim({expr}, ' \t\n\r')"
+        return f"trim({expr}, ' ' || chr(9) || chr(10) || chr(13))"  # also tabs and newlines
 
     def tag_map(self, tags: str) -> str:
         return f"CAST(json({tags}) AS MAP(VARCHAR, VARCHAR))"
