@@ -296,6 +296,7 @@ class Scorecard:
                             "check": e.check,
                             "rules": list(e.rules) if e.rules is not None else None,
                             "match": {k: list(v) for k, v in e.match.items()},
+                            "only_if": e.only_if,
                         }
                         for e in row.evidence
                     ],

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from hygiene.publish.scorecard_render import render_markdown, render_table
 from hygiene.scorecard import CHECKLIST, Scope, build
 
@@ -238,3 +240,20 @@ def test_only_some_kinds_of_scope() -> None:
     assert set(accounts.summary()) == {"organisation", "account:111", "account:222"}
     assert accounts.cell("Backup Strategy", "account:111").status == "fail"
     assert card.only([]) is card
+
+
+def test_to_dict_matches_the_published_schema() -> None:
+    import jsonschema
+
+    from tests.conftest import REPO_ROOT
+
+    schema = json.loads((REPO_ROOT / "docs" / "scorecard-v1.schema.json").read_text())
+    card = build(
+        doc(
+            {"readiness": READINESS_OK, "backups": {"status": "error", "stats": {}}},
+            [HEALTH, RETENTION],
+        )
+    )
+    jsonschema.validate(card.to_dict(), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**card.to_dict(), "schema": "hygiene.scorecard/v2"}, schema)
