@@ -107,23 +107,34 @@ def run_inventory(scope: AwsScope, resource_types: Sequence[str] = ()) -> Invent
     inventory = Inventory(accounts=scope.accounts())
     slices = plan(scope, families, inventory)
 
+    unexpected: list[tuple[Slice, str]] = []
+
     def work(unit: Slice) -> list[ResourceRecord]:
         region = scope.default_region if unit.region == GLOBAL else unit.region
-        return by_name[unit.service].lister(scope, unit.account, region, wanted)
+        try:
+            return by_name[unit.service].lister(scope, unit.account, region, wanted)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, OSError):
+            raise  # fan_out classifies these: error, or skipped for a disabled region
+        except Exception as exc:  # a response we did not expect fails this slice, not the run
+            log.exception("slice failed: %s", unit)
+            unexpected.append((unit, f"{type(exc).__name__}: {exc}"))
+            return []
 
     result = scope.fan_out(slices, work)
-    for _unit, records in result.values:
-        inventory.records.extend(records)
-    inventory.errors += result.errors
+    broken = {unit for unit, _text in unexpected}
+    for unit, records in result.values:
+        if unit not in broken:
+            inventory.records.extend(records)
+    inventory.errors += sorted([*result.errors, *(f"{unit}: {text}" for unit, text in unexpected)])
     inventory.skipped += result.skipped
-    failed = {unit.account for unit in result.failed} | {
+    failed = {unit.account for unit in [*result.failed, *broken]} | {
         account for account in inventory.accounts if account not in inventory.regions
     }
     inventory.covered_accounts = [a for a in inventory.accounts if a not in failed]
     inventory.slices = {
         "total": len(slices),
-        "ok": len(result.values),
-        "error": len(result.failed),
+        "ok": len(result.values) - len(broken),
+        "error": len(result.failed) + len(broken),
         "skipped": len(result.skipped),
     }
     log.info(

@@ -72,8 +72,9 @@ def list_secrets(
 def list_iam(
     scope: ClientSource, account: str, region: str, wanted: Callable[[str], bool]
 ) -> list[ResourceRecord]:
-    """Roles, users and customer-managed policies from ``GetAccountAuthorizationDetails``,
-    which carries their tags in bulk. Service-linked and SSO-reserved roles are AWS-managed."""
+    """Roles, users and customer-managed policies from ``GetAccountAuthorizationDetails``, which
+    carries role and user tags in bulk (policies' tags: ``ListPolicyTags``). Service-linked and
+    SSO-reserved roles are AWS-managed."""
     iam = scope.client("iam", region, account)
     filters = [
         f
@@ -115,16 +116,11 @@ def list_iam(
                 )
             )
         for policy in page.get("Policies", []):
-            out.append(
-                make(
-                    account,
-                    "global",
-                    "iam:policy",
-                    policy["Arn"],
-                    tag_dict(policy.get("Tags")),
-                    policy["PolicyName"],
-                )
-            )
+            # ManagedPolicyDetail carries no tags: one ListPolicyTags per customer-managed policy
+            arn = policy["Arn"]
+            tags = tag_dict(pages(iam, "list_policy_tags", "Tags", PolicyArn=arn))
+            name = policy.get("PolicyName") or arn.rsplit("/", 1)[-1]
+            out.append(make(account, "global", "iam:policy", arn, tags, name))
     return out
 
 

@@ -1,0 +1,71 @@
+"""Every inventory family against moto: one resource of each type the main estate does not seed
+(load balancers, EKS, OpenSearch, ElastiCache, RDS clusters, CloudFront, HTTP APIs, NAT
+gateways, AMIs, ...), found with exactly its tags, by read-only calls the shipped policy allows."""
+
+from __future__ import annotations
+
+import pytest
+
+from hygiene.policy import AwsPolicy
+from hygiene.sources.aws.inventory import RESOURCE_TYPES, run_inventory
+from hygiene.sources.aws.session import AwsScope
+from tests.fixtures.tags.other_types import seed_other_types
+from tests.integration.readonly import ReadOnlyGuard, not_allowed
+
+pytestmark = pytest.mark.integration
+
+# the types tests/fixtures/tags/estate.py seeds
+ESTATE_TYPES = {
+    "iam:role", "iam:user", "ec2:instance", "ec2:volume", "ec2:snapshot", "ec2:vpc", "ec2:subnet",
+    "ec2:security-group", "ec2:elastic-ip", "ec2:internet-gateway", "ec2:launch-template",
+    "s3:bucket", "sqs:queue", "sns:topic", "logs:log-group", "dynamodb:table", "kms:key",
+    "secretsmanager:secret", "lambda:function", "ecr:repository", "ecs:cluster", "kinesis:stream",
+    "states:stateMachine", "apigateway:restapi", "elasticfilesystem:file-system",
+    "elasticloadbalancing:targetgroup", "redshift:cluster",
+}  # fmt: skip
+
+
+@pytest.fixture
+def no_default_amis(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before ``aws`` resets moto: its AMI catalogue would add snapshots nobody made."""
+    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+
+
+def test_every_family_lists_its_types_with_their_tags(no_default_amis: None, aws: str) -> None:
+    expected = seed_other_types("us-east-1")
+    guard = ReadOnlyGuard()
+    scope = AwsScope.connect(AwsPolicy(regions=["us-east-1"]), before_call=[guard])
+    inventory = run_inventory(scope)
+    assert inventory.errors == []
+    found = {(r.resource_type, r.resource_id): r.tags for r in inventory.records}
+    assert {key: found.get(key) for key in expected} == expected
+    # with the main estate, every one of the 49 types has been listed against moto
+    assert {rtype for rtype, _arn in expected} | ESTATE_TYPES == set(RESOURCE_TYPES)
+    assert guard.violations == []
+    assert {"eks.DescribeNodegroup", "elbv2.DescribeTags", "elb.DescribeTags", "opensearch.ListTags",
+            "iam.ListPolicyTags", "ecs.DescribeServices"} <= guard.operations  # fmt: skip
+    assert not_allowed(guard.operations) == set()
+
+
+def test_an_unexpected_response_fails_its_slice_not_the_run(
+    aws: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from hygiene.sources.aws import inventory
+
+    def broken(*_: object) -> list[object]:
+        raise KeyError("QueueUrls")
+
+    families = tuple(
+        dataclasses.replace(f, lister=broken) if f.name == "sqs" else f for f in inventory.FAMILIES
+    )
+    monkeypatch.setattr(inventory, "FAMILIES", families)
+    scope = AwsScope.connect(AwsPolicy(regions=["us-east-1"]))
+    result = run_inventory(scope)
+    assert result.errors == [f"sqs us-east-1 {scope.caller_account}: KeyError: 'QueueUrls'"]
+    assert result.covered_accounts == []
+    assert result.slices["error"] == 1
+    assert [
+        r.details["managed_reason"] for r in result.records if r.resource_type == "ec2:vpc"
+    ] == ["default VPC"]  # the other families still report
