@@ -1,0 +1,90 @@
+"""Pure transforms of Cost Explorer pages and DescribeBudgets entries."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from hygiene.policy import TagsPolicy
+from hygiene.sources.aws.billing import ce_page_rows, provider_budget
+
+
+def test_cost_explorer_groups_normalise_values_and_empty_means_untagged() -> None:
+    page = {
+        "ResultsByTime": [
+            {
+                "TimePeriod": {"Start": "2026-10-31", "End": "2026-11-01"},
+                "Groups": [
+                    {
+                        "Keys": ["Project$checkout", "Env$Production"],
+                        "Metrics": {
+                            "UnblendedCost": {"Amount": "10.5", "Unit": "USD"},
+                            "AmortizedCost": {"Amount": "9.25", "Unit": "USD"},
+                        },
+                    },
+                    {
+                        "Keys": ["Project$", "Env$ "],
+                        "Metrics": {"UnblendedCost": {"Amount": "1", "Unit": "USD"}},
+                    },
+                ],
+            }
+        ]
+    }
+    rows = ce_page_rows(page, ["Project", "Env"], TagsPolicy())
+    assert [
+        (r.billing_month, r.day, dict(r.tags), r.billed_cost, r.effective_cost) for r in rows
+    ] == [
+        (
+            date(2026, 10, 1),
+            date(2026, 10, 31),
+            {"Project": "checkout", "Env": "prod"},
+            Decimal("10.5"),
+            Decimal("9.25"),
+        ),
+        (
+            date(2026, 10, 1),
+            date(2026, 10, 31),
+            {"Project": None, "Env": None},
+            Decimal("1"),
+            Decimal("1"),
+        ),
+    ]
+
+
+def test_an_ungrouped_total_is_one_untagged_row() -> None:
+    page = {
+        "ResultsByTime": [
+            {
+                "TimePeriod": {"Start": "2026-10-02", "End": "2026-10-03"},
+                "Groups": [],
+                "Total": {"UnblendedCost": {"Amount": "3.5", "Unit": "EUR"}},
+            }
+        ]
+    }
+    [row] = ce_page_rows(page, ["Project"], TagsPolicy())
+    assert (row.currency, dict(row.tags), row.billed_cost) == (
+        "EUR",
+        {"Project": None},
+        Decimal("3.5"),
+    )
+
+
+def test_only_monthly_cost_budgets_with_a_limit_are_kept() -> None:
+    base = {
+        "BudgetName": "b",
+        "BudgetType": "COST",
+        "TimeUnit": "MONTHLY",
+        "BudgetLimit": {"Amount": "100.0", "Unit": "USD"},
+        "CalculatedSpend": {"ActualSpend": {"Amount": "12.3", "Unit": "USD"}},
+    }
+    kept = provider_budget(base, "111122223333")
+    assert kept is not None
+    assert (kept.amount, kept.actual, kept.forecast, kept.account) == (
+        Decimal("100.0"),
+        Decimal("12.3"),
+        None,
+        "111122223333",
+    )
+    assert provider_budget({**base, "BudgetType": "USAGE"}, "1") is None
+    assert provider_budget({**base, "TimeUnit": "QUARTERLY"}, "1") is None
+    assert provider_budget({**base, "BudgetLimit": {}}, "1") is None
