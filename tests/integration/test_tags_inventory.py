@@ -174,6 +174,33 @@ def test_a_failing_service_makes_the_run_incomplete_but_others_still_report(
     )
 
 
+def test_an_account_that_cannot_be_entered_is_one_error_and_the_others_report(
+    estate: Estate,
+) -> None:
+    caller, member = sorted(estate.accounts, key=lambda a: a != "123456789012")
+
+    def deny_assume_role(model: Any = None, **_: Any) -> None:
+        if model is not None and model.name == "AssumeRole":
+            raise botocore.exceptions.ClientError(
+                {
+                    "Error": {
+                        "Code": "AccessDenied",
+                        "Message": "not authorized to perform sts:AssumeRole",
+                    }
+                },
+                "AssumeRole",
+            )
+
+    document = audit(org_policy(), (deny_assume_role,))
+    check = document["run"]["checks"]["tags"]
+    assert document["run"]["status"] == "incomplete"
+    assert check["stats"]["errors"] == [
+        f"account {member}: AssumeRole: AccessDenied (not authorized to perform sts:AssumeRole)"
+    ]
+    assert check["stats"]["accounts_covered"] == [caller]
+    assert {finding_key(f) for f in document["findings"]} == estate.expected(accounts={caller})
+
+
 def test_an_scp_disabled_region_is_skipped_not_an_error(estate: Estate) -> None:
     def scp(model: Any = None, context: Any = None, **_: Any) -> None:
         if model is not None and model.service_model.service_name == "sqs":

@@ -78,17 +78,19 @@ def type_filter(patterns: Sequence[str]) -> Callable[[str], bool]:
 
 
 def plan(scope: AwsScope, families: Sequence[Family], inventory: Inventory) -> list[Slice]:
-    """The account × region × family slices; accounts whose regions cannot be read are errors."""
+    """The account × region × family slices. An account that cannot be entered (AssumeRole
+    denied) or whose regions cannot be read is one error, and none of its slices run."""
     slices: list[Slice] = []
     for account in inventory.accounts:
         try:
+            scope.session_for(account)  # sts:AssumeRole once, before any slice needs it
             regions = scope.regions(account)
         except botocore.exceptions.ClientError as exc:
             _kind, text = classify(exc)
-            inventory.errors.append(f"regions {account}: {text}")
+            inventory.errors.append(f"account {account}: {text}")
             continue
         except (botocore.exceptions.BotoCoreError, OSError) as exc:
-            inventory.errors.append(f"regions {account}: {type(exc).__name__}: {exc}")
+            inventory.errors.append(f"account {account}: {type(exc).__name__}: {exc}")
             continue
         inventory.regions[account] = regions
         for family in families:
