@@ -4,6 +4,10 @@ gateways, AMIs, ...), found with exactly its tags, by read-only calls the shippe
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from hygiene.policy import AwsPolicy
@@ -69,3 +73,41 @@ def test_an_unexpected_response_fails_its_slice_not_the_run(
     assert [
         r.details["managed_reason"] for r in result.records if r.resource_type == "ec2:vpc"
     ] == ["default VPC"]  # the other families still report
+
+
+def test_history_resolves_only_in_fully_covered_accounts(
+    no_default_amis: None, aws: str, tmp_path: Path
+) -> None:
+    import boto3
+    import botocore.exceptions
+
+    from hygiene.pipeline import run_audit
+    from hygiene.policy import Policy, TagsPolicy
+
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.create_queue(QueueName="orders")["QueueUrl"]
+    policy = Policy(aws=AwsPolicy(regions=["us-east-1"]), tags=TagsPolicy(resource_types=["sqs:*"]))
+    state = tmp_path / "state.db"
+
+    def audit(day: int, hooks: tuple[object, ...] = ()) -> dict[str, Any]:
+        as_of = datetime(2026, 11, day, tzinfo=UTC)
+        run = run_audit(policy=policy, as_of=as_of, only=["tags"], state_path=state,
+                        options={"aws_before_call": hooks})  # fmt: skip
+        return run.to_contract()
+
+    first = audit(1)
+    [finding] = first["findings"]
+    assert (finding["rule"], finding["status"]) == ("missing-tag", "new")
+    assert audit(2)["findings"][0]["status"] == "open"
+
+    sqs.tag_queue(QueueUrl=url, Tags={"Project": "shop", "Owner": "team-a", "Env": "prod"})
+
+    def deny_sqs(model: Any = None, **_: Any) -> None:
+        if model is not None and model.service_model.service_name == "sqs":
+            raise botocore.exceptions.ClientError({"Error": {"Code": "AccessDenied"}}, model.name)
+
+    partial = audit(3, (deny_sqs,))  # the account is not fully covered: nothing resolves
+    assert partial["run"]["status"] == "incomplete"
+    assert (partial["findings"], partial["run"]["resolved"]) == ([], [])
+    complete = audit(4)
+    assert complete["run"]["resolved"] == [finding["id"]]
