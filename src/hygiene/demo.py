@@ -306,7 +306,7 @@ def write_policy(path: Path, accounts: dict[str, str], bill: Path, repo: Path) -
     policy = {
         "aws": {"organization": True, "role_name": ROLE, "regions": list(REGIONS)},
         "tags": {"resource_types": list(RESOURCE_TYPES)},
-        "billing": {"sources": [str(bill)]},
+        "billing": {"sources": [str(bill.resolve())]},
         "budgets": [
             {
                 "name": "atlas-orion",
@@ -317,7 +317,7 @@ def write_policy(path: Path, accounts: dict[str, str], bill: Path, repo: Path) -
             {"name": "dev", "scope": {"Env": "dev"}, "amount": "5", "owner": "team-platform"},
             {"name": "prod", "scope": {"Env": "prod"}, "amount": "50", "owner": "team-platform"},
         ],
-        "repos": [{"url": str(repo), "name": "shop-api"}],
+        "repos": [{"url": str(repo.resolve()), "name": "shop-api"}],
         "rotation": {
             "registry": [
                 {
@@ -413,6 +413,7 @@ def run_demo(
     from hygiene.registry import CHECKS
 
     as_of = (as_of or datetime.now(UTC)).replace(microsecond=0)
+    _preload_detect_secrets()
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
@@ -469,6 +470,15 @@ def run_demo(
     )
 
 
+def _preload_detect_secrets() -> None:
+    """Import detect-secrets once, on this thread, before the checks run in parallel: the env and
+    secrets checks import it lazily from two threads at once, and its package's circular import
+    then fails in one of them (reported to the pipeline's owner; this keeps the demo reliable)."""
+    import detect_secrets.core.plugins.util
+    import detect_secrets.core.scan
+    import detect_secrets.settings  # noqa: F401
+
+
 @click.command()
 @click.option(
     "--dir",
@@ -510,7 +520,7 @@ def main(root: Path, reports: Path, verbose: bool) -> None:
     sent = [a for body in result.alerts for a in body["alerts"]]
     click.echo(
         f"  alerts:   {len(sent)} delivered to the local webhook "
-        f"(run 1: {result.sent_per_run[0]}, run 2: {result.sent_per_run[1]} ; open findings already alerted are not repeated)"
+        f"(run 1: {result.sent_per_run[0]}, run 2: {result.sent_per_run[1]}; open findings already alerted are not repeated)"
     )
     click.echo(f"            (what the receiver got: {root / 'alerts_received.json'})")
     click.echo(f"  metrics:  {result.metrics}")
