@@ -21,7 +21,7 @@ from hygiene.cli.options import config_option, default_repos, load
     envvar="HYGIENE_STATE",
     default=Path(".hygiene/state.db"),
     show_default=True,
-    help="History database (SQLite).",
+    help="History database: a SQLite path or a postgresql:// URL.",
 )
 @click.option(
     "--out",
