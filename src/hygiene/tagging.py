@@ -57,10 +57,15 @@ def normalise_value(key: str, value: str, policy: TagsPolicy) -> str:
     return lowered.get(cleaned.lower(), cleaned)
 
 
-def normalise_tags(raw: Mapping[str, str] | None, policy: TagsPolicy) -> NormalisedTags:
-    """Map raw tags onto the policy's canonical keys. An exact key wins over an alias."""
+def normalise_tags(
+    raw: Mapping[str, str] | None, policy: TagsPolicy, *, lookup: Mapping[str, str] | None = None
+) -> NormalisedTags:
+    """Map raw tags onto the policy's canonical keys. An exact key wins over an alias.
+
+    ``lookup`` is ``key_lookup(policy)``, for callers normalising many resources to build once.
+    """
     result = NormalisedTags()
-    lookup = key_lookup(policy)
+    lookup = key_lookup(policy) if lookup is None else lookup
     exact_seen: set[str] = set()
     for raw_key, raw_value in sorted((raw or {}).items(), key=lambda kv: kv[0] not in lookup.values()):
         value = "" if raw_value is None else str(raw_value)

@@ -27,7 +27,7 @@ from hygiene.exceptions import apply_exceptions
 from hygiene.findings import Finding, Severity
 from hygiene.policy import Policy, TagsPolicy
 from hygiene.records import ResourceRecord
-from hygiene.tagging import NormalisedTags, normalise_tags
+from hygiene.tagging import NormalisedTags, key_lookup, normalise_tags
 
 CHECK = "tags"
 NO_OWNER = "(no owner)"
@@ -63,18 +63,47 @@ def suggest(key: str, value: str, tags: TagsPolicy) -> str | None:
     return candidates[close[0]] if close else None
 
 
+class Judge:
+    """What judging many resources against one policy shares: the key lookup and a memo of
+    suggestions (difflib is the costly part of a large estate's evaluation)."""
+
+    def __init__(self, tags: TagsPolicy) -> None:
+        self.tags = tags
+        self.lookup = key_lookup(tags)
+        self._suggestions: dict[tuple[str, str], str | None] = {}
+
+    def normalise(self, record: ResourceRecord) -> NormalisedTags:
+        """The record's tags mapped onto the policy's keys."""
+        return normalise_tags(record.tags, self.tags, lookup=self.lookup)
+
+    def suggest(self, key: str, value: str) -> str | None:
+        """``suggest`` for this policy, memoised."""
+        memo = (key, value.strip().lower())
+        if memo not in self._suggestions:
+            self._suggestions[memo] = suggest(key, value, self.tags)
+        return self._suggestions[memo]
+
+
 def evaluate(records: Sequence[ResourceRecord], policy: Policy, as_of: datetime) -> list[Finding]:
     """Findings for every in-scope resource that breaks the tagging policy."""
     del as_of  # tags have no age; kept for the evaluator contract
+    judge = Judge(policy.tags)
     findings: list[Finding] = []
     for record in in_scope(records, policy.tags):
-        findings += evaluate_record(record, policy.tags)
+        findings += evaluate_record(record, policy.tags, judge)
     return findings
 
 
-def evaluate_record(record: ResourceRecord, tags: TagsPolicy) -> list[Finding]:
+def evaluate_record(
+    record: ResourceRecord, tags: TagsPolicy, judge: Judge | None = None
+) -> list[Finding]:
     """The findings of one resource."""
-    norm = normalise_tags(record.tags, tags)
+    judge = judge or Judge(tags)
+    return _findings(record, judge.normalise(record), judge)
+
+
+def _findings(record: ResourceRecord, norm: NormalisedTags, judge: Judge) -> list[Finding]:
+    tags = judge.tags
     make = _maker(record, norm, tags)
     out: list[Finding] = []
     for issue in norm.key_issues:
@@ -124,7 +153,7 @@ def evaluate_record(record: ResourceRecord, tags: TagsPolicy) -> list[Finding]:
             continue
         allowed = tags.allowed_values.get(key)
         if allowed and value not in allowed:
-            hint = suggest(key, raw_value, tags)
+            hint = judge.suggest(key, raw_value)
             out.append(
                 make(
                     "invalid-tag-value",
@@ -187,24 +216,24 @@ def compliance(
     A resource is compliant when it has no finding left after the policy's live exceptions.
     """
     scoped = in_scope(records, policy.tags)
-    findings = evaluate(scoped, policy, as_of)
+    judge = Judge(policy.tags)
+    owners: dict[str, str] = {}
+    findings: list[Finding] = []
+    for record in scoped:
+        norm = judge.normalise(record)
+        owners[record.resource_id] = norm.values.get("Owner") or NO_OWNER
+        findings += _findings(record, norm, judge)
     kept = apply_exceptions(findings, policy.exceptions, as_of).kept
     failing = {f.resource for f in kept}
-    groups: dict[str, dict[str, list[int]]] = {
-        "by_resource_type": {},
-        "by_account": {},
-        "by_owner": {},
-    }
     tallies: dict[str, dict[str, list[int]]] = {
-        name: defaultdict(lambda: [0, 0]) for name in groups
+        name: defaultdict(lambda: [0, 0]) for name in ("by_resource_type", "by_account", "by_owner")
     }
     for record in scoped:
         ok = record.resource_id not in failing
-        owner = normalise_tags(record.tags, policy.tags).values.get("Owner") or NO_OWNER
         for name, key in (
             ("by_resource_type", record.resource_type),
             ("by_account", record.account),
-            ("by_owner", owner),
+            ("by_owner", owners[record.resource_id]),
         ):
             tallies[name][key][0] += 1
             tallies[name][key][1] += int(ok)
