@@ -143,6 +143,6 @@ def run_inventory(scope: AwsScope, resource_types: Sequence[str] = ()) -> Invent
         "inventory: %d resource(s) in %d account(s), %d slice error(s)",
         len(inventory.records),
         len(inventory.accounts),
-        len(result.failed),
+        inventory.slices["error"],
     )
     return inventory

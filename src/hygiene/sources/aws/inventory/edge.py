@@ -14,6 +14,8 @@ from hygiene.sources.aws.inventory.base import (
     tagging_api_tags,
 )
 
+CLOUDFRONT_REGION = "us-east-1"
+
 
 def list_cloudfront(
     scope: ClientSource, account: str, region: str, wanted: Callable[[str], bool]
@@ -21,11 +23,12 @@ def list_cloudfront(
     """Distributions (a global service); tags in bulk from the Tagging API."""
     if not wanted("cloudfront:distribution"):
         return []
-    client = scope.client("cloudfront", region, account)
+    del region  # CloudFront and its tags in the Tagging API live in us-east-1
+    client = scope.client("cloudfront", CLOUDFRONT_REGION, account)
     items: list[dict[str, str]] = []
     for page in client.get_paginator("list_distributions").paginate():
         items += page.get("DistributionList", {}).get("Items", []) or []
-    tags = tagging_api_tags(scope, account, region, [d["ARN"] for d in items])
+    tags = tagging_api_tags(scope, account, CLOUDFRONT_REGION, [d["ARN"] for d in items])
     return [
         make(
             account,
