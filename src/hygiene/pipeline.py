@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,8 @@ from hygiene.findings import SCHEMA, Finding, Severity, iso_z
 from hygiene.log import check_var, run_id_var
 from hygiene.policy import Policy
 from hygiene.registry import CHECKS, CheckSpec
-from hygiene.store import Store
+from hygiene.shard import PARTITIONED, Shard, partitioning, policy_fingerprint
+from hygiene.store import Store, is_url
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,9 @@ class AuditRun:
     results: list[CheckResult]
     findings: list[Finding]
     resolved: list[str] = field(default_factory=list)
+    shard: Shard | None = None  # audit --shard I/N: a partial result for ``hygiene merge``
+    suppressed: int = 0
+    policy_fp: str = ""
 
     @property
     def status(self) -> str:
@@ -51,8 +55,8 @@ class AuditRun:
         return "incomplete" if any(r.status == "error" for r in self.results) else "complete"
 
     def to_contract(self) -> dict[str, Any]:
-        """The findings contract document (DESIGN.md)."""
-        return {
+        """The findings contract document (DESIGN.md); a shard's names it in ``run.shard``."""
+        document: dict[str, Any] = {
             "schema": SCHEMA,
             "run": {
                 "id": self.id,
@@ -65,6 +69,14 @@ class AuditRun:
             },
             "findings": [f.to_contract() for f in self.findings],
         }
+        if self.shard is not None:
+            document["run"]["shard"] = {
+                **self.shard.to_contract(),
+                "scopes": {r.name: r.scopes for r in self.results},
+                "suppressed": self.suppressed,
+                "policy": self.policy_fp,
+            }
+        return document
 
     def worst(self) -> Severity | None:
         """The most serious severity among the findings."""
@@ -87,6 +99,14 @@ def select_checks(only: Sequence[str] = (), skip: Sequence[str] = ()) -> list[Ch
 def run_check(spec: CheckSpec, ctx: RunContext) -> CheckResult:
     """Collect, then evaluate, one check; never raises for the check's own failures."""
     check_var.set(spec.name)
+    shard = ctx.options.get("shard")
+    if isinstance(shard, Shard) and PARTITIONED.get(spec.name) == "aws":
+        with partitioning(shard):
+            return _run_check(spec, ctx)
+    return _run_check(spec, ctx)
+
+
+def _run_check(spec: CheckSpec, ctx: RunContext) -> CheckResult:
     started = time.perf_counter()
     result = CheckResult(name=spec.name, status="ok")
     try:
@@ -133,13 +153,29 @@ def run_audit(
     show_progress: bool = False,
     options: Mapping[str, Any] | None = None,
 ) -> AuditRun:
-    """Run the selected checks and record the run; the library entry point behind ``audit``."""
+    """Run the selected checks and record the run; the library entry point behind ``audit``.
+
+    With ``options["shard"]`` (a :class:`~hygiene.shard.Shard`) the run takes that shard's share
+    of the work, records nothing (``hygiene merge`` records the merged run; the store still
+    serves the scan cache) and leaves the ``policy`` check to the merge.
+    """
     specs = select_checks(only, skip)
+    shard = (options or {}).get("shard")
+    shard = shard if isinstance(shard, Shard) else None
+    if shard is not None:
+        all_repos = list(repos)
+        repos = shard.take(all_repos, key=str)
+        specs = [
+            spec for spec in specs
+            if (PARTITIONED.get(spec.name) == "repos" and (repos or (shard.first and not all_repos)))
+            or (PARTITIONED.get(spec.name) == "aws")
+            or (spec.name not in PARTITIONED and shard.first)
+        ]
     run_id = uuid.uuid4().hex[:16]
     run_id_var.set(run_id)
-    started_at = datetime.now(timezone.utc)
-    as_of = (as_of or started_at).astimezone(timezone.utc)
-    store = Store(state_path, lock_timeout=lock_timeout) if state_path else None
+    started_at = datetime.now(UTC)
+    as_of = (as_of or started_at).astimezone(UTC)
+    store = Store(state_path, lock_timeout=lock_timeout, exclusive=shard is None) if state_path else None
     if store is not None:
         store.open()
     try:
@@ -150,7 +186,7 @@ def run_audit(
             repos=tuple(Path(r) for r in repos),
             environ=dict(environ or {}),
             store=store,
-            cache_dir=cache_dir or (state_path.parent / "cache" if state_path else Path(".hygiene/cache")),
+            cache_dir=cache_dir or default_cache_dir(state_path),
             show_progress=show_progress,
             options=dict(options or {}),
         )
@@ -158,21 +194,20 @@ def run_audit(
         results = _run_all(specs, ctx)
         findings = [f for r in results for f in r.findings]
         applied = apply_exceptions(findings, policy.exceptions, as_of)
-        results.append(
-            CheckResult(
-                name=POLICY_CHECK,
-                status="ok",
-                stats={"exceptions": len(policy.exceptions), "suppressed": len(applied.suppressed),
-                       "expired": len(applied.expired)},
-                findings=applied.expired,
+        if shard is not None:  # the merge judges expired exceptions over all shards' findings
+            applied.expired = []
+        else:
+            results.append(
+                policy_result(len(policy.exceptions), len(applied.suppressed), applied.expired)
             )
-        )
         kept = sorted([*applied.kept, *applied.expired], key=_order)
         suppressed = {id(f) for f in applied.suppressed}
         for result in results:
             result.findings = [f for f in result.findings if id(f) not in suppressed]
-        run = AuditRun(run_id, started_at, datetime.now(timezone.utc), as_of, results, kept)
-        if store is not None:
+        run = AuditRun(run_id, started_at, datetime.now(UTC), as_of, results, kept,
+                       shard=shard, suppressed=len(applied.suppressed),
+                       policy_fp=policy_fingerprint(policy) if shard else "")
+        if store is not None and shard is None:
             recorded = store.record_run(
                 run_id=run.id,
                 started_at=run.started_at,
@@ -191,9 +226,32 @@ def run_audit(
             store.close()
 
 
+def policy_result(exceptions: int, suppressed: int, expired: list[Finding]) -> CheckResult:
+    """The ``policy`` check's result: expired exceptions are its findings."""
+    return CheckResult(
+        name=POLICY_CHECK,
+        status="ok",
+        stats={"exceptions": exceptions, "suppressed": suppressed, "expired": len(expired)},
+        findings=expired,
+    )
+
+
+def default_cache_dir(state: Path | str | None) -> Path:
+    """The scan cache beside a SQLite state file; ``.hygiene/cache`` otherwise."""
+    if state is None or is_url(state):
+        return Path(".hygiene/cache")
+    return Path(state).parent / "cache"
+
+
 def _run_all(specs: list[CheckSpec], ctx: RunContext) -> list[CheckResult]:
     if len(specs) <= 1:
         return [run_check(spec, ctx) for spec in specs]
+    for spec in specs:  # import first, in one thread: concurrent first imports of one package
+        try:  # (detect-secrets from env and secrets) can fail with a circular-import error
+            spec.load_collector()
+            spec.load_evaluator()
+        except Exception:  # run_check reports it as the check's error
+            log.debug("import of %s failed; run_check reports it", spec.name, exc_info=True)
     with ThreadPoolExecutor(max_workers=len(specs), thread_name_prefix="check") as pool:
         futures = [pool.submit(copy_context().run, run_check, spec, ctx) for spec in specs]
         return [future.result() for future in futures]

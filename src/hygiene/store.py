@@ -1,28 +1,25 @@
-"""The history store (SQLite): runs, findings' lifecycle, alerts sent, the scanned-blob cache.
+"""The history store (SQLite or PostgreSQL): runs, findings' lifecycle, alerts sent, the scanned-blob cache.
 
 A finding is ``new`` the first time it is seen (or the first time after it was resolved), then
 ``open``. A finding that an ``ok`` check no longer reports, within the scopes that check covered,
 is resolved. Skipped or errored checks never resolve anything. A run is recorded in one
 transaction: a run that is killed leaves the previous state intact. One run at a time holds the
-state's lock file; a second one waits up to ``lock_timeout`` seconds, then fails clearly.
+state's lock (SQLite: a lock file; PostgreSQL: an advisory lock); a second one waits up to
+``lock_timeout`` seconds, then fails clearly. The backends live in ``hygiene.state``.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import sqlite3
+import re
 import threading
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
-from hygiene.errors import HygieneError, StateLockedError
 from hygiene.findings import Finding, iso_z
 
 if TYPE_CHECKING:
@@ -79,17 +76,55 @@ class Recorded:
     resolved: list[str]
 
 
-class Store:
-    """A SQLite history store at ``path``. Use as a context manager to hold the run lock."""
+_URL = re.compile(r"^postgres(?:ql)?(?:\+\w+)?:/", re.IGNORECASE)
 
-    def __init__(self, path: str | Path, lock_timeout: float = 60.0) -> None:
-        self.path = Path(path)
+
+def is_url(state: str | Path) -> bool:
+    """Whether ``HYGIENE_STATE`` names a PostgreSQL server rather than a SQLite file."""
+    return bool(_URL.match(str(state)))
+
+
+def state_url(state: str | Path) -> str:
+    """The PostgreSQL URL of ``state`` (a ``Path`` collapses ``//``: put it back)."""
+    text = str(state)
+    scheme, _, rest = text.partition(":")
+    return f"{scheme}://{rest.lstrip('/')}" if not rest.startswith("//") else text
+
+
+class Store:
+    """The history store: SQLite at a path, or PostgreSQL at a ``postgresql://`` URL.
+
+    ``Store(state)`` returns the backend for ``state`` (``hygiene.state.sqlite`` or
+    ``hygiene.state.postgres``); both run the same SQL (``?`` placeholders, ``ON CONFLICT``
+    upserts) and the same versioned migrations. Use as a context manager: ``exclusive`` stores
+    hold the run lock (a lock file; a PostgreSQL advisory lock) until closed; a shard opens its
+    store non-exclusively, for the scan cache only.
+    """
+
+    path: Path
+    url: str
+
+    def __new__(
+        cls, state: str | Path, lock_timeout: float = 60.0, exclusive: bool = True
+    ) -> Store:
+        if cls is Store:
+            if is_url(state):
+                from hygiene.state.postgres import PostgresStore
+
+                return super().__new__(PostgresStore)
+            from hygiene.state.sqlite import SqliteStore
+
+            return super().__new__(SqliteStore)
+        return super().__new__(cls)
+
+    def __init__(
+        self, state: str | Path, lock_timeout: float = 60.0, exclusive: bool = True
+    ) -> None:
         self.lock_timeout = lock_timeout
-        self._lock_file: IO[str] | None = None
-        self._db: sqlite3.Connection | None = None
+        self.exclusive = exclusive
         self._guard = threading.RLock()  # collectors in check threads share the connection
 
-    # -- lifecycle -------------------------------------------------------------------------
+    # -- lifecycle (backends) ----------------------------------------------------------------
 
     def __enter__(self) -> Store:
         self.open()
@@ -99,85 +134,28 @@ class Store:
         self.close()
 
     def open(self) -> None:
-        """Take the run lock (waiting up to ``lock_timeout``), then open and migrate the DB."""
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise HygieneError(f"{self.path}: cannot create the state directory: {exc.strerror}") from None
-        self._acquire_lock()
-        try:
-            self._db = sqlite3.connect(
-                self.path, timeout=self.lock_timeout, isolation_level=None, check_same_thread=False
-            )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
-        except sqlite3.DatabaseError as exc:
-            self.close()
-            raise HygieneError(f"{self.path}: not a usable hygiene state database ({exc})") from None
+        """Take the run lock (when exclusive, waiting up to ``lock_timeout``), open, migrate."""
+        raise NotImplementedError
 
     def close(self) -> None:
         """Close the database and release the lock."""
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-        if self._lock_file is not None:
-            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
-            self._lock_file.close()
-            self._lock_file = None
-
-    def _acquire_lock(self) -> None:
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held until close()
-        deadline = time.monotonic() + self.lock_timeout
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    handle.seek(0)
-                    holder = handle.read().strip() or "another process"
-                    handle.close()
-                    raise StateLockedError(
-                        f"{self.path}: another hygiene run ({holder}) holds the state lock; "
-                        f"waited {self.lock_timeout:g}s. Wait for it to finish, or raise "
-                        "HYGIENE_LOCK_TIMEOUT."
-                    ) from None
-                time.sleep(0.1)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
-        self._lock_file = handle
+        raise NotImplementedError
 
     @property
-    def db(self) -> sqlite3.Connection:
-        """The open connection (the store must be open)."""
-        if self._db is None:
-            raise RuntimeError("the store is not open")
-        return self._db
-
-    def _migrate(self) -> None:
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            with self.transaction():
-                for statement in script.split(";"):
-                    if statement.strip():
-                        self.db.execute(statement)
-                self.db.execute(f"PRAGMA user_version = {number}")
+    def db(self) -> Any:
+        """The open connection: ``execute(sql, params)`` / ``executemany`` with ``?`` marks."""
+        raise NotImplementedError
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Any]:
         """One write transaction: all of it lands, or none of it does."""
-        with self._guard:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.db
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
+        raise NotImplementedError
+        yield  # pragma: no cover
+
+    def _run_migrations(self, version: int, apply: Any) -> None:
+        """Apply ``MIGRATIONS[version:]``, each with ``apply(number, statements)``."""
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            apply(number, [part for part in script.split(";") if part.strip()])
 
     # -- runs and findings -------------------------------------------------------------------
 
@@ -225,8 +203,16 @@ class Store:
                            resolved_at=NULL, last_run_id=excluded.last_run_id,
                            data=excluded.data""",
                     (
-                        done.id, done.check, done.rule, done.severity.value, done.resource,
-                        done.scope, first_seen, now, run_id, json.dumps(done.to_contract()),
+                        done.id,
+                        done.check,
+                        done.rule,
+                        done.severity.value,
+                        done.resource,
+                        done.scope,
+                        first_seen,
+                        now,
+                        run_id,
+                        json.dumps(done.to_contract()),
                     ),
                 )
             resolved = self._resolve_missing(db, results, current_ids, now)
@@ -240,7 +226,7 @@ class Store:
 
     @staticmethod
     def _resolve_missing(
-        db: sqlite3.Connection, results: list[CheckResult], current: set[str], now: str
+        db: Any, results: list[CheckResult], current: set[str], now: str
     ) -> list[str]:
         resolved: list[str] = []
         for result in results:
@@ -313,7 +299,8 @@ class Store:
         """Store scan results (hashes and redacted previews only, never a secret value)."""
         with self.transaction() as db:
             db.executemany(
-                "INSERT OR REPLACE INTO scan_cache (blob_id, config_fp, result) VALUES (?, ?, ?)",
+                "INSERT INTO scan_cache (blob_id, config_fp, result) VALUES (?, ?, ?) "
+                "ON CONFLICT (blob_id, config_fp) DO UPDATE SET result = excluded.result",
                 [(blob, config_fp, json.dumps(result)) for blob, result in results.items()],
             )
 
@@ -328,7 +315,7 @@ def _parse(value: str) -> datetime:
 # ============================================================================================
 
 
-def _alert_rows(db: sqlite3.Connection, channel: str) -> dict[str, list[tuple[str, str]]]:
+def _alert_rows(db: Any, channel: str) -> dict[str, list[tuple[str, str]]]:
     rows = db.execute(
         "SELECT finding_id, kind, sent_at FROM alerts_sent WHERE channel = ? ORDER BY sent_at",
         (channel,),
@@ -349,13 +336,15 @@ class AlertLedger:
         """Per finding id, the ``(kind, sent_at)`` deliveries to ``channel``, oldest first."""
         return _alert_rows(self.store.db, channel)
 
-    def record(self, channel: str, deliveries: Iterable[tuple[str, str]], sent_at: datetime) -> None:
+    def record(
+        self, channel: str, deliveries: Iterable[tuple[str, str]], sent_at: datetime
+    ) -> None:
         """Mark ``(finding_id, kind)`` pairs as delivered to ``channel`` at ``sent_at``."""
         moment = iso_z(sent_at)
         with self.store.transaction() as db:
             db.executemany(
-                "INSERT OR IGNORE INTO alerts_sent (finding_id, channel, kind, sent_at) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO alerts_sent (finding_id, channel, kind, sent_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [(finding_id, channel, kind, moment) for finding_id, kind in deliveries],
             )
 
@@ -365,7 +354,9 @@ class AlertLedger:
             "SELECT finding_id, channel, kind, sent_at FROM alerts_sent "
             "ORDER BY sent_at, channel, finding_id, kind"
         ).fetchall()
-        return [dict(zip(("finding_id", "channel", "kind", "sent_at"), r, strict=True)) for r in rows]
+        return [
+            dict(zip(("finding_id", "channel", "kind", "sent_at"), r, strict=True)) for r in rows
+        ]
 
 
 def findings_by_id(store: Store, ids: Iterable[str]) -> dict[str, dict[str, Any]]:

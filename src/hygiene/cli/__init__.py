@@ -14,6 +14,7 @@ import click
 from hygiene import __version__
 from hygiene.cli.audit import audit
 from hygiene.cli.env import env
+from hygiene.cli.merge import merge
 from hygiene.cli.policy import policy
 from hygiene.cli.report import report
 from hygiene.cli.scorecard import scorecard
@@ -46,6 +47,7 @@ cli.add_command(policy)
 cli.add_command(spend)
 cli.add_command(report)
 cli.add_command(scorecard)
+cli.add_command(merge)
 
 
 def main() -> None:

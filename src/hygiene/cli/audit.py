@@ -18,6 +18,7 @@ from hygiene.cli.options import (
     write_atomically,
 )
 from hygiene.cli.publish_options import after_run, check_publishing, publish_options
+from hygiene.cli.shard_options import shard_option
 from hygiene.findings import Severity
 from hygiene.log import setup_logging, setup_sentry
 from hygiene.publish.formats import OutputFormat, render
@@ -32,11 +33,12 @@ from hygiene.publish.formats import OutputFormat, render
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here instead of stdout.")
 @click.option("--fail-on", type=click.Choice([s.value for s in Severity]), default="high", show_default=True, envvar="HYGIENE_FAIL_ON", help="Exit 1 when a finding is at least this severe.")
 @as_of_option
-@click.option("--state", type=click.Path(dir_okay=False, path_type=Path), envvar="HYGIENE_STATE", default=Path(".hygiene/state.db"), show_default=True, help="History database (SQLite).")
+@click.option("--state", type=click.Path(dir_okay=False, path_type=Path), envvar="HYGIENE_STATE", default=Path(".hygiene/state.db"), show_default=True, help="History database: a SQLite path or a postgresql:// URL.")
 @click.option("--no-state", is_flag=True, help="Record nothing: every finding is new, nothing resolves.")
 @click.option("--log-format", type=click.Choice(["json", "text"]), envvar="HYGIENE_LOG_FORMAT", default="json", show_default=True)
 @click.option("--log-level", envvar="HYGIENE_LOG_LEVEL", default="WARNING", show_default=True)
 @click.option("--progress/--no-progress", default=None, help="Progress bars on stderr (default: when stderr is a terminal).")
+@click.option("--shard", metavar="I/N", envvar="HYGIENE_SHARD", help="Audit only shard I of N (0-based) and write a partial result for `hygiene merge`; records nothing.")
 @publish_options
 def audit(
     configs: tuple[str, ...],
@@ -52,6 +54,7 @@ def audit(
     log_format: str,
     log_level: str,
     progress: bool | None,
+    shard: str | None,
     alert: bool,
     dry_run: bool,
     metrics_file: Path | None,
@@ -67,6 +70,7 @@ def audit(
       AWS_PROFILE=audit hygiene audit --only tags,rotation --fail-on critical
       hygiene audit --alert --metrics-file /var/lib/node_exporter/textfile/hygiene.prom
       hygiene audit --alert --dry-run        # show the alerts that would be sent
+      hygiene audit --shard 0/4 --format json -o part-0.json   # then: hygiene merge part-*.json --expect 4
 
     Exit codes: 0 clean (below --fail-on), 1 findings at or above --fail-on,
     2 usage/configuration error, 3 incomplete run (a check errored).
@@ -79,6 +83,7 @@ def audit(
     policy = load(configs)
     moment = parse_as_of(as_of)
     check_publishing(policy, alert=alert, dry_run=dry_run, no_state=no_state, environ=os.environ)
+    part = shard_option(shard, alert=alert, metrics=bool(metrics_file or pushgateway))
     run = run_audit(
         policy=policy,
         as_of=moment,
@@ -89,6 +94,7 @@ def audit(
         environ=dict(os.environ),
         lock_timeout=float(os.environ.get("HYGIENE_LOCK_TIMEOUT", "60")),
         show_progress=sys.stderr.isatty() if progress is None else progress,
+        options={"shard": part} if part else None,
     )
     document = run.to_contract()
     text = render(document, fmt)

@@ -16,6 +16,7 @@ from typing import Any
 
 from hygiene.context import Collection, RunContext
 from hygiene.errors import CheckSkipped
+from hygiene.shard import first_only
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,8 @@ def with_gcp(
         aws_skipped = ""
     except CheckSkipped as skipped:
         first, aws_skipped = None, skipped.reason
+    if not first_only():  # audit --shard I/N with I > 0: GCP is read by shard 0 only
+        return first or Collection(records=[], stats={"aws": f"skipped: {aws_skipped}"}, scopes=[])
     second = gcp(ctx)
     if first is None and second.skipped:
         raise CheckSkipped(f"AWS: {aws_skipped}; GCP: {second.skipped}")

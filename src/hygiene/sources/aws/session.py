@@ -23,6 +23,7 @@ import botocore.exceptions
 
 from hygiene.errors import CheckSkipped
 from hygiene.policy import AwsPolicy
+from hygiene.shard import active as active_shard
 
 log = logging.getLogger(__name__)
 
@@ -189,9 +190,16 @@ class AwsScope:
         work: Callable[[Slice], T],
         max_workers: int | None = None,
     ) -> FanOutResult[T]:
-        """Run ``work`` on every slice in a bounded pool; classify failures per slice."""
+        """Run ``work`` on every slice in a bounded pool; classify failures per slice.
+
+        Under ``audit --shard I/N`` (``hygiene.shard.partitioning``) only this shard's share of
+        ``slices`` runs.
+        """
         result: FanOutResult[T] = FanOutResult()
         todo = list(slices)
+        shard = active_shard()
+        if shard is not None:  # audit --shard I/N: this shard's share of the slices only
+            todo = shard.take(todo, key=str)
         workers = max(1, min(max_workers or self.policy.max_workers, len(todo) or 1))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="aws") as pool:
             futures = {pool.submit(work, s): s for s in todo}
