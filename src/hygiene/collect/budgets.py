@@ -53,6 +53,7 @@ def read_sources(
     environ: Mapping[str, str] | None = None,
 ) -> tuple[SpendData, list[str], dict[str, Any]]:
     """Spend of ``month`` and the month before from every source: (data, errors, stats)."""
+    from hygiene.sources.billing.pushdown import is_pushdown, pushdown_rows
     from hygiene.sources.billing.sql import SpendQuery
 
     data = SpendData(tag_keys=tuple(tag_keys), sources=tuple(sources))
@@ -82,6 +83,8 @@ def read_sources(
                     budgets, failed = _aws_budgets(scope)
                     data.provider_budgets += budgets
                     errors += failed
+            elif is_pushdown(source):  # athena://, bigquery://…?schema=focus (issue #11)
+                data.rows += pushdown_rows(source, query, policy, aws, environ or {})
             elif source.startswith("bigquery://"):
                 data.rows += _bigquery(source, query, policy, environ or {})
             elif source == GCP_BUDGETS:  # GCP budgets, their spend from gcp.billing_export

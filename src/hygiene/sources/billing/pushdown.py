@@ -1,0 +1,49 @@
+"""Billing sources whose aggregation runs on the engine that holds the bill (``billing.sources``):
+
+- ``athena://DATABASE.TABLE?workgroup=…&output=s3://…&region=…`` — a FOCUS table or view on
+  Athena (``billing/athena.py``), through the run's AWS credentials;
+- ``bigquery://PROJECT.DATASET.TABLE?schema=focus`` — a FOCUS table or view on BigQuery
+  (``billing/bigquery.py``); without ``?schema=focus`` a ``bigquery://`` source is the raw GCP
+  billing export (``sources/gcp/billing_export.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from hygiene.policy import Policy
+from hygiene.sources.billing.model import SpendRow
+from hygiene.sources.billing.sql import SpendQuery
+
+FOCUS_SUFFIX = "?schema=focus"
+
+
+def is_pushdown(source: str) -> bool:
+    """Whether ``source`` is aggregated remotely by this module."""
+    return source.startswith("athena://") or (
+        source.startswith("bigquery://") and source.endswith(FOCUS_SUFFIX)
+    )
+
+
+def pushdown_rows(
+    source: str,
+    query: SpendQuery,
+    policy: Policy,
+    aws: Callable[[], Any],
+    environ: Mapping[str, str],
+) -> list[SpendRow]:
+    """The aggregated spend of one pushdown source; ``aws()`` gives the run's ``AwsScope``."""
+    if source.startswith("athena://"):
+        from hygiene.sources.billing.athena import AthenaSource, read_athena_spend
+
+        target = AthenaSource.parse(source)
+        scope = aws()
+        client = scope.client("athena", target.region or scope.default_region)
+        return read_athena_spend(client, target, query, policy.tags)
+    from hygiene.sources.billing.bigquery import parse_table, read_bigquery_spend
+    from hygiene.sources.gcp.scope import GcpScope
+
+    table = parse_table(source.removesuffix(FOCUS_SUFFIX))
+    scope = GcpScope.connect(policy.gcp, environ)
+    return read_bigquery_spend(scope.bigquery(table.split(".")[0]), table, query, policy.tags)
