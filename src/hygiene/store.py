@@ -68,6 +68,19 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+#: Findings written per statement batch (and looked up per ``IN (…)`` query).
+BATCH = 500
+
+UPSERT_FINDING = """INSERT INTO findings (id, "check", rule, severity, resource, scope,
+       first_seen, last_seen, resolved_at, last_run_id, data)
+   VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)
+   ON CONFLICT(id) DO UPDATE SET severity=excluded.severity,
+       resource=excluded.resource, scope=excluded.scope,
+       first_seen=excluded.first_seen, last_seen=excluded.last_seen,
+       resolved_at=NULL, last_run_id=excluded.last_run_id,
+       data=excluded.data"""
+
+
 @dataclass(frozen=True)
 class Recorded:
     """What recording a run changed: the findings annotated, and the ids resolved."""
@@ -179,42 +192,39 @@ class Store:
         results = list(results)
         with self.transaction() as db:
             annotated: list[Finding] = []
-            current_ids = set()
-            for finding in findings:
-                current_ids.add(finding.id)
-                row = db.execute(
-                    "SELECT first_seen, resolved_at FROM findings WHERE id = ?", (finding.id,)
-                ).fetchone()
-                if row is None or row[1] is not None:
-                    first_seen, status_ = now, "new"
-                else:
-                    first_seen, status_ = row[0], "open"
-                done = finding.model_copy(
-                    update={"first_seen": _parse(first_seen), "status": status_}
-                )
-                annotated.append(done)
-                db.execute(
-                    """INSERT INTO findings (id, "check", rule, severity, resource, scope,
-                           first_seen, last_seen, resolved_at, last_run_id, data)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)
-                       ON CONFLICT(id) DO UPDATE SET severity=excluded.severity,
-                           resource=excluded.resource, scope=excluded.scope,
-                           first_seen=excluded.first_seen, last_seen=excluded.last_seen,
-                           resolved_at=NULL, last_run_id=excluded.last_run_id,
-                           data=excluded.data""",
-                    (
-                        done.id,
-                        done.check,
-                        done.rule,
-                        done.severity.value,
-                        done.resource,
-                        done.scope,
-                        first_seen,
-                        now,
-                        run_id,
-                        json.dumps(done.to_contract()),
-                    ),
-                )
+            current_ids: set[str] = set()
+            for start in range(0, len(findings), BATCH):  # batched: few round trips per run
+                batch = findings[start : start + BATCH]
+                known = self._known(db, [f.id for f in batch])
+                rows = []
+                for finding in batch:
+                    row = known.get(finding.id)
+                    if finding.id in current_ids:  # the same id twice in one run
+                        first_seen, status_ = now, "open"
+                    elif row is None or row[1] is not None:
+                        first_seen, status_ = now, "new"
+                    else:
+                        first_seen, status_ = row[0], "open"
+                    current_ids.add(finding.id)
+                    done = finding.model_copy(
+                        update={"first_seen": _parse(first_seen), "status": status_}
+                    )
+                    annotated.append(done)
+                    rows.append(
+                        (
+                            done.id,
+                            done.check,
+                            done.rule,
+                            done.severity.value,
+                            done.resource,
+                            done.scope,
+                            first_seen,
+                            now,
+                            run_id,
+                            json.dumps(done.to_contract()),
+                        )
+                    )
+                db.executemany(UPSERT_FINDING, rows)
             resolved = self._resolve_missing(db, results, current_ids, now)
             document = build_document(annotated, resolved)
             db.execute(
@@ -223,6 +233,15 @@ class Store:
                 (run_id, iso_z(started_at), iso_z(finished_at), now, status, json.dumps(document)),
             )
         return Recorded(findings=annotated, resolved=resolved)
+
+    @staticmethod
+    def _known(db: Any, ids: list[str]) -> dict[str, tuple[str, str | None]]:
+        """``first_seen`` and ``resolved_at`` of the findings among ``ids`` already stored."""
+        marks = ",".join("?" * len(ids))
+        rows = db.execute(
+            f"SELECT id, first_seen, resolved_at FROM findings WHERE id IN ({marks})", ids
+        ).fetchall()
+        return {row[0]: (row[1], row[2]) for row in rows}
 
     @staticmethod
     def _resolve_missing(
