@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install demo audit test lint bench browser clean schema
+.PHONY: install demo audit test lint bench system-deps clean schema docs
 
 install: $(STAMP)
 
@@ -21,16 +21,22 @@ demo: install
 audit: install
 	$(BIN)/hygiene audit $(ARGS)
 
-# Debian's chromium for the HTML report test (installed when missing and apt-get is usable).
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+# Debian packages the tests use as real parts: chromium (HTML report), promtool (Prometheus rules),
+# PostgreSQL (shared state). Installed when missing and apt-get is usable as root.
+SYSTEM_TOOLS := chromium:chromium promtool:prometheus pg_ctlcluster:postgresql
+system-deps:
+	@missing=""; for pair in $(SYSTEM_TOOLS); do tool=$${pair%%:*}; pkg=$${pair##*:}; \
+	  command -v $$tool >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/$$tool >/dev/null 2>&1 \
+	    || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
 	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "make browser: could not install chromium"; \
-	  else echo "make browser: chromium missing and apt-get unavailable"; fi; }
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "system-deps: missing$$missing and apt-get (as root) is unavailable" >&2; exit 1; fi; fi
 
-test: install browser
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
+test: install system-deps
+	HYGIENE_TEST_POSTGRES_URL="$${HYGIENE_TEST_POSTGRES_URL:-$$(scripts/ci-postgres.sh)}" \
+	  $(BIN)/python -m pytest -n 2 --dist loadgroup -q -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
@@ -40,6 +46,9 @@ lint: install
 
 schema: install
 	$(BIN)/hygiene policy schema -o policies/schema.json
+
+docs: install
+	$(BIN)/python -m hygiene.cli.docs
 
 bench: install
 	$(BIN)/python -m benchmarks.run $(ARGS)
