@@ -3,7 +3,7 @@
 
 Several files merge in order (org default, then team overrides): mappings merge key by key,
 scalars and most lists are replaced, and the lists of named items (budgets, exceptions, repos,
-alerts.channels, rotation.registry) are appended.
+alerts.channels, rotation.registry, probes.services) are appended.
 """
 
 from __future__ import annotations
@@ -19,7 +19,14 @@ from hygiene.errors import ConfigError
 from hygiene.policy import Policy
 
 APPENDED_LISTS: frozenset[tuple[str, ...]] = frozenset(
-    {("budgets",), ("exceptions",), ("repos",), ("alerts", "channels"), ("rotation", "registry")}
+    {
+        ("budgets",),
+        ("exceptions",),
+        ("repos",),
+        ("alerts", "channels"),
+        ("rotation", "registry"),
+        ("probes", "services"),
+    }
 )
 
 KeyPath = tuple[str | int, ...]

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import yaml
 
 from hygiene.config import format_key, load_policy, merge, policy_schema
 from hygiene.errors import ConfigError
@@ -36,7 +37,23 @@ def test_no_files_gives_the_blueprint_defaults() -> None:
 
 
 def test_default_yaml_spells_out_exactly_the_built_in_defaults() -> None:
-    assert load_policy([ROOT / "policies" / "default.yaml"]) == Policy()
+    path = ROOT / "policies" / "default.yaml"
+    assert load_policy([path]) == Policy()
+    # every key is written out, not merely defaulted: the file documents the whole policy
+    written = yaml.safe_load(path.read_text())
+    assert _keys(written) == _keys(Policy().model_dump(mode="json"))
+
+
+def _keys(data: object, at: str = "") -> set[str]:
+    if not isinstance(data, dict):
+        return set()
+    found = set()
+    for key, value in data.items():
+        found.add(f"{at}{key}")
+        if key not in ("severity", "per_kind", "per_env", "tier_rpo_minutes", "key_aliases",
+                       "allowed_values", "value_aliases"):
+            found |= _keys(value, f"{at}{key}.")
+    return found
 
 
 def test_schema_json_is_generated_from_the_models() -> None:
