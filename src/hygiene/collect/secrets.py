@@ -134,32 +134,46 @@ def scan_repository(
     }
     placements, sizes = _placements(path, head, policy.history)
     stats["blobs"] = len(sizes)
-    kept: list[Placement] = []
-    for placement in placements:
-        if excluded(placement.path, policy.exclude_paths) or file_filtered(placement.path):
-            stats["excluded_paths"] += 1
-        else:
-            kept.append(placement)
-    units: dict[str, tuple[str, str]] = {}  # key -> (oid, path to scan it as)
+    kept = [p for p in placements if not excluded(p.path, policy.exclude_paths)]
+    stats["excluded_paths"] = len(placements) - len(kept)
+    paths_of: dict[str, list[str]] = {}  # key -> every path its blob was written at
+    oid_of: dict[str, str] = {}
     for placement in kept:
-        units.setdefault(placement.key, (placement.oid, placement.path))
+        paths_of.setdefault(placement.key, []).append(placement.path)
+        oid_of[placement.key] = placement.oid
     results: dict[str, ContentResult] = {}
-    for key, (oid, _path) in units.items():
+    for key, oid in oid_of.items():
         if sizes.get(oid, 0) > config.max_file_bytes:
             results[key] = ContentResult(skipped="too-large")
     fingerprint = config.fingerprint()
-    todo = [k for k in units if k not in results]
+    todo = [k for k in oid_of if k not in results]
     if store is not None and todo:
         for key, data in store.cached_scans(todo, fingerprint).items():
             results[key] = ContentResult.from_json(data)
         stats["blobs_cached"] = sum(1 for k in todo if k in results)
         todo = [k for k in todo if k not in results]
-    fresh = _scan(path, name, todo, units, sizes, policy, progress)
+    units: dict[str, tuple[str, str]] = {}  # key -> (oid, a path no file-name filter excludes)
+    for key in todo:
+        path_ok = next((p for p in paths_of[key] if not file_filtered(p)), None)
+        if path_ok is None:
+            results[key] = ContentResult(skipped="excluded-file")
+        else:
+            units[key] = (oid_of[key], path_ok)
+    fresh = _scan(path, name, list(units), units, sizes, policy, progress)
     stats["blobs_scanned"] = len(fresh)
     stats["bytes_scanned"] = sum(sizes.get(units[k][0], 0) for k in fresh)
     results.update(fresh)
-    if store is not None and fresh:
-        store.cache_scans({k: r.to_json() for k, r in fresh.items()}, fingerprint)
+    changed = _judge_paths(results, paths_of)
+    if store is not None and (fresh or changed):
+        store.cache_scans({k: results[k].to_json() for k in {*fresh, *changed}}, fingerprint)
+    filtered = {
+        (k, p)
+        for k in paths_of
+        for p in paths_of[k]
+        if k in results and results[k].file_filtered.get(p)
+    }
+    kept = [p for p in kept if (p.key, p.path) not in filtered]
+    stats["filtered_paths"] = len(filtered)
     for result in results.values():
         stats["long_lines"] += result.long_lines
         if result.skipped == "binary":
@@ -183,6 +197,21 @@ def scan_repository(
         time.perf_counter() - started,
     )
     return RepoScan(name=name, records=records, stats=stats, warnings=warnings)
+
+
+def _judge_paths(results: dict[str, ContentResult], paths_of: dict[str, list[str]]) -> set[str]:
+    """Record detect-secrets' file-name verdict for every path of every blob with hits; returns
+    the keys whose verdicts were added (to re-cache)."""
+    changed = set()
+    for key, paths in paths_of.items():
+        result = results.get(key)
+        if result is None or not result.hits:
+            continue
+        for p in paths:
+            if p not in result.file_filtered:
+                result.file_filtered[p] = file_filtered(p)
+                changed.add(key)
+    return changed
 
 
 def _resolve(target: Target, cache_dir: Path) -> Path:

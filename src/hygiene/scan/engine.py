@@ -13,6 +13,7 @@ per process (the worker processes call it in their initializer).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -24,7 +25,6 @@ from typing import Any
 
 from hygiene.scan import filters as hygiene_filters
 from hygiene.scan.hits import SecretHit
-from hygiene.scan.prefilter import Trigger, candidate_lines, trigger_for
 
 ENGINE_VERSION = "1"
 #: detect-secrets' filters that assume a file on disk; the engine scans blob contents.
@@ -44,25 +44,24 @@ class EngineConfig:
     hygiene_filters: bool = True
 
     def fingerprint(self) -> str:
-        """A stable hash of the engine, detect-secrets' version and settings, and this config."""
-        from detect_secrets.__version__ import VERSION
+        """A stable hash of the engine, detect-secrets' version, and this configuration.
 
-        configure()
-        from detect_secrets.settings import get_settings
+        The plugin set (all of the installed detect-secrets' plugins) and its default filters
+        follow from its version, so the fingerprint needs no import of detect-secrets: a warm
+        rescan that finds every blob cached never loads it.
+        """
+        from importlib.metadata import version
 
-        settings = get_settings()
         data = {
             "engine": ENGINE_VERSION,
-            "detect_secrets": VERSION,
-            "plugins": settings.plugins,
-            "filters": sorted(settings.filters),
+            "detect_secrets": version("detect-secrets"),
+            "disabled_filters": list(DISABLED_FILTERS),
             "hygiene_filters": list(hygiene_filters.VALUE_FILTERS) if self.hygiene_filters else [],
             "max_line_length": self.max_line_length,
             "max_file_bytes": self.max_file_bytes,
+            "prefilter": self.prefilter,
         }
-        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[
-            :16
-        ]
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
 @dataclass
@@ -72,6 +71,9 @@ class ContentResult:
     hits: list[SecretHit] = field(default_factory=list)
     skipped: str | None = None  # "binary" | "too-large" | "excluded-file"
     long_lines: int = 0
+    #: path → whether detect-secrets' file-name filters exclude it (kept for blobs with hits,
+    #: so a warm rescan need not load detect-secrets to decide)
+    file_filtered: dict[str, bool] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-able form for the scanned-blob cache (hashes and previews only)."""
@@ -79,6 +81,7 @@ class ContentResult:
             "hits": [h.to_json() for h in self.hits],
             "skipped": self.skipped,
             "long_lines": self.long_lines,
+            "file_filtered": self.file_filtered,
         }
 
     @classmethod
@@ -88,6 +91,7 @@ class ContentResult:
             hits=[SecretHit.from_json(h) for h in data.get("hits", [])],
             skipped=data.get("skipped"),
             long_lines=int(data.get("long_lines", 0)),
+            file_filtered=dict(data.get("file_filtered") or {}),
         )
 
 
@@ -116,7 +120,7 @@ class _NamedText(io.StringIO):
         self.name = name
 
 
-_triggers: dict[bool, list[Trigger]] = {}
+_triggers: dict[bool, list[Any]] = {}
 
 
 def _plugins() -> list[Any]:
@@ -125,7 +129,9 @@ def _plugins() -> list[Any]:
     return list(get_plugins())
 
 
-def _get_triggers() -> list[Trigger]:
+def _get_triggers() -> list[Any]:
+    from hygiene.scan.prefilter import trigger_for
+
     if False not in _triggers:
         _triggers[False] = [trigger_for(p) for p in _plugins()]
     return _triggers[False]
@@ -136,7 +142,15 @@ def _get_triggers() -> list[Trigger]:
 _NOT_INI_LINE = re.compile(r"^(?![ \t]|[#;\[]|[ \t]*$)[^=:\n]*$", re.MULTILINE)
 
 
-def _could_be_ini(text: str) -> bool:
+_FIRST_CONTENT_LINE = re.compile(r"^[ \t]*[^ \t\n#;]", re.MULTILINE)
+
+
+def _could_be_ini(text: str, with_header: bool) -> bool:
+    """False when configparser must reject ``text`` (``with_header``: after ``[global]``)."""
+    if not with_header:  # the first line with content must open a [section]
+        first = _FIRST_CONTENT_LINE.search(text)
+        if first is None or not first.group().lstrip().startswith("["):
+            return False
     return _NOT_INI_LINE.search(text) is None
 
 
@@ -150,7 +164,7 @@ def _transformed(text: str, path: str, eager: bool) -> list[str] | None:
         if not transformer.should_parse_file(path) or eager != transformer.is_eager:
             continue
         is_ini = isinstance(transformer, ConfigFileTransformer | EagerConfigFileTransformer)
-        if is_ini and not _could_be_ini(text):
+        if is_ini and not _could_be_ini(text, with_header=eager):
             continue
         try:
             return list(transformer.parse_file(_NamedText(text, path)))
@@ -159,6 +173,7 @@ def _transformed(text: str, path: str, eager: bool) -> list[str] | None:
     return None
 
 
+@functools.lru_cache(maxsize=65536)
 def file_filtered(path: str) -> bool:
     """True when the file name alone rules the file out (lock files, binaries, swagger)."""
     configure()
@@ -225,6 +240,8 @@ def _scan_lines(
     from detect_secrets.core.scan import _is_filtered_out, _scan_line
     from detect_secrets.util.code_snippet import get_code_snippet
 
+    from hygiene.scan.prefilter import candidate_lines
+
     plugins = _plugins()
     if config.prefilter and not any("\n" in line.rstrip("\n") for line in lines):
         candidates = candidate_lines(
@@ -235,42 +252,46 @@ def _scan_lines(
         candidates = {number: names for number in range(1, len(lines) + 1)}
     seen: set[tuple[str, int, str]] = set()
     for number in sorted(candidates):
-        raw = lines[number - 1]
-        line = raw.rstrip()
+        line = lines[number - 1].rstrip()
         if len(line) > config.max_line_length:
             result.long_lines += 1
             continue
         wanted = candidates[number]
         snippet = get_code_snippet(lines=lines, line_number=number)
-        if _is_filtered_out(
+        found = [
+            (plugin, secret)
+            for plugin in plugins
+            if type(plugin).__name__ in wanted
+            for secret in _scan_line(
+                plugin=plugin, filename=path, line=line, line_number=number, context=snippet
+            )
+        ]
+        # detect-secrets applies its line filters before the plugins; they are pure, so
+        # applying them only to lines where a plugin found something gives the same result.
+        if not found or _is_filtered_out(
             required_filter_parameters=["line"], filename=path, line=line, context=snippet
         ):
             continue
         line_hits: list[SecretHit] = []
-        for plugin in plugins:
-            if type(plugin).__name__ not in wanted:
-                continue
-            for secret in _scan_line(
-                plugin=plugin, filename=path, line=line, line_number=number, context=snippet
+        for plugin, secret in found:
+            value = secret.secret_value or ""
+            if _is_filtered_out(
+                required_filter_parameters=["context"],
+                filename=secret.filename,
+                secret=value,
+                plugin=plugin,
+                line=line,
+                context=snippet,
             ):
-                value = secret.secret_value or ""
-                if _is_filtered_out(
-                    required_filter_parameters=["context"],
-                    filename=secret.filename,
-                    secret=value,
-                    plugin=plugin,
-                    line=line,
-                    context=snippet,
-                ):
-                    continue
-                full = _whole_token(plugin, line, value) if config.hygiene_filters else value
-                if config.hygiene_filters and hygiene_filters.filtered_by(full, line, path):
-                    continue
-                key = (secret.type, number, full)
-                if key in seen:
-                    continue
-                seen.add(key)
-                line_hits.append(SecretHit.of(secret.type, number, full, baseline_value=value))
+                continue
+            full = _whole_token(plugin, line, value) if config.hygiene_filters else value
+            if config.hygiene_filters and hygiene_filters.filtered_by(full, line, path):
+                continue
+            key = (secret.type, number, full)
+            if key in seen:
+                continue
+            seen.add(key)
+            line_hits.append(SecretHit.of(secret.type, number, full, baseline_value=value))
         yield from _prefer_specific(line_hits) if config.hygiene_filters else line_hits
 
 

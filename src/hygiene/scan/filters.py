@@ -45,6 +45,7 @@ def is_extra_lock_file(path: str) -> bool:
 # --------------------------------------------------------------------------- value level
 
 _SRI = re.compile(r"\b(?:sha1|sha256|sha384|sha512)-$", re.IGNORECASE)
+_SRI_VALUE = re.compile(r"^(?:sha1|sha256|sha384|sha512)-[A-Za-z0-9+/]+={0,2}$")
 _UUID = re.compile(
     r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$", re.IGNORECASE
 )
@@ -86,6 +87,8 @@ _AWS_EXAMPLE = re.compile(r"EXAMPLE(?:KEY)?$|EXAMPLEKEY")
 
 def is_integrity_hash(value: str, line: str) -> bool:
     """Subresource-integrity hashes (``sha512-…``) as in lock files and ``integrity=`` attributes."""
+    if _SRI_VALUE.match(value):
+        return True
     index = line.find(value)
     return index > 0 and bool(_SRI.search(line[:index]))
 

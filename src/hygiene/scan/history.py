@@ -9,6 +9,7 @@ file at that path still holds it (``in_tree``) — else the secret lives only in
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
@@ -50,11 +51,44 @@ class SecretRecord:
 UNKNOWN_ORDER = 1 << 62
 
 
+#: detect-secrets' ``determine_file_type`` table (``util/filetype.py``), copied so that a warm
+#: rescan need not import detect-secrets; a unit test keeps the two equal.
+FILE_TYPES: dict[str, str] = {
+    ".cls": "CLS",
+    ".example": "EXAMPLE",
+    ".eyaml": "YAML",
+    ".go": "GO",
+    ".java": "JAVA",
+    ".js": "JAVASCRIPT",
+    ".m": "OBJECTIVE_C",
+    ".php": "PHP",
+    ".py": "PYTHON",
+    ".pyi": "PYTHON",
+    ".swift": "SWIFT",
+    ".tf": "TERRAFORM",
+    ".yaml": "YAML",
+    ".yml": "YAML",
+    ".cs": "C_SHARP",
+    ".c": "C",
+    ".cpp": "C_PLUS_PLUS",
+    ".cnf": "CONFIG",
+    ".conf": "CONFIG",
+    ".cfg": "CONFIG",
+    ".cf": "CONFIG",
+    ".ini": "INI",
+    ".properties": "PROPERTIES",
+    ".toml": "TOML",
+}
+
+
+def file_type(path: str) -> str:
+    """detect-secrets' file type name for ``path`` (``PYTHON``, ``YAML``, ``OTHER``)."""
+    return FILE_TYPES.get(os.path.splitext(path)[1], "OTHER")
+
+
 def profile(path: str) -> str:
     """What about ``path`` changes a scan's result (see the module docstring)."""
-    from detect_secrets.util.filetype import determine_file_type
-
-    kind = determine_file_type(path).name
+    kind = file_type(path)
     return kind + ("+changelog" if CHANGELOG_NAME.match(PurePosixPath(path).name) else "")
 
 

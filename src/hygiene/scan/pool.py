@@ -1,9 +1,8 @@
 """Run the engine over many texts across processes.
 
 Work is sent in batches of about ``BATCH_BYTES`` so small files do not pay one round trip each.
-Workers come from a ``forkserver`` (safe when the caller runs threads, as the audit pipeline
-does) that imports the engine once. Small jobs run in-process: starting workers costs more than
-it saves.
+Workers are forked (see ``_context``); the engine is configured before the fork so they start
+ready. Small jobs run in-process: starting workers costs more than it saves.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
-from hygiene.scan.engine import ContentResult, EngineConfig, scan_bytes
+from hygiene.scan.engine import ContentResult, EngineConfig, configure, scan_bytes
 
 BATCH_BYTES = 512 * 1024
 IN_PROCESS_BYTES = 1024 * 1024
@@ -37,6 +36,16 @@ def _batches(items: Iterable[Item]) -> Iterator[list[Item]]:
             batch, size = [], 0
     if batch:
         yield batch
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """``fork`` where there is one: workers inherit the configured engine and start at once,
+    and the caller's ``__main__`` is not re-imported (``spawn``/``forkserver`` do, which breaks
+    scripts without a main guard). The children only run the scanner, never the caller's
+    threads' code."""
+    if "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
 
 
 def worker_count(configured: int) -> int:
@@ -64,9 +73,12 @@ def scan_items(
             if on_done:
                 on_done(1)
         return
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["hygiene.scan.engine", "hygiene.scan.pool"])
+    configure()
+    context = _context()
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        # Start every worker before ``items`` is first pulled: a lazy stream may open pipes
+        # (``git cat-file``) that forked workers must not inherit, or git never sees EOF.
+        pool.submit(int).result()
         pending: set[Future[list[tuple[str, dict[str, object]]]]] = set()
         batches = _batches(items)
         for batch in batches:

@@ -32,13 +32,51 @@ from detect_secrets.plugins.keyword import DENYLIST, KeywordDetector
 #: Stems every keyword of detect-secrets' KeywordDetector contains (a unit test checks this).
 KEYWORD_STEMS = ("key", "pass", "pwd", "secret", "contrase")
 
+#: Hand-derived triggers for regex detectors whose own patterns are slow to search (leading
+#: look-behinds, case-insensitive alternations): ``(regex, on_lowercased_text)``. Each is a
+#: substring every match of the plugin's patterns must contain; ``DERIVED_FROM`` pins the
+#: patterns they were derived from, so a detect-secrets upgrade that changes them fails a test
+#: instead of silently weakening the prefilter. Other regex detectors use their own patterns.
+CUSTOM: dict[str, tuple[tuple[str, bool], ...]] = {
+    "AWSKeyDetector": (("A3T|ABIA|ACCA|AKIA|ASIA", False), ("aws", True)),
+    "ArtifactoryDetector": (("AKC|AP[0-9A-F]", False),),
+    "AzureStorageKeyDetector": (("AccountKey=", False),),
+    "BasicAuthDetector": (("://", False),),
+    "CloudantDetector": (("cl(?:(?:oudant|ou)?[_-]?(?:api)?(?:key|pw|pass|token)|oudant)", True),),
+    "GitHubTokenDetector": (("gh[pousr]_", False),),
+    "IbmCloudIamDetector": (
+        ("(?:key|pwd|pass|token)[\"']?\\]? *(?:=|:|:=|=>| +|::) *[\"']?[a-z0-9_\\-]{44}", True),
+    ),
+    "IbmCosHmacDetector": (("secret[-_]?(?:access)?[-_]?key", True),),
+    "IPPublicDetector": ((r"\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]", False),),
+    "JwtTokenDetector": (("eyJ", False),),
+    "MailchimpDetector": (("-us[0-9]", False),),
+    "NpmDetector": (("/:_authToken=", False),),
+    "OpenAIDetector": (("T3BlbkFJ", False),),
+    "PrivateKeyDetector": (("BEGIN|PuTTY-User-Key-File-2", False),),
+    "PypiTokenDetector": (("pypi-AgE", False),),
+    "SendGridDetector": ((r"SG\.", False),),
+    "SlackDetector": (("xox[abposr]-|hooks\\.slack\\.com/services/", True),),
+    "SoftlayerDetector": (
+        ("sl(?:oftlayer)?[_-]?(?:api)?[_-]?(?:key|pwd|pass|token)|softlayer", True),
+    ),
+    "SquareOAuthDetector": (("sq0csp-", False),),
+    "StripeDetector": (("k_live_", False),),
+    "TelegramBotTokenDetector": ((":[0-9A-Za-z_-]{35}", False),),
+}
+
 
 @dataclass(frozen=True)
 class Trigger:
-    """One plugin's necessary condition."""
+    """One plugin's necessary condition: patterns over the text (or its lowercased copy)."""
 
     plugin: str
     patterns: tuple[re.Pattern[str], ...]
+    lowered: tuple[bool, ...] = ()
+
+    def on_lowered(self, index: int) -> bool:
+        """Whether pattern ``index`` is meant for the lowercased text."""
+        return bool(self.lowered) and self.lowered[index]
 
 
 def _entropy_min_length(limit: float) -> int:
@@ -51,14 +89,18 @@ def trigger_for(plugin: BasePlugin, unquoted: bool = False) -> Trigger:
     name = type(plugin).__name__
     if isinstance(plugin, KeywordDetector):
         assert all(any(stem in word for stem in KEYWORD_STEMS) for word in DENYLIST)
-        stems = "|".join(KEYWORD_STEMS)
-        return Trigger(name, (re.compile(stems, re.IGNORECASE),))
+        return Trigger(name, (re.compile("|".join(KEYWORD_STEMS)),), (True,))
     if isinstance(plugin, HighEntropyStringsPlugin):
         n = _entropy_min_length(plugin.entropy_limit)
         charset = re.escape(plugin.charset)
         if unquoted:
             return Trigger(name, (re.compile(f"[{charset}]{{{n},}}"),))
         return Trigger(name, (re.compile(f"(['\"])[{charset}]{{{n},}}\\1"),))
+    if name in CUSTOM:
+        specs = CUSTOM[name]
+        return Trigger(
+            name, tuple(re.compile(src) for src, _ in specs), tuple(low for _, low in specs)
+        )
     if isinstance(plugin, RegexBasedDetector):
         patterns = tuple(re.compile(p.pattern, p.flags | re.MULTILINE) for p in plugin.denylist)
         return Trigger(name, patterns)
@@ -68,11 +110,20 @@ def trigger_for(plugin: BasePlugin, unquoted: bool = False) -> Trigger:
 def candidate_lines(text: str, triggers: Iterable[Trigger]) -> dict[int, set[str]]:
     """Line number (1-based) → names of the plugins whose trigger matches on that line."""
     by_start: dict[int, set[str]] = {}
+    lowered: str | None = None
     for trigger in triggers:
-        for pattern in trigger.patterns:
+        for index, pattern in enumerate(trigger.patterns):
+            subject = text
+            if trigger.on_lowered(index):
+                if lowered is None:
+                    lowered = text.lower()
+                if len(lowered) == len(text):
+                    subject = lowered
+                else:  # a character whose lowercase is longer: offsets would drift
+                    pattern = re.compile(pattern.pattern, re.IGNORECASE)
             pos = 0
             while True:
-                match = pattern.search(text, pos)
+                match = pattern.search(subject, pos)
                 if match is None:
                     break
                 start = match.start()
