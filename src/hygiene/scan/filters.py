@@ -46,18 +46,21 @@ def is_extra_lock_file(path: str) -> bool:
 
 _SRI = re.compile(r"\b(?:sha1|sha256|sha384|sha512)-$", re.IGNORECASE)
 _SRI_VALUE = re.compile(r"^(?:sha1|sha256|sha384|sha512)-[A-Za-z0-9+/]+={0,2}$")
-_UUID = re.compile(
-    r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$", re.IGNORECASE
-)
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+# Without dashes only an RFC 4122 UUID (version and variant digits) on a line that says so:
+# a bare 32-digit hex string is as likely to be an API key.
+_UUID_BARE = re.compile(r"^[0-9a-f]{12}[1-8][0-9a-f]{3}[89ab][0-9a-f]{15}$", re.IGNORECASE)
+_UUID_WORD = re.compile(r"uuid|guid", re.IGNORECASE)
 _HEX_ID = re.compile(r"^[0-9a-f]{7,64}$")
 CHANGELOG_NAME = re.compile(
     r"^(changelog|changes|history|news|releases?|release-notes)\b", re.IGNORECASE
 )
-_COMMIT_WORD = re.compile(r"commit|\brevision\b|\brev\b|\bsha\b|/tree/|/compare/", re.IGNORECASE)
+_COMMIT_WORD = re.compile(r"commit|revision|\brev\b|sha\b|/tree/|/compare/", re.IGNORECASE)
 _ENV_REFERENCE = re.compile(
     r"""^(?:
         \$\{?[A-Za-z_][A-Za-z0-9_]*(?::?[-=?][^}]*)?\}?   # $VAR ${VAR} ${VAR:-default}
       | %[A-Za-z_][A-Za-z0-9_]*%                          # %VAR%
+      | \$\([A-Za-z_][A-Za-z0-9_]*\)                      # $(VAR)
       | \{\{.*\}\}                                        # {{ template }}
       | os\.environ(?:\.get)?\s*[\[(].*                   # os.environ["X"] / os.environ.get(
       | os\.getenv\s*\(.*
@@ -93,9 +96,11 @@ def is_integrity_hash(value: str, line: str) -> bool:
     return index > 0 and bool(_SRI.search(line[:index]))
 
 
-def is_uuid(value: str) -> bool:
-    """A UUID (with or without dashes) identifies, it does not authenticate."""
-    return bool(_UUID.match(value))
+def is_uuid(value: str, line: str = "") -> bool:
+    """A UUID identifies, it does not authenticate (dashless only when the line says uuid)."""
+    if _UUID.match(value):
+        return True
+    return bool(_UUID_BARE.match(value) and _UUID_WORD.search(line))
 
 
 def is_commit_hash(value: str, line: str, path: str) -> bool:
@@ -125,7 +130,7 @@ ValueFilter = Callable[[str, str, str], bool]
 #: name → predicate(value, line, path). The names are part of the engine's fingerprint.
 VALUE_FILTERS: dict[str, ValueFilter] = {
     "integrity-hash": lambda value, line, path: is_integrity_hash(value, line),
-    "uuid": lambda value, line, path: is_uuid(value),
+    "uuid": lambda value, line, path: is_uuid(value, line),
     "commit-hash": is_commit_hash,
     "env-reference": lambda value, line, path: is_env_reference(value),
     "placeholder": lambda value, line, path: is_placeholder(value),

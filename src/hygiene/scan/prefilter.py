@@ -3,10 +3,12 @@
 Each plugin gets a *trigger*, a regular expression that matches every line the plugin could flag
 (a necessary condition, never a sufficient one):
 
-* regex detectors (AWS, GitHub, private keys, ...): their own deny-list patterns, compiled with
-  ``re.MULTILINE`` so ``^``/``$`` mean line boundaries in the whole text;
+* regex detectors (AWS, GitHub, private keys, ...): a hand-derived substring pattern every match
+  must contain (``CUSTOM``, pinned to the deny-lists it was derived from: if detect-secrets
+  changes a pattern, that plugin falls back to its own patterns), else their own deny-list
+  patterns compiled with ``re.MULTILINE`` so ``^``/``$`` mean line boundaries;
 * the keyword detector: any of its deny-list words' stems (``key``, ``pass``, ``pwd``, ...),
-  case-insensitively — every pattern it has starts with one of those words;
+  searched in the lowercased text — every pattern it has contains one of those words;
 * the high-entropy detectors: a quoted run of the plugin's alphabet at least as long as the
   entropy limit allows (Shannon entropy of ``n`` characters is at most ``log2(n)``); unquoted runs
   when the text went through a transformer that adds the quotes itself;
@@ -20,6 +22,7 @@ identical results.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Iterable
@@ -65,6 +68,38 @@ CUSTOM: dict[str, tuple[tuple[str, bool], ...]] = {
     "TelegramBotTokenDetector": ((":[0-9A-Za-z_-]{35}", False),),
 }
 
+#: SHA-256 (16 hex digits) of ``"{flags}:{pattern}"`` lines of each plugin's deny-list when its
+#: CUSTOM trigger was derived (detect-secrets 1.5.0). See ``denylist_digest``.
+DERIVED_FROM: dict[str, str] = {
+    "ArtifactoryDetector": "73b07f367f5237ad",
+    "AWSKeyDetector": "71a8df27f70e9634",
+    "AzureStorageKeyDetector": "b4ac01445d8a6681",
+    "BasicAuthDetector": "f8c9e6adef0cd7ca",
+    "CloudantDetector": "b6a1216beb142a1f",
+    "GitHubTokenDetector": "c06412cd4c3599b5",
+    "IbmCloudIamDetector": "fc0bf3786c5eb2a1",
+    "IbmCosHmacDetector": "59503c343fe889d3",
+    "IPPublicDetector": "3ad9c91a5b1d5faa",
+    "JwtTokenDetector": "90f09773dba97319",
+    "MailchimpDetector": "dee1cfb51abb80c2",
+    "NpmDetector": "98490516304a893f",
+    "OpenAIDetector": "86f831ee4d4281f5",
+    "PrivateKeyDetector": "167a1c8d04e8b9fe",
+    "PypiTokenDetector": "8482dee4825b41ff",
+    "SendGridDetector": "4dfd257ab90f16da",
+    "SlackDetector": "008b349b833e2e41",
+    "SoftlayerDetector": "d6802c56a266746b",
+    "SquareOAuthDetector": "71af0e102c08dd03",
+    "StripeDetector": "fd51cbb18180f5e4",
+    "TelegramBotTokenDetector": "b3a83412d0c30407",
+}
+
+
+def denylist_digest(plugin: RegexBasedDetector) -> str:
+    """The digest ``DERIVED_FROM`` pins for ``plugin``'s deny-list patterns."""
+    text = "\n".join(f"{p.flags}:{p.pattern}" for p in plugin.denylist)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
 
 @dataclass(frozen=True)
 class Trigger:
@@ -96,7 +131,10 @@ def trigger_for(plugin: BasePlugin, unquoted: bool = False) -> Trigger:
         if unquoted:
             return Trigger(name, (re.compile(f"[{charset}]{{{n},}}"),))
         return Trigger(name, (re.compile(f"(['\"])[{charset}]{{{n},}}\\1"),))
-    if name in CUSTOM:
+    if name in CUSTOM and isinstance(plugin, RegexBasedDetector):
+        if denylist_digest(plugin) != DERIVED_FROM.get(name):  # patterns changed: be safe
+            patterns = tuple(re.compile(p.pattern, p.flags | re.MULTILINE) for p in plugin.denylist)
+            return Trigger(name, patterns)
         specs = CUSTOM[name]
         return Trigger(
             name, tuple(re.compile(src) for src, _ in specs), tuple(low for _, low in specs)
