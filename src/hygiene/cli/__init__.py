@@ -18,6 +18,7 @@ from hygiene.cli.merge import merge
 from hygiene.cli.policy import policy
 from hygiene.cli.report import report
 from hygiene.cli.scorecard import scorecard
+from hygiene.cli.secrets import secrets
 from hygiene.cli.spend import spend
 from hygiene.errors import HygieneError
 
@@ -44,6 +45,7 @@ def cli() -> None:
 cli.add_command(audit)
 cli.add_command(env)
 cli.add_command(policy)
+cli.add_command(secrets)
 cli.add_command(spend)
 cli.add_command(report)
 cli.add_command(scorecard)

@@ -31,6 +31,7 @@ from hygiene.scan.history import (
     excluded,
     scan_key,
 )
+from hygiene.scan.hits import SecretHit
 from hygiene.scan.pool import Item, scan_items
 from hygiene.sources import git
 
@@ -354,3 +355,70 @@ class _ProgressBar:
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.stop()
+
+
+# --------------------------------------------------------------------------- verbs' library
+
+
+def tree_hits(repo: Path, policy: SecretsPolicy) -> dict[str, list[SecretHit]]:
+    """Hits in the files git tracks (the work tree's content; HEAD's for a bare repository),
+    as ``detect-secrets scan`` sees them — the input of ``hygiene secrets baseline``."""
+    if not git.is_repository(repo):
+        raise HygieneError(f"{repo}: not a git repository; pass the path of a git checkout")
+    if git.is_bare(repo):
+        head = git.head_tree(repo)
+        return _hits_of_blobs(repo, head, policy)
+    top = git.toplevel(repo)
+    files = [p for p in git.tracked_files(top) if not excluded(p, policy.exclude_paths)]
+    return _hits_of_files(top, files, policy)
+
+
+def staged_hits(
+    repo: Path, policy: SecretsPolicy, files: list[str] | None = None
+) -> dict[str, list[SecretHit]]:
+    """Hits in ``files`` (as pre-commit passes them, read from disk) or, without files, in the
+    content staged for the next commit."""
+    top = git.toplevel(repo)
+    if files:
+        rel = [str(Path(f).resolve().relative_to(top.resolve())) for f in files]
+        return _hits_of_files(
+            top, [r for r in rel if not excluded(r, policy.exclude_paths)], policy
+        )
+    staged = {
+        p: o for p, o in git.staged_files(top).items() if not excluded(p, policy.exclude_paths)
+    }
+    return _hits_of_blobs(top, staged, policy)
+
+
+def _hits_of_files(
+    top: Path, files: list[str], policy: SecretsPolicy
+) -> dict[str, list[SecretHit]]:
+    def items() -> Iterator[Item]:
+        for rel in files:
+            if file_filtered(rel):
+                continue
+            try:
+                yield rel, rel, (top / rel).read_bytes()
+            except (FileNotFoundError, IsADirectoryError):
+                continue  # deleted or a submodule
+            except OSError as exc:
+                raise HygieneError(f"{top / rel}: cannot read: {exc.strerror}") from None
+
+    found = scan_items(list(items()), engine_config(policy), policy.workers)
+    return {path: result.hits for path, result in found if result.hits}
+
+
+def _hits_of_blobs(
+    repo: Path, blobs: dict[str, str], policy: SecretsPolicy
+) -> dict[str, list[SecretHit]]:
+    paths_by_oid: dict[str, list[str]] = {}
+    for path, oid in blobs.items():
+        if not file_filtered(path):
+            paths_by_oid.setdefault(oid, []).append(path)
+    items = [
+        (path, path, content)
+        for oid, content in git.read_blobs(repo, paths_by_oid)
+        for path in paths_by_oid[oid]
+    ]
+    found = scan_items(items, engine_config(policy), policy.workers)
+    return {path: result.hits for path, result in found if result.hits}

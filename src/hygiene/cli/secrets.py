@@ -1,0 +1,120 @@
+"""``hygiene secrets``: write a detect-secrets baseline; scan staged files (pre-commit).
+
+The full audit of a repository, history included, is ``hygiene audit --only secrets``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from hygiene.cli.options import config_option, load, write_atomically
+from hygiene.errors import HygieneError
+
+
+@click.group()
+def secrets() -> None:
+    """Committed secrets: baselines and pre-commit scans.
+
+    \b
+    Examples:
+      hygiene audit --only secrets --repo . --format sarif -o secrets.sarif   # tree + history
+      hygiene secrets baseline --repo . -o .secrets.baseline
+      hygiene secrets scan                     # what is staged; exit 1 on a new secret
+      hygiene secrets scan app/settings.py     # these files (pre-commit passes them)
+    """
+
+
+@secrets.command()
+@config_option
+@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True, help="Repository whose tracked files to scan.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout (default: the policy's secrets.baseline under --repo when --update).")
+@click.option("--update", is_flag=True, help="Rewrite the repository's baseline, keeping its audit verdicts (is_secret).")
+def baseline(configs: tuple[str, ...], repo: Path, output: Path | None, update: bool) -> None:
+    """Write a detect-secrets baseline of the tracked files' secrets.
+
+    The file is in detect-secrets' format (``detect-secrets audit`` works on it); entries you
+    mark ``is_secret: false`` are suppressed by ``hygiene audit`` and ``hygiene secrets scan``.
+    Hashes and line numbers only: the baseline never holds a secret value.
+
+    \b
+    Examples:
+      hygiene secrets baseline --repo . -o .secrets.baseline
+      hygiene secrets baseline --update        # keep verdicts, refresh lines and new entries
+    """
+    from hygiene.collect.secrets import tree_hits
+    from hygiene.findings import iso_z
+    from hygiene.scan.baseline import build_baseline
+
+    policy = load(configs)
+    target = output or (repo / policy.secrets.baseline if update else None)
+    previous = _read_json(target) if update and target is not None else None
+    hits = tree_hits(repo, policy.secrets)
+    document = build_baseline(hits, iso_z(datetime.now(UTC)), previous)
+    text = json.dumps(document, indent=2) + "\n"
+    count = sum(len(v) for v in document["results"].values())
+    if target is not None:
+        write_atomically(target, text)
+        click.echo(f"hygiene: {count} secret(s) in {len(document['results'])} file(s); written to {target}", err=True)
+    else:
+        click.echo(text, nl=False)
+        click.echo(f"hygiene: {count} secret(s) in {len(document['results'])} file(s)", err=True)
+
+
+@secrets.command()
+@config_option
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path), help="Baseline of known secrets (default: the policy's secrets.baseline in the repo).")
+def scan(configs: tuple[str, ...], files: tuple[str, ...], repo: Path, baseline_path: Path | None) -> None:
+    """Scan FILES (or, without FILES, what is staged) and exit 1 on a secret the baseline does
+    not list — the pre-commit hook. Prints path:line, detector, a 4-character preview and the
+    SHA-256 prefix; never the value.
+
+    \b
+    Examples:
+      hygiene secrets scan
+      hygiene secrets scan src/app.py config/settings.yaml
+      pre-commit run hygiene-secrets --all-files
+    """
+    from hygiene.collect.secrets import staged_hits
+    from hygiene.scan.baseline import new_hits
+    from hygiene.sources import git
+
+    policy = load(configs)
+    top = git.toplevel(repo)
+    known = _read_json(baseline_path or top / policy.secrets.baseline)
+    hits = staged_hits(top, policy.secrets, list(files) or None)
+    fresh = new_hits(hits, known)
+    for path in sorted(fresh):
+        for hit in sorted(fresh[path], key=lambda h: (h.line, h.rule)):
+            click.echo(f"{path}:{hit.line}: {hit.rule} {hit.preview} sha256:{hit.sha256[:12]}")
+    total = sum(len(v) for v in fresh.values())
+    if total:
+        click.echo(
+            f"hygiene: {total} new secret(s) found; remove them (rotate any that were real), or "
+            "if one is a false positive, add `# pragma: allowlist secret` on its line or mark it "
+            "is_secret: false in the baseline (hygiene secrets baseline --update).",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo("hygiene: no new secrets", err=True)
+
+
+def _read_json(path: Path | None) -> dict[str, object] | None:
+    if path is None or not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise HygieneError(
+            f"{path}: not a readable detect-secrets baseline ({exc}); fix it or regenerate it "
+            "with `hygiene secrets baseline -o <file>`"
+        ) from None
+    if not isinstance(data, dict):
+        raise HygieneError(f"{path}:1: a baseline is a JSON object with a results key")
+    return data

@@ -1,0 +1,85 @@
+"""detect-secrets baselines: write one from a scan, and judge staged hits against one.
+
+The format is detect-secrets' own (``version``, ``plugins_used``, ``filters_used``, ``results``
+keyed by file with ``type``/``filename``/``hashed_secret``/``is_verified``/``line_number``), so
+``detect-secrets audit`` works on what hygiene writes. Audit verdicts (``is_secret``) already in
+an existing baseline are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from hygiene.scan.hits import SecretHit
+
+
+def build_baseline(
+    hits_by_path: Mapping[str, Iterable[SecretHit]],
+    generated_at: str,
+    previous: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A detect-secrets baseline document for ``hits_by_path`` (paths relative, POSIX)."""
+    from detect_secrets.__version__ import VERSION
+    from detect_secrets.settings import get_settings
+
+    from hygiene.scan.engine import configure
+
+    configure()
+    verdicts = _verdicts(previous or {})
+    settings = get_settings().json()
+    results: dict[str, list[dict[str, Any]]] = {}
+    for path in sorted(hits_by_path):
+        seen: set[tuple[str, str]] = set()
+        entries = []
+        for hit in sorted(hits_by_path[path], key=lambda h: (h.line, h.type)):
+            if (hit.type, hit.hashed_secret) in seen:
+                continue  # detect-secrets lists a secret once per file
+            seen.add((hit.type, hit.hashed_secret))
+            entry: dict[str, Any] = {
+                "type": hit.type,
+                "filename": path,
+                "hashed_secret": hit.hashed_secret,
+                "is_verified": False,
+                "line_number": hit.line,
+            }
+            verdict = verdicts.get((path, hit.type, hit.hashed_secret))
+            if verdict is not None:
+                entry["is_secret"] = verdict
+            entries.append(entry)
+        if entries:
+            results[path] = entries
+    return {
+        "version": VERSION,
+        "plugins_used": settings["plugins_used"],
+        "filters_used": settings["filters_used"],
+        "results": results,
+        "generated_at": generated_at,
+    }
+
+
+def _verdicts(baseline: Mapping[str, Any]) -> dict[tuple[str, str, str], bool]:
+    out = {}
+    for path, entries in (baseline.get("results") or {}).items():
+        for entry in entries or []:
+            if "is_secret" in entry:
+                out[(path, entry.get("type"), entry.get("hashed_secret"))] = bool(
+                    entry["is_secret"]
+                )
+    return out
+
+
+def new_hits(
+    hits_by_path: Mapping[str, Iterable[SecretHit]], baseline: Mapping[str, Any] | None
+) -> dict[str, list[SecretHit]]:
+    """Hits a baseline does not list (as detect-secrets-hook judges): the ones to block."""
+    listed: set[tuple[str, str, str]] = set()
+    for path, entries in ((baseline or {}).get("results") or {}).items():
+        for entry in entries or []:
+            listed.add((path, str(entry.get("type")), str(entry.get("hashed_secret"))))
+    out: dict[str, list[SecretHit]] = {}
+    for path, hits in hits_by_path.items():
+        fresh = [h for h in hits if (path, h.type, h.hashed_secret) not in listed]
+        if fresh:
+            out[path] = fresh
+    return out
