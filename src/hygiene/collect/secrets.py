@@ -135,7 +135,7 @@ def scan_repository(
     }
     placements, sizes = _placements(path, head, policy.history)
     stats["blobs"] = len(sizes)
-    kept = [p for p in placements if not excluded(p.path, policy.exclude_paths)]
+    kept = [p for p in placements if not _skipped(p.path, policy)]
     stats["excluded_paths"] = len(placements) - len(kept)
     paths_of: dict[str, list[str]] = {}  # key -> every path its blob was written at
     oid_of: dict[str, str] = {}
@@ -198,6 +198,11 @@ def scan_repository(
         time.perf_counter() - started,
     )
     return RepoScan(name=name, records=records, stats=stats, warnings=warnings)
+
+
+def _skipped(path: str, policy: SecretsPolicy) -> bool:
+    """The policy's excluded globs, and the baseline file itself (its hashes look random)."""
+    return path == policy.baseline or excluded(path, policy.exclude_paths)
 
 
 def _judge_paths(results: dict[str, ContentResult], paths_of: dict[str, list[str]]) -> set[str]:
@@ -369,7 +374,7 @@ def tree_hits(repo: Path, policy: SecretsPolicy) -> dict[str, list[SecretHit]]:
         head = git.head_tree(repo)
         return _hits_of_blobs(repo, head, policy)
     top = git.toplevel(repo)
-    files = [p for p in git.tracked_files(top) if not excluded(p, policy.exclude_paths)]
+    files = [p for p in git.tracked_files(top) if not _skipped(p, policy)]
     return _hits_of_files(top, files, policy)
 
 
@@ -381,12 +386,8 @@ def staged_hits(
     top = git.toplevel(repo)
     if files:
         rel = [str(Path(f).resolve().relative_to(top.resolve())) for f in files]
-        return _hits_of_files(
-            top, [r for r in rel if not excluded(r, policy.exclude_paths)], policy
-        )
-    staged = {
-        p: o for p, o in git.staged_files(top).items() if not excluded(p, policy.exclude_paths)
-    }
+        return _hits_of_files(top, [r for r in rel if not _skipped(r, policy)], policy)
+    staged = {p: o for p, o in git.staged_files(top).items() if not _skipped(p, policy)}
     return _hits_of_blobs(top, staged, policy)
 
 
