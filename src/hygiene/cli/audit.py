@@ -70,7 +70,8 @@ def audit(
       AWS_PROFILE=audit hygiene audit --only tags,rotation --fail-on critical
       hygiene audit --alert --metrics-file /var/lib/node_exporter/textfile/hygiene.prom
       hygiene audit --alert --dry-run        # show the alerts that would be sent
-      hygiene audit --shard 0/4 --format json -o part-0.json   # then: hygiene merge part-*.json --expect 4
+      hygiene audit --shard 0/4 --as-of 2026-11-30 --format json -o part-0.json   # 0/4 … 3/4, then:
+      hygiene merge part-0.json part-1.json part-2.json part-3.json --expect 4
 
     Exit codes: 0 clean (below --fail-on), 1 findings at or above --fail-on,
     2 usage/configuration error, 3 incomplete run (a check errored).
