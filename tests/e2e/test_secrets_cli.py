@@ -1,0 +1,143 @@
+"""The installed CLI: `audit --only secrets` in every format (SARIF validated against the 2.1.0
+schema), `secrets baseline`, `secrets scan` — and no secret value in any output, log, state DB or
+cache."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import jsonschema
+
+from tests.conftest import git, run_cli
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "secrets"
+AWS = "AKIAZ3MHGKQW7P2LSNYT"
+GHP = "ghp_9fK2LmQ8vR4tZ1xW7yB3nC6hJ0pS5dG2aE8u"
+PWD = "Tr0ub4dor&3-horse-battery"
+B64 = "Zq3kR8vN2pL5xW9mT4bY7cH1jF6dS0gA8eU3iO5r"
+SECRETS = (AWS, GHP, PWD, B64)
+
+
+def _planted(make_repo: Callable[..., Path]) -> Path:
+    return make_repo(
+        "svc",
+        [
+            {"app.py": f'AWS = "{AWS}"\npassword = "{PWD}"\n', "old.py": f'TOKEN = "{GHP}"\n'},
+            {"old.py": None, "conf/settings.yaml": f"signing: {B64}\n"},
+        ],
+    )
+
+
+def _assert_no_secret(blob: bytes | str, where: str) -> None:
+    data = blob.encode() if isinstance(blob, str) else blob
+    for value in SECRETS:
+        assert value.encode() not in data, f"a secret value leaked into {where}"
+
+
+def test_audit_every_format_without_leaking_a_secret(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    repo = _planted(make_repo)
+    state = tmp_path / "state" / "state.db"
+    outputs = {}
+    for fmt in ("json", "sarif", "markdown", "table"):
+        proc = run_cli(
+            "audit",
+            "--only",
+            "secrets",
+            "--repo",
+            str(repo),
+            "--format",
+            fmt,
+            "--state",
+            str(state),
+            "--log-level",
+            "DEBUG",
+            "--log-format",
+            "json",
+        )
+        assert proc.returncode == 1, proc.stderr  # critical findings, --fail-on high
+        _assert_no_secret(proc.stdout, f"--format {fmt}")
+        _assert_no_secret(proc.stderr, f"the logs of --format {fmt}")
+        outputs[fmt] = proc.stdout
+    document = json.loads(outputs["json"])
+    assert {(f["rule"], f["resource"], f["details"]["type"]) for f in document["findings"]} == {
+        ("in-tree", "svc:app.py", "aws-access-key"),
+        ("in-tree", "svc:app.py", "secret-keyword"),
+        ("in-tree", "svc:conf/settings.yaml", "base64-high-entropy-string"),
+        ("history-only", "svc:old.py", "github-token"),
+    }
+    assert {f["details"]["preview"] for f in document["findings"]} == {
+        "AKIA…",
+        "Tr0u…",
+        "Zq3k…",
+        "ghp_…",
+    }
+    for path in state.parent.rglob("*"):
+        if path.is_file():
+            _assert_no_secret(path.read_bytes(), str(path))
+    sarif = json.loads(outputs["sarif"])
+    schema = json.loads((FIXTURES / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.validate(sarif, schema)
+    results = sarif["runs"][0]["results"]
+    assert {
+        (r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"])
+        for r in results
+    } == {
+        ("secrets/in-tree", "app.py"),
+        ("secrets/in-tree", "conf/settings.yaml"),
+        ("secrets/history-only", "old.py"),
+    }
+
+
+def test_audit_on_a_plain_directory_exits_3(tmp_path: Path) -> None:
+    proc = run_cli(
+        "audit", "--only", "secrets", "--repo", str(tmp_path), "--no-state", "--format", "json"
+    )
+    assert proc.returncode == 3
+    assert json.loads(proc.stdout)["run"]["checks"]["secrets"]["status"] == "error"
+
+
+def test_baseline_then_scan_staged(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo("svc", [{"app.py": f'AWS = "{AWS}"\n'}])
+    made = run_cli("secrets", "baseline", "--repo", str(repo), "--update")
+    assert made.returncode == 0, made.stderr
+    baseline_file = repo / ".secrets.baseline"
+    baseline = json.loads(baseline_file.read_text())
+    _assert_no_secret(baseline_file.read_bytes(), "the baseline")
+    assert [(e["type"], e["line_number"]) for e in baseline["results"]["app.py"]] == [
+        ("AWS Access Key", 1)
+    ]
+
+    clean = run_cli("secrets", "scan", "--repo", str(repo), cwd=repo)
+    assert clean.returncode == 0, clean.stderr  # nothing staged
+
+    (repo / "cfg.py").write_text(f'password = "{PWD}"\n')
+    git(repo, "add", "cfg.py")
+    blocked = run_cli("secrets", "scan", "--repo", str(repo), cwd=repo)
+    assert blocked.returncode == 1
+    assert blocked.stdout.startswith("cfg.py:1: secret-keyword Tr0u… sha256:")
+    _assert_no_secret(blocked.stdout + blocked.stderr, "secrets scan")
+
+    # the known AWS key, passed as a file the way pre-commit does, is not new
+    known = run_cli("secrets", "scan", "--repo", str(repo), str(repo / "app.py"), cwd=repo)
+    assert known.returncode == 0, known.stdout
+
+    # audited as a false positive: no longer blocks
+    made = run_cli("secrets", "baseline", "--repo", str(repo), "--update")
+    data = json.loads(baseline_file.read_text())
+    for entry in data["results"]["cfg.py"]:
+        entry["is_secret"] = False
+    baseline_file.write_text(json.dumps(data))
+    again = run_cli("secrets", "baseline", "--repo", str(repo), "--update")
+    assert again.returncode == 0
+    assert json.loads(baseline_file.read_text())["results"]["cfg.py"][0]["is_secret"] is False
+    assert run_cli("secrets", "scan", "--repo", str(repo), cwd=repo).returncode == 0
+
+
+def test_secrets_help_lists_the_verbs() -> None:
+    proc = run_cli("secrets", "--help")
+    assert proc.returncode == 0
+    assert "baseline" in proc.stdout and "scan" in proc.stdout
