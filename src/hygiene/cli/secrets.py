@@ -31,9 +31,24 @@ def secrets() -> None:
 
 @secrets.command()
 @config_option
-@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True, help="Repository whose tracked files to scan.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout (default: the policy's secrets.baseline under --repo when --update).")
-@click.option("--update", is_flag=True, help="Rewrite the repository's baseline, keeping its audit verdicts (is_secret).")
+@click.option(
+    "--repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Repository whose tracked files to scan.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here instead of stdout (default: the policy's secrets.baseline under --repo when --update).",
+)
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Rewrite the repository's baseline, keeping its audit verdicts (is_secret).",
+)
 def baseline(configs: tuple[str, ...], repo: Path, output: Path | None, update: bool) -> None:
     """Write a detect-secrets baseline of the tracked files' secrets.
 
@@ -59,7 +74,10 @@ def baseline(configs: tuple[str, ...], repo: Path, output: Path | None, update: 
     count = sum(len(v) for v in document["results"].values())
     if target is not None:
         write_atomically(target, text)
-        click.echo(f"hygiene: {count} secret(s) in {len(document['results'])} file(s); written to {target}", err=True)
+        click.echo(
+            f"hygiene: {count} secret(s) in {len(document['results'])} file(s); written to {target}",
+            err=True,
+        )
     else:
         click.echo(text, nl=False)
         click.echo(f"hygiene: {count} secret(s) in {len(document['results'])} file(s)", err=True)
@@ -68,9 +86,18 @@ def baseline(configs: tuple[str, ...], repo: Path, output: Path | None, update: 
 @secrets.command()
 @config_option
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
-@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
-@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path), help="Baseline of known secrets (default: the policy's secrets.baseline in the repo).")
-def scan(configs: tuple[str, ...], files: tuple[str, ...], repo: Path, baseline_path: Path | None) -> None:
+@click.option(
+    "--repo", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True
+)
+@click.option(
+    "--baseline",
+    "baseline_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Baseline of known secrets (default: the policy's secrets.baseline in the repo).",
+)
+def scan(
+    configs: tuple[str, ...], files: tuple[str, ...], repo: Path, baseline_path: Path | None
+) -> None:
     """Scan FILES (or, without FILES, what is staged) and exit 1 on a secret the baseline does
     not list — the pre-commit hook. Prints path:line, detector, a 4-character preview and the
     SHA-256 prefix; never the value.
