@@ -213,3 +213,21 @@ def test_excluded_paths_and_lock_files_are_not_reported(make_repo: Callable[...,
         ],
     )
     assert {f.resource for f in _audit([repo]).findings} == {"svc:src/real.py"}
+
+
+def test_a_secret_added_by_a_merge_commit_gets_that_commit(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo("svc", [{"a.txt": "a\n"}])
+    git(repo, "checkout", "-q", "-b", "side")
+    (repo / "b.txt").write_text("b\n")
+    git(repo, "add", "b.txt")
+    git(repo, "commit", "-q", "-m", "side")
+    git(repo, "checkout", "-q", "main")
+    (repo / "c.txt").write_text("c\n")
+    git(repo, "add", "c.txt")
+    git(repo, "commit", "-q", "-m", "main")
+    git(repo, "merge", "-q", "--no-commit", "side")
+    (repo / "evil.py").write_text(f'AWS = "{AWS}"\n')
+    git(repo, "add", "evil.py")
+    git(repo, "commit", "-q", "-m", "merge")
+    run = _audit([repo])
+    assert _summary(run) == {("in-tree", "svc:evil.py", 1, _sha(repo, "HEAD"), "aws-access-key")}

@@ -242,8 +242,8 @@ def blob_occurrences(repo: Path) -> dict[str, list[Occurrence]]:
 
 def first_commit_of(repo: Path, oid: str) -> str | None:
     """The oldest commit on any ref whose diff adds or changes blob ``oid`` (slow; a fallback)."""
-    out = run_git(repo, "log", "--all", "--reverse", "--format=%H", f"--find-object={oid}")
-    lines = out.decode().split()
+    out = run_git(repo, "log", "--all", "--reverse", "-m", "--format=%H", f"--find-object={oid}")
+    lines = out.decode().split()  # -m: diff merges against each parent (one line per parent)
     return lines[0] if lines else None
 
 
