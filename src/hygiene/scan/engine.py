@@ -207,8 +207,8 @@ def scan_content(text: str, path: str, config: EngineConfig | None = None) -> Co
         return result
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    for lines in _passes(text, path):
-        hits = list(_scan_lines(lines, path, config, result))
+    for lines, joined in _passes(text, path):
+        hits = list(_scan_lines(lines, path, config, result, joined))
         if hits:
             result.hits = hits
             break
@@ -226,16 +226,21 @@ def scan_bytes(content: bytes, path: str, config: EngineConfig | None = None) ->
     return scan_content(text, path, config)
 
 
-def _passes(text: str, path: str) -> Iterator[list[str]]:
+def _passes(text: str, path: str) -> Iterator[tuple[list[str], str | None]]:
+    """detect-secrets' passes over a file: (lines, the same lines joined when that is ``text``)."""
     first = _transformed(text, path, eager=False)
-    yield first if first is not None else text.split("\n")
+    yield (first, None) if first is not None else (text.split("\n"), text)
     eager = _transformed(text, path, eager=True)
     if eager:
-        yield eager
+        yield eager, None
 
 
 def _scan_lines(
-    lines: list[str], path: str, config: EngineConfig, result: ContentResult
+    lines: list[str],
+    path: str,
+    config: EngineConfig,
+    result: ContentResult,
+    joined: str | None = None,
 ) -> Iterator[SecretHit]:
     from detect_secrets.core.scan import _is_filtered_out, _scan_line
     from detect_secrets.util.code_snippet import get_code_snippet
@@ -243,7 +248,9 @@ def _scan_lines(
     from hygiene.scan.prefilter import candidate_lines
 
     plugins = _plugins()
-    if config.prefilter and not any("\n" in line.rstrip("\n") for line in lines):
+    if config.prefilter and joined is not None:
+        candidates = candidate_lines(joined, _get_triggers())
+    elif config.prefilter and not any("\n" in line.rstrip("\n") for line in lines):
         candidates = candidate_lines(
             "\n".join(line.rstrip("\n") for line in lines), _get_triggers()
         )
