@@ -114,7 +114,8 @@ class BillingPolicy(Strict):
     sources: list[str] = Field(
         default_factory=list,
         description="FOCUS/CUR files, directories, globs or s3:// URLs; 'aws-cost-explorer'; "
-        "'aws-budgets'; bigquery://project.dataset.table.",
+        "'aws-budgets'; 'gcp-budgets'; bigquery://project.dataset.table (the GCP export, or "
+        "?schema=focus for a FOCUS view); athena://DB.TABLE?workgroup=…&output=s3://… (FOCUS).",
     )
     untagged_max_percent: float = Field(10.0, ge=0, le=100)
     severity: dict[str, Severity] = Field(
