@@ -71,7 +71,9 @@ def _read_file(path: Path) -> dict[str, Any]:
     _index_lines(node, (), lines, path)
     data = yaml.safe_load(text)
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}:1: the policy must be a mapping of sections (tags:, budgets:, ...)")
+        raise ConfigError(
+            f"{path}:1: the policy must be a mapping of sections (tags:, budgets:, ...)"
+        )
     try:
         Policy.model_validate(data)
     except ValidationError as exc:
@@ -140,14 +142,18 @@ def format_key(loc: Iterable[object]) -> str:
     return out or "<root>"
 
 
-def merge(base: dict[str, Any], override: dict[str, Any], at: tuple[str, ...] = ()) -> dict[str, Any]:
+def merge(
+    base: dict[str, Any], override: dict[str, Any], at: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """Deep-merge two raw policy mappings (see the module docstring for the rules)."""
     result = dict(base)
     for key, value in override.items():
         here = (*at, key)
         if isinstance(value, dict) and isinstance(result.get(key), dict):
             result[key] = merge(result[key], value, here)
-        elif here in APPENDED_LISTS and isinstance(value, list) and isinstance(result.get(key), list):
+        elif (
+            here in APPENDED_LISTS and isinstance(value, list) and isinstance(result.get(key), list)
+        ):
             result[key] = [*result[key], *value]
         else:
             result[key] = value

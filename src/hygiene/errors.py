@@ -20,7 +20,7 @@ class StateLockedError(HygieneError):
     """Another hygiene run holds the state database."""
 
 
-class CheckSkipped(Exception):  # noqa: N818 - a signal, not an error
+class CheckSkipped(Exception):
     """Raised by a collector when its check cannot run here (no credentials, no repo)."""
 
     def __init__(self, reason: str) -> None:

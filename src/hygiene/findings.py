@@ -8,8 +8,8 @@ name and the path, never the line number, so editing lines above a secret does n
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
-from enum import Enum
+from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 SCHEMA = "hygiene.findings/v1"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """Finding severity, ordered from most to least serious."""
 
     CRITICAL = "critical"
@@ -137,6 +137,5 @@ class Finding(BaseModel):
 
 def iso_z(moment: datetime) -> str:
     """An aware datetime as ``YYYY-MM-DDTHH:MM:SSZ`` in UTC."""
-    from datetime import timezone
 
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -9,7 +9,7 @@ import contextvars
 import json
 import logging
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 run_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("hygiene_run_id", default="")
 check_var: contextvars.ContextVar[str] = contextvars.ContextVar("hygiene_check", default="")
@@ -28,9 +28,9 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(
-                timespec="milliseconds"
-            ).replace("+00:00", "Z"),
+            "time": datetime.fromtimestamp(record.created, UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
             "level": record.levelname.lower(),
             "run_id": getattr(record, "run_id", ""),
             "check": getattr(record, "check", ""),

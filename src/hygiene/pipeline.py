@@ -126,13 +126,18 @@ def _run_check(spec: CheckSpec, ctx: RunContext) -> CheckResult:
         try:
             result.findings = spec.load_evaluator()(collection.records, ctx.policy, ctx.as_of)
         except Exception as exc:
-            result.status, result.reason = "error", f"evaluation failed: {type(exc).__name__}: {exc}"
+            result.status, result.reason = (
+                "error",
+                f"evaluation failed: {type(exc).__name__}: {exc}",
+            )
             log.exception("evaluation failed")
         if collection.errors:
             result.status = "error"
-            result.reason = f"{len(collection.errors)} part(s) could not be read: " + "; ".join(
-                collection.errors[:5]
-            ) + (" …" if len(collection.errors) > 5 else "")
+            result.reason = (
+                f"{len(collection.errors)} part(s) could not be read: "
+                + "; ".join(collection.errors[:5])
+                + (" …" if len(collection.errors) > 5 else "")
+            )
             result.stats["errors"] = list(collection.errors)
     result.duration_s = time.perf_counter() - started
     log.info("%s in %.2fs: %d finding(s)", result.status, result.duration_s, len(result.findings))
@@ -166,8 +171,11 @@ def run_audit(
         all_repos = list(repos)
         repos = shard.take(all_repos, key=str)
         specs = [
-            spec for spec in specs
-            if (PARTITIONED.get(spec.name) == "repos" and (repos or (shard.first and not all_repos)))
+            spec
+            for spec in specs
+            if (
+                PARTITIONED.get(spec.name) == "repos" and (repos or (shard.first and not all_repos))
+            )
             or (PARTITIONED.get(spec.name) == "aws")
             or (spec.name not in PARTITIONED and shard.first)
         ]
@@ -175,7 +183,11 @@ def run_audit(
     run_id_var.set(run_id)
     started_at = datetime.now(UTC)
     as_of = (as_of or started_at).astimezone(UTC)
-    store = Store(state_path, lock_timeout=lock_timeout, exclusive=shard is None) if state_path else None
+    store = (
+        Store(state_path, lock_timeout=lock_timeout, exclusive=shard is None)
+        if state_path
+        else None
+    )
     if store is not None:
         store.open()
     try:
@@ -204,9 +216,17 @@ def run_audit(
         suppressed = {id(f) for f in applied.suppressed}
         for result in results:
             result.findings = [f for f in result.findings if id(f) not in suppressed]
-        run = AuditRun(run_id, started_at, datetime.now(UTC), as_of, results, kept,
-                       shard=shard, suppressed=len(applied.suppressed),
-                       policy_fp=policy_fingerprint(policy) if shard else "")
+        run = AuditRun(
+            run_id,
+            started_at,
+            datetime.now(UTC),
+            as_of,
+            results,
+            kept,
+            shard=shard,
+            suppressed=len(applied.suppressed),
+            policy_fp=policy_fingerprint(policy) if shard else "",
+        )
         if store is not None and shard is None:
             recorded = store.record_run(
                 run_id=run.id,
@@ -219,7 +239,9 @@ def run_audit(
                 build_document=lambda f, r: replace(run, findings=f, resolved=r).to_contract(),
             )
             run.findings, run.resolved = recorded.findings, recorded.resolved
-        log.info("audit %s: %d finding(s), %d resolved", run.status, len(run.findings), len(run.resolved))
+        log.info(
+            "audit %s: %d finding(s), %d resolved", run.status, len(run.findings), len(run.resolved)
+        )
         return run
     finally:
         if store is not None:

@@ -104,7 +104,9 @@ class AnomalyPolicy(Strict):
 
     window_days: int = Field(30, ge=7)
     min_points: int = Field(8, ge=3)
-    threshold: float = Field(3.5, gt=0, description="Robust z-score (median/MAD) above which a day is an anomaly.")
+    threshold: float = Field(
+        3.5, gt=0, description="Robust z-score (median/MAD) above which a day is an anomaly."
+    )
     min_amount: Decimal = Field(Decimal("10"), ge=0, description="Ignore days under this spend.")
 
 
@@ -158,9 +160,15 @@ class RotationPolicy(Strict):
         "365, KMS's own default rotation period.",
     )
     per_env: dict[str, int] = Field(default_factory=lambda: {"prod": 90, "dev": 180})
-    warn_days: int = Field(14, ge=0, description="rotation-due-soon this many days before the limit.")
-    grace_days: int = Field(7, ge=0, description="New unused keys younger than this are not unused.")
-    unused_days: int = Field(90, gt=0, description="A credential unused this long is unused-credential.")
+    warn_days: int = Field(
+        14, ge=0, description="rotation-due-soon this many days before the limit."
+    )
+    grace_days: int = Field(
+        7, ge=0, description="New unused keys younger than this are not unused."
+    )
+    unused_days: int = Field(
+        90, gt=0, description="A credential unused this long is unused-credential."
+    )
     certificate_warn_days: int = Field(30, ge=0)
     registry: list[ExternalSecret] = Field(default_factory=list)
     severity: dict[str, Severity] = Field(
@@ -193,8 +201,12 @@ class BackupsPolicy(Strict):
 
     frequency_hours: int = Field(24, gt=0)
     retention_days: int = Field(30, gt=0)
-    rpo_minutes: int = Field(1440, gt=0, description="RPO of a resource with no tier tag (blueprint: 24 hours).")
-    tier_tag: str = Field("Tier", description="Tag whose value names the resource's tier (1, 2, 3, tier-1, ...).")
+    rpo_minutes: int = Field(
+        1440, gt=0, description="RPO of a resource with no tier tag (blueprint: 24 hours)."
+    )
+    tier_tag: str = Field(
+        "Tier", description="Tag whose value names the resource's tier (1, 2, 3, tier-1, ...)."
+    )
     tier_rpo_minutes: dict[str, int] = Field(
         default_factory=lambda: {"1": 5, "2": 60, "3": 1440},
         description="RPO per tier (blueprint section 1: 5 min, 1 hour, 24 hours).",
@@ -230,7 +242,11 @@ class AlertThresholds(Strict):
     latency_ms: float = Field(500.0, gt=0)
     disk_percent: float = Field(85.0, gt=0, le=100)
     memory_percent: float = Field(85.0, gt=0, le=100)
-    for_minutes: int = Field(5, ge=0, description="Longest for: accepted on a critical alert (blueprint: over 5 minutes).")
+    for_minutes: int = Field(
+        5,
+        ge=0,
+        description="Longest for: accepted on a critical alert (blueprint: over 5 minutes).",
+    )
 
 
 class ReadinessPolicy(Strict):
@@ -242,8 +258,16 @@ class ReadinessPolicy(Strict):
     max_file_bytes: int = Field(1_000_000, gt=0)
     exclude: list[str] = Field(
         default_factory=lambda: [
-            "**/node_modules/**", "**/vendor/**", "**/.venv/**", "**/dist/**", "**/*.min.js",
-            "**/tests/**", "**/test/**", "**/testdata/**", "**/__tests__/**", "**/fixtures/**",
+            "**/node_modules/**",
+            "**/vendor/**",
+            "**/.venv/**",
+            "**/dist/**",
+            "**/*.min.js",
+            "**/tests/**",
+            "**/test/**",
+            "**/testdata/**",
+            "**/__tests__/**",
+            "**/fixtures/**",
         ],
         description="Globs left out: dependencies, build output, and test code (fixtures are not "
         "the service).",
@@ -280,7 +304,9 @@ class ProbesPolicy(Strict):
 
     services: list[ProbeService] = Field(default_factory=list)
     timeout_seconds: float = Field(5.0, gt=0)
-    slow_ms: float = Field(500.0, gt=0, description="A response slower than this is probe-slow (blueprint P95).")
+    slow_ms: float = Field(
+        500.0, gt=0, description="A response slower than this is probe-slow (blueprint P95)."
+    )
     severity: dict[str, Severity] = Field(
         default_factory=lambda: {
             "probe-failed": Severity.HIGH,
@@ -341,8 +367,21 @@ class EnvPolicy(Strict):
     )
     ignore_names: list[str] = Field(
         default_factory=lambda: [
-            "PATH", "HOME", "USER", "SHELL", "PWD", "TERM", "LANG", "TMPDIR", "HOSTNAME",
-            "CI", "GITHUB_*", "RUNNER_*", "NODE_ENV", "PYTHONPATH", "VIRTUAL_ENV",
+            "PATH",
+            "HOME",
+            "USER",
+            "SHELL",
+            "PWD",
+            "TERM",
+            "LANG",
+            "TMPDIR",
+            "HOSTNAME",
+            "CI",
+            "GITHUB_*",
+            "RUNNER_*",
+            "NODE_ENV",
+            "PYTHONPATH",
+            "VIRTUAL_ENV",
         ]
     )
     severity: dict[str, Severity] = Field(
@@ -355,7 +394,9 @@ class EnvPolicy(Strict):
     def _known_rules(cls, severity: dict[str, Severity]) -> dict[str, Severity]:
         unknown = sorted(set(severity) - set(ENV_SEVERITY))
         if unknown:
-            raise ValueError(f"unknown env rule(s) {', '.join(unknown)}; rules: {', '.join(ENV_SEVERITY)}")
+            raise ValueError(
+                f"unknown env rule(s) {', '.join(unknown)}; rules: {', '.join(ENV_SEVERITY)}"
+            )
         return severity
 
 
@@ -366,7 +407,10 @@ class AwsPolicy(Strict):
     """Which AWS accounts and regions to audit."""
 
     regions: list[str] = Field(default_factory=list, description="Empty: all enabled regions.")
-    accounts: list[str] = Field(default_factory=list, description="Empty: the caller's account, or all of the organisation when organization is true.")
+    accounts: list[str] = Field(
+        default_factory=list,
+        description="Empty: the caller's account, or all of the organisation when organization is true.",
+    )
     organization: bool = False
     role_name: str = "HygieneReadOnly"
     max_workers: int = Field(16, gt=0)
@@ -378,7 +422,9 @@ class GcpPolicy(Strict):
     projects: list[str] = Field(default_factory=list)
     organization: str | None = None
     folders: list[str] = Field(default_factory=list)
-    billing_export: str | None = Field(None, description="project.dataset.table of the BigQuery billing export.")
+    billing_export: str | None = Field(
+        None, description="project.dataset.table of the BigQuery billing export."
+    )
     asset_types: list[str] = Field(
         default_factory=list,
         description="Cloud Asset types searched for labels (empty: the built-in list of types "
@@ -412,7 +458,9 @@ class AlertChannel(Strict):
     sender: str | None = None
     recipients: list[str] = Field(default_factory=list)
     min_severity: Severity = Severity.HIGH
-    owners: list[str] = Field(default_factory=list, description="Only findings of these Owners (empty: all).")
+    owners: list[str] = Field(
+        default_factory=list, description="Only findings of these Owners (empty: all)."
+    )
 
     @model_validator(mode="after")
     def _needs_destination(self) -> AlertChannel:

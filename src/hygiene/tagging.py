@@ -67,7 +67,9 @@ def normalise_tags(
     result = NormalisedTags()
     lookup = key_lookup(policy) if lookup is None else lookup
     exact_seen: set[str] = set()
-    for raw_key, raw_value in sorted((raw or {}).items(), key=lambda kv: kv[0] not in lookup.values()):
+    for raw_key, raw_value in sorted(
+        (raw or {}).items(), key=lambda kv: kv[0] not in lookup.values()
+    ):
         value = "" if raw_value is None else str(raw_value)
         stripped = raw_key.strip()
         canonical = lookup.get(stripped.lower())
@@ -81,8 +83,10 @@ def normalise_tags(
             continue
         else:
             why = (
-                "whitespace" if stripped == canonical
-                else "case" if stripped.lower() == canonical.lower()
+                "whitespace"
+                if stripped == canonical
+                else "case"
+                if stripped.lower() == canonical.lower()
                 else "alias"
             )
             result.key_issues.append(KeyIssue(canonical=canonical, raw=raw_key, why=why))

@@ -56,7 +56,16 @@ def test_exit_1_on_findings_at_fail_on_and_output_file(tmp_path: Path) -> None:
         "    expires: 2020-01-01\n"
     )
     out = tmp_path / "out" / "audit.md"
-    args = ["audit", "--config", str(policy), "--no-state", "--only", "policy", "--format", "markdown"]
+    args = [
+        "audit",
+        "--config",
+        str(policy),
+        "--no-state",
+        "--only",
+        "policy",
+        "--format",
+        "markdown",
+    ]
     low = run_cli(*args, "--fail-on", "low", "--output", str(out), cwd=tmp_path)
     assert low.returncode == 1, low.stderr
     assert "exception-expired" in out.read_text()
@@ -75,8 +84,17 @@ def test_unknown_check_and_bad_as_of_are_usage_errors(tmp_path: Path) -> None:
 
 
 def test_logs_are_json_lines_with_the_run_id(tmp_path: Path) -> None:
-    proc = run_cli("audit", "--no-state", "--only", "policy", "--log-level", "INFO",
-                   "--format", "json", cwd=tmp_path)
+    proc = run_cli(
+        "audit",
+        "--no-state",
+        "--only",
+        "policy",
+        "--log-level",
+        "INFO",
+        "--format",
+        "json",
+        cwd=tmp_path,
+    )
     run_id = json.loads(proc.stdout)["run"]["id"]
     lines = [json.loads(line) for line in proc.stderr.splitlines() if line.startswith("{")]
     assert lines and all(entry["run_id"] == run_id for entry in lines)
@@ -86,7 +104,9 @@ def test_logs_are_json_lines_with_the_run_id(tmp_path: Path) -> None:
 def test_policy_schema_verb_prints_the_committed_schema() -> None:
     proc = run_cli("policy", "schema")
     assert proc.returncode == 0
-    assert json.loads(proc.stdout) == json.loads((REPO_ROOT / "policies" / "schema.json").read_text())
+    assert json.loads(proc.stdout) == json.loads(
+        (REPO_ROOT / "policies" / "schema.json").read_text()
+    )
 
 
 def test_docs_reference_covers_every_command() -> None:

@@ -50,8 +50,15 @@ def _keys(data: object, at: str = "") -> set[str]:
     found = set()
     for key, value in data.items():
         found.add(f"{at}{key}")
-        if key not in ("severity", "per_kind", "per_env", "tier_rpo_minutes", "key_aliases",
-                       "allowed_values", "value_aliases"):
+        if key not in (
+            "severity",
+            "per_kind",
+            "per_env",
+            "tier_rpo_minutes",
+            "key_aliases",
+            "allowed_values",
+            "value_aliases",
+        ):
             found |= _keys(value, f"{at}{key}.")
     return found
 
@@ -78,7 +85,11 @@ def test_wrong_type_is_named(tmp_path: Path) -> None:
 
 
 def test_missing_required_key_points_at_the_item(tmp_path: Path) -> None:
-    path = write(tmp_path, "p.yaml", "exceptions:\n  - match: {rule: missing-tag}\n    reason: legacy\n    owner: ops\n")
+    path = write(
+        tmp_path,
+        "p.yaml",
+        "exceptions:\n  - match: {rule: missing-tag}\n    reason: legacy\n    owner: ops\n",
+    )
     assert error_of(path) == f"{path}:2: exceptions[0].expires: required key is missing"
 
 
@@ -108,12 +119,14 @@ def test_alert_channel_must_name_its_url_variable(tmp_path: Path) -> None:
 
 def test_team_file_overrides_and_appends(tmp_path: Path) -> None:
     org = write(
-        tmp_path, "org.yaml",
+        tmp_path,
+        "org.yaml",
         "rotation: {max_age_days: 90, per_env: {prod: 90}}\n"
         "budgets:\n  - {name: shared, amount: 100}\n",
     )
     team = write(
-        tmp_path, "team.yaml",
+        tmp_path,
+        "team.yaml",
         "rotation: {per_env: {dev: 30}}\n"
         "budgets:\n  - {name: web, amount: 250.5, scope: {Project: web}}\n",
     )

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from hygiene.findings import Finding, Location, Severity, fingerprint, redact, secret_hash
 
 
 def secret_finding(line: int, commit: str) -> Finding:
     return Finding.create(
-        check="secrets", rule="aws-access-key", severity="critical", resource="api:config/app.py",
-        message="An AWS access key is committed.", identity=("config/app.py", "abc123"),
+        check="secrets",
+        rule="aws-access-key",
+        severity="critical",
+        resource="api:config/app.py",
+        message="An AWS access key is committed.",
+        identity=("config/app.py", "abc123"),
         location=Location(repo="api", path="config/app.py", line=line, commit=commit),
     )
 
@@ -21,13 +25,18 @@ def test_same_problem_same_id_whatever_the_line_or_commit() -> None:
 
 def test_different_identity_gives_different_ids() -> None:
     base = dict(check="tags", rule="missing-tag", severity="medium", resource="arn:x", message="m")
-    assert Finding.create(**base, identity=("Owner",)).id != Finding.create(**base, identity=("Env",)).id
+    assert (
+        Finding.create(**base, identity=("Owner",)).id
+        != Finding.create(**base, identity=("Env",)).id
+    )
     assert Finding.create(**base).id != Finding.create(**{**base, "rule": "empty-tag-value"}).id
 
 
 def test_fingerprint_is_a_known_value_on_every_machine() -> None:
     # sha256("tags\x1fmissing-tag\x1farn:x") truncated: fixed across runs and machines
-    assert fingerprint("tags", "missing-tag", "arn:x") == fingerprint("tags", "missing-tag", "arn:x")
+    assert fingerprint("tags", "missing-tag", "arn:x") == fingerprint(
+        "tags", "missing-tag", "arn:x"
+    )
     assert len(fingerprint("a")) == 20
     assert fingerprint("a", None) == fingerprint("a", "")
     assert fingerprint("ab", "c") != fingerprint("a", "bc")
@@ -48,10 +57,15 @@ def test_severity_order() -> None:
 
 def test_contract_serialisation_uses_z_instants() -> None:
     finding = secret_finding(3, "c" * 40).model_copy(
-        update={"first_seen": datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc), "status": "new"}
+        update={"first_seen": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), "status": "new"}
     )
     data = finding.to_contract()
     assert data["first_seen"] == "2026-01-02T03:04:05Z"
     assert data["severity"] == "critical"
-    assert data["location"] == {"repo": "api", "path": "config/app.py", "line": 3, "commit": "c" * 40}
+    assert data["location"] == {
+        "repo": "api",
+        "path": "config/app.py",
+        "line": 3,
+        "commit": "c" * 40,
+    }
     assert finding.scope == "api"

@@ -3,24 +3,38 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from hygiene.context import CheckResult
 from hygiene.findings import Finding, Location
 from hygiene.pipeline import AuditRun
 from hygiene.publish.formats import RENDERERS, OutputFormat, render
 
-T = datetime(2026, 11, 1, tzinfo=timezone.utc)
+T = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def document() -> dict[str, object]:
     findings = [
-        Finding.create(check="secrets", rule="private-key", severity="critical", resource="api:k.pem",
-                       message="A private key | is committed.", location=Location(repo="api", path="k.pem", line=2)),
-        Finding.create(check="tags", rule="missing-tag", severity="medium", resource="arn:aws:s3:::b",
-                       message="Bucket b lacks Owner."),
+        Finding.create(
+            check="secrets",
+            rule="private-key",
+            severity="critical",
+            resource="api:k.pem",
+            message="A private key | is committed.",
+            location=Location(repo="api", path="k.pem", line=2),
+        ),
+        Finding.create(
+            check="tags",
+            rule="missing-tag",
+            severity="medium",
+            resource="arn:aws:s3:::b",
+            message="Bucket b lacks Owner.",
+        ),
     ]
-    results = [CheckResult("secrets", "ok"), CheckResult("tags", "skipped", "no AWS credentials found")]
+    results = [
+        CheckResult("secrets", "ok"),
+        CheckResult("tags", "skipped", "no AWS credentials found"),
+    ]
     return AuditRun("r1", T, T, T, results, findings).to_contract()
 
 
@@ -36,7 +50,10 @@ def test_json_is_the_document() -> None:
 def test_markdown_lists_checks_and_findings_with_escaped_pipes() -> None:
     text = render(document(), "markdown")
     assert "| tags | skipped | 1 | no AWS credentials found |" in text
-    assert "| critical | secrets | private-key | api:k.pem:2 | A private key \\| is committed. |" in text
+    assert (
+        "| critical | secrets | private-key | api:k.pem:2 | A private key \\| is committed. |"
+        in text
+    )
 
 
 def test_table_summarises_by_check_and_severity() -> None:
@@ -50,9 +67,13 @@ def test_sarif_has_physical_and_logical_locations() -> None:
     sarif = json.loads(render(document(), "sarif"))
     results = sarif["runs"][0]["results"]
     assert results[0]["locations"][0]["physicalLocation"] == {
-        "artifactLocation": {"uri": "k.pem"}, "region": {"startLine": 2}
+        "artifactLocation": {"uri": "k.pem"},
+        "region": {"startLine": 2},
     }
-    assert results[1]["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "arn:aws:s3:::b"
+    assert (
+        results[1]["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "arn:aws:s3:::b"
+    )
     assert {r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]} == {
-        "secrets/private-key", "tags/missing-tag"
+        "secrets/private-key",
+        "tags/missing-tag",
     }

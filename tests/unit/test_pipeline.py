@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from hygiene.pipeline import run_audit, select_checks
 from hygiene.policy import Policy, PolicyException
 from hygiene.registry import CheckSpec
 
-AS_OF = datetime(2026, 11, 1, tzinfo=timezone.utc)
+AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 HERE = __name__
 
 
@@ -38,8 +38,14 @@ def collect_crash(ctx: RunContext) -> Collection:
 
 def evaluate(records: list[str], policy: Policy, as_of: datetime) -> list[Finding]:
     return [
-        Finding.create(check="fake", rule="missing-tag", severity="high", resource=r,
-                       message=f"{r} lacks Owner", details={"as_of": as_of.isoformat()})
+        Finding.create(
+            check="fake",
+            rule="missing-tag",
+            severity="high",
+            resource=r,
+            message=f"{r} lacks Owner",
+            details={"as_of": as_of.isoformat()},
+        )
         for r in records
     ]
 
@@ -47,8 +53,12 @@ def evaluate(records: list[str], policy: Policy, as_of: datetime) -> list[Findin
 @pytest.fixture
 def fake_checks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(registry, "CHECKS", {})
-    for name, collector in [("good", "collect_ok"), ("partial", "collect_partial"),
-                            ("skipper", "collect_skip"), ("crasher", "collect_crash")]:
+    for name, collector in [
+        ("good", "collect_ok"),
+        ("partial", "collect_partial"),
+        ("skipper", "collect_skip"),
+        ("crasher", "collect_crash"),
+    ]:
         registry.CHECKS[name] = CheckSpec(name, name, f"{HERE}:{collector}", f"{HERE}:evaluate")
     import hygiene.pipeline
 
@@ -65,7 +75,11 @@ def test_statuses_and_isolation(fake_checks: None) -> None:
     assert "ec2 eu-west-1 111: AccessDenied" in statuses["partial"][1]
     assert run.status == "incomplete"
     # the partial check's findings are still reported, and the good check's
-    assert {f.resource for f in run.findings} == {"arn:aws:s3:::a", "arn:aws:s3:::legacy-1", "arn:aws:ec2:b"}
+    assert {f.resource for f in run.findings} == {
+        "arn:aws:s3:::a",
+        "arn:aws:s3:::legacy-1",
+        "arn:aws:ec2:b",
+    }
     assert all(f.details["as_of"] == AS_OF.isoformat() for f in run.findings)
 
 
@@ -78,12 +92,22 @@ def test_only_and_skip(fake_checks: None) -> None:
 
 
 def test_live_exception_suppresses_and_expired_one_is_reported(fake_checks: None) -> None:
-    policy = Policy(exceptions=[
-        PolicyException(match={"resource": "arn:aws:s3:::legacy-*"}, reason="migrating",
-                        owner="ops", expires=date(2026, 12, 31)),
-        PolicyException(match={"rule": "missing-tag", "resource": "arn:aws:ec2:*"},
-                        reason="old", owner="web", expires=date(2026, 10, 1)),
-    ])
+    policy = Policy(
+        exceptions=[
+            PolicyException(
+                match={"resource": "arn:aws:s3:::legacy-*"},
+                reason="migrating",
+                owner="ops",
+                expires=date(2026, 12, 31),
+            ),
+            PolicyException(
+                match={"rule": "missing-tag", "resource": "arn:aws:ec2:*"},
+                reason="old",
+                owner="web",
+                expires=date(2026, 10, 1),
+            ),
+        ]
+    )
     run = run_audit(policy=policy, as_of=AS_OF, only=["good", "partial"])
     rules = sorted((f.rule, f.resource) for f in run.findings)
     assert rules == [
@@ -109,7 +133,12 @@ def test_recorded_runs_mark_new_then_open(fake_checks: None, tmp_path: Path) -> 
 
 
 def test_findings_are_ordered_most_severe_first(fake_checks: None) -> None:
-    policy = Policy(exceptions=[PolicyException(match={"check": "none"}, reason="r", owner="o",
-                                                expires=date(2020, 1, 1))])
+    policy = Policy(
+        exceptions=[
+            PolicyException(
+                match={"check": "none"}, reason="r", owner="o", expires=date(2020, 1, 1)
+            )
+        ]
+    )
     run = run_audit(policy=policy, as_of=AS_OF, only=["good"])
     assert [f.severity.value for f in run.findings] == ["high", "high", "low"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,23 +15,38 @@ from hygiene.errors import StateLockedError
 from hygiene.findings import Finding, Location
 from hygiene.store import Store
 
-T0 = datetime(2026, 10, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 10, 1, tzinfo=UTC)
 
 
 def finding(name: str, repo: str = "api") -> Finding:
     return Finding.create(
-        check="secrets", rule="private-key", severity="high", resource=f"{repo}:{name}",
-        message="m", identity=(name,), location=Location(repo=repo, path=name),
+        check="secrets",
+        rule="private-key",
+        severity="high",
+        resource=f"{repo}:{name}",
+        message="m",
+        identity=(name,),
+        location=Location(repo=repo, path=name),
     )
 
 
-def record(store: Store, day: int, findings: list[Finding], status: str = "ok",
-           scopes: list[str] | None = None) -> tuple[dict[str, str | None], list[str]]:
+def record(
+    store: Store,
+    day: int,
+    findings: list[Finding],
+    status: str = "ok",
+    scopes: list[str] | None = None,
+) -> tuple[dict[str, str | None], list[str]]:
     as_of = T0 + timedelta(days=day)
     result = CheckResult(name="secrets", status=status, findings=findings, scopes=scopes)  # type: ignore[arg-type]
     recorded = store.record_run(
-        run_id=f"run{day}", started_at=as_of, finished_at=as_of, as_of=as_of, status="complete",
-        results=[result], findings=findings,
+        run_id=f"run{day}",
+        started_at=as_of,
+        finished_at=as_of,
+        as_of=as_of,
+        status="complete",
+        results=[result],
+        findings=findings,
         build_document=lambda f, r: {"findings": [x.to_contract() for x in f], "resolved": r},
     )
     return {f.id: f.status for f in recorded.findings}, recorded.resolved
@@ -44,7 +59,8 @@ def test_lifecycle_new_open_resolved_new(tmp_path: Path) -> None:
         assert record(store, 1, [a, b]) == ({a.id: "open", b.id: "open"}, [])
         assert record(store, 2, [a]) == ({a.id: "open"}, [b.id])
         assert store.finding_history(b.id) == {
-            "first_seen": "2026-10-01T00:00:00Z", "last_seen": "2026-10-02T00:00:00Z",
+            "first_seen": "2026-10-01T00:00:00Z",
+            "last_seen": "2026-10-02T00:00:00Z",
             "resolved_at": "2026-10-03T00:00:00Z",
         }
         assert record(store, 3, [a, b]) == ({a.id: "open", b.id: "new"}, [])
@@ -88,9 +104,14 @@ def test_a_failed_recording_leaves_the_previous_state(tmp_path: Path) -> None:
 
         with pytest.raises(RuntimeError):
             store.record_run(
-                run_id="boom", started_at=T0, finished_at=T0, as_of=T0 + timedelta(days=1),
-                status="complete", results=[CheckResult(name="secrets", status="ok")],
-                findings=[b], build_document=explode,
+                run_id="boom",
+                started_at=T0,
+                finished_at=T0,
+                as_of=T0 + timedelta(days=1),
+                status="complete",
+                results=[CheckResult(name="secrets", status="ok")],
+                findings=[b],
+                build_document=explode,
             )
         assert store.finding_history(b.id) is None
         assert store.finding_history(a.id)["resolved_at"] is None  # type: ignore[index]
@@ -128,6 +149,7 @@ def test_scan_cache_roundtrip(tmp_path: Path) -> None:
     with Store(tmp_path / "state.db") as store:
         store.cache_scans({"blob1": [{"rule": "x"}], "blob2": []}, "cfg1")
         assert store.cached_scans(["blob1", "blob2", "blob3"], "cfg1") == {
-            "blob1": [{"rule": "x"}], "blob2": [],
+            "blob1": [{"rule": "x"}],
+            "blob2": [],
         }
         assert store.cached_scans(["blob1"], "cfg2") == {}

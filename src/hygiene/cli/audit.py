@@ -26,19 +26,73 @@ from hygiene.publish.formats import OutputFormat, render
 
 @click.command()
 @config_option
-@click.option("--only", multiple=True, metavar="CHECKS", help="Run only these checks (comma-separated or repeated).")
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="CHECKS",
+    help="Run only these checks (comma-separated or repeated).",
+)
 @click.option("--skip", multiple=True, metavar="CHECKS", help="Do not run these checks.")
-@click.option("--repo", "repos", multiple=True, metavar="PATH", help="Repository to audit; repeatable. Default: the policy's repos, else the current git checkout.")
-@click.option("--format", "fmt", type=click.Choice([f.value for f in OutputFormat]), default="table", show_default=True, envvar="HYGIENE_FORMAT")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here instead of stdout.")
-@click.option("--fail-on", type=click.Choice([s.value for s in Severity]), default="high", show_default=True, envvar="HYGIENE_FAIL_ON", help="Exit 1 when a finding is at least this severe.")
+@click.option(
+    "--repo",
+    "repos",
+    multiple=True,
+    metavar="PATH",
+    help="Repository to audit; repeatable. Default: the policy's repos, else the current git checkout.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in OutputFormat]),
+    default="table",
+    show_default=True,
+    envvar="HYGIENE_FORMAT",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report here instead of stdout.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice([s.value for s in Severity]),
+    default="high",
+    show_default=True,
+    envvar="HYGIENE_FAIL_ON",
+    help="Exit 1 when a finding is at least this severe.",
+)
 @as_of_option
-@click.option("--state", type=click.Path(dir_okay=False, path_type=Path), envvar="HYGIENE_STATE", default=Path(".hygiene/state.db"), show_default=True, help="History database: a SQLite path or a postgresql:// URL.")
-@click.option("--no-state", is_flag=True, help="Record nothing: every finding is new, nothing resolves.")
-@click.option("--log-format", type=click.Choice(["json", "text"]), envvar="HYGIENE_LOG_FORMAT", default="json", show_default=True)
+@click.option(
+    "--state",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="HYGIENE_STATE",
+    default=Path(".hygiene/state.db"),
+    show_default=True,
+    help="History database: a SQLite path or a postgresql:// URL.",
+)
+@click.option(
+    "--no-state", is_flag=True, help="Record nothing: every finding is new, nothing resolves."
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["json", "text"]),
+    envvar="HYGIENE_LOG_FORMAT",
+    default="json",
+    show_default=True,
+)
 @click.option("--log-level", envvar="HYGIENE_LOG_LEVEL", default="WARNING", show_default=True)
-@click.option("--progress/--no-progress", default=None, help="Progress bars on stderr (default: when stderr is a terminal).")
-@click.option("--shard", metavar="I/N", envvar="HYGIENE_SHARD", help="Audit only shard I of N (0-based) and write a partial result for `hygiene merge`; records nothing.")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bars on stderr (default: when stderr is a terminal).",
+)
+@click.option(
+    "--shard",
+    metavar="I/N",
+    envvar="HYGIENE_SHARD",
+    help="Audit only shard I of N (0-based) and write a partial result for `hygiene merge`; records nothing.",
+)
 @publish_options
 def audit(
     configs: tuple[str, ...],
@@ -115,8 +169,15 @@ def audit(
     if output:
         summary += f"; written to {output}"
     click.echo(summary, err=True)
-    for line in after_run(document, policy, alert=alert, dry_run=dry_run, metrics_file=metrics_file,
-                          pushgateway=pushgateway, state=None if no_state else state):
+    for line in after_run(
+        document,
+        policy,
+        alert=alert,
+        dry_run=dry_run,
+        metrics_file=metrics_file,
+        pushgateway=pushgateway,
+        state=None if no_state else state,
+    ):
         click.echo(line, err=True)
     if run.status == "incomplete":
         sys.exit(3)

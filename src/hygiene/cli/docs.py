@@ -26,10 +26,17 @@ def render() -> str:
     """The whole reference as Markdown."""
     from hygiene.cli import cli
 
-    out = ["# Command reference", "", "Generated from `hygiene --help` by "
-           "`python -m hygiene.cli.docs`; `make lint` checks it is current.", ""]
+    out = [
+        "# Command reference",
+        "",
+        "Generated from `hygiene --help` by "
+        "`python -m hygiene.cli.docs`; `make lint` checks it is current.",
+        "",
+    ]
     for path, command in _commands(cli, "hygiene"):
-        with click.Context(command, info_name=path, terminal_width=100, max_content_width=100) as ctx:
+        with click.Context(
+            command, info_name=path, terminal_width=100, max_content_width=100
+        ) as ctx:
             text = command.get_help(ctx)
         out += [f"## `{path}`", "", "```text", text.rstrip(), "```", ""]
     return "\n".join(out)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import click
@@ -21,13 +21,13 @@ def parse_as_of(value: str | None) -> datetime | None:
     try:
         if len(value) == 10:
             day = date.fromisoformat(value)
-            return datetime.combine(day, time(23, 59, 59), tzinfo=timezone.utc)
+            return datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise HygieneError(
             f"--as-of {value!r}: expected YYYY-MM-DD or an ISO instant such as 2026-10-31T12:00:00Z"
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def split_names(values: tuple[str, ...]) -> list[str]:
@@ -64,11 +64,17 @@ def default_repos(repos: tuple[str, ...], policy: Policy) -> list[Path]:
 
 
 config_option = click.option(
-    "--config", "-c", "configs", multiple=True, metavar="FILE",
+    "--config",
+    "-c",
+    "configs",
+    multiple=True,
+    metavar="FILE",
     help="Policy file; repeat to merge (org default, then team overrides). Env: HYGIENE_CONFIG.",
 )
 as_of_option = click.option(
-    "--as-of", "as_of", metavar="DATE",
+    "--as-of",
+    "as_of",
+    metavar="DATE",
     help="Evaluate ages and month-to-date as of this instant (YYYY-MM-DD means that day's end, UTC).",
 )
 

@@ -7,13 +7,13 @@ import io
 import json
 from collections import Counter
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from hygiene import __version__
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """Formats for ``--format``."""
 
     TABLE = "table"
@@ -34,8 +34,10 @@ def render_markdown(document: dict[str, Any]) -> str:
     """A Markdown summary for a pull request or wiki page."""
     run = document["run"]
     out = [f"# hygiene audit — {run['as_of'][:10]}", ""]
-    out.append(f"Run `{run['id']}` is **{run['status']}**; {len(document['findings'])} finding(s), "
-               f"{len(run['resolved'])} resolved since the previous run.")
+    out.append(
+        f"Run `{run['id']}` is **{run['status']}**; {len(document['findings'])} finding(s), "
+        f"{len(run['resolved'])} resolved since the previous run."
+    )
     out += ["", "| check | status | findings | note |", "|---|---|---:|---|"]
     counts = Counter(f["check"] for f in document["findings"])
     for name, check in run["checks"].items():
@@ -77,7 +79,9 @@ def render_table(document: dict[str, Any]) -> str:
     for name, check in run["checks"].items():
         counts = by_check.get(name, Counter())
         summary.add_row(
-            name, check["status"], *(str(counts.get(s, 0) or "") for s in SEVERITIES),
+            name,
+            check["status"],
+            *(str(counts.get(s, 0) or "") for s in SEVERITIES),
             check.get("reason", ""),
         )
     console.print(summary)
@@ -86,13 +90,21 @@ def render_table(document: dict[str, Any]) -> str:
         for column in ("severity", "status", "check", "rule", "where", "message"):
             table.add_column(column, overflow="fold")
         for f in document["findings"]:
-            table.add_row(f["severity"], f.get("status") or "", f["check"], f["rule"], _where(f), f["message"])
+            table.add_row(
+                f["severity"], f.get("status") or "", f["check"], f["rule"], _where(f), f["message"]
+            )
         console.print(table)
     console.print(f"{len(document['findings'])} finding(s); {len(run['resolved'])} resolved.")
     return buffer.getvalue()
 
 
-_SARIF_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+_SARIF_LEVEL = {
+    "critical": "error",
+    "high": "error",
+    "medium": "warning",
+    "low": "note",
+    "info": "note",
+}
 _SARIF_SCORE = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "0.0"}
 
 
@@ -103,12 +115,18 @@ def render_sarif(document: dict[str, Any]) -> str:
     results = []
     for f in document["findings"]:
         rule_id = f"{f['check']}/{f['rule']}"
-        rules.setdefault(rule_id, {
-            "id": rule_id,
-            "name": f["rule"].replace("-", " ").title().replace(" ", ""),
-            "shortDescription": {"text": f"{f['check']}: {f['rule']}"},
-            "properties": {"security-severity": _SARIF_SCORE[f["severity"]], "tags": [f["check"]]},
-        })
+        rules.setdefault(
+            rule_id,
+            {
+                "id": rule_id,
+                "name": f["rule"].replace("-", " ").title().replace(" ", ""),
+                "shortDescription": {"text": f"{f['check']}: {f['rule']}"},
+                "properties": {
+                    "security-severity": _SARIF_SCORE[f["severity"]],
+                    "tags": [f["check"]],
+                },
+            },
+        )
         result: dict[str, Any] = {
             "ruleId": rule_id,
             "level": _SARIF_LEVEL[f["severity"]],
@@ -128,16 +146,20 @@ def render_sarif(document: dict[str, Any]) -> str:
     sarif = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "hygiene",
-                "version": __version__,
-                "informationUri": "https://hygiene.invalid/",
-                "rules": list(rules.values()),
-            }},
-            "automationDetails": {"id": f"hygiene/{document['run']['id']}"},
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "hygiene",
+                        "version": __version__,
+                        "informationUri": "https://hygiene.invalid/",
+                        "rules": list(rules.values()),
+                    }
+                },
+                "automationDetails": {"id": f"hygiene/{document['run']['id']}"},
+                "results": results,
+            }
+        ],
     }
     return json.dumps(sarif, indent=2) + "\n"
 

@@ -120,7 +120,9 @@ class AwsScope:
     @property
     def default_region(self) -> str:
         """The session's region, else the policy's first, else us-east-1."""
-        return self.base.region_name or (self.policy.regions[0] if self.policy.regions else "us-east-1")
+        return self.base.region_name or (
+            self.policy.regions[0] if self.policy.regions else "us-east-1"
+        )
 
     def _register(self, session: boto3.Session) -> None:
         events = session._session.get_component("event_emitter")  # botocore API
@@ -160,7 +162,9 @@ class AwsScope:
                 return self._sessions[account]
             role_arn = f"arn:aws:iam::{account}:role/{self.policy.role_name}"
             sts = self.client("sts", self.default_region)
-            creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="hygiene-audit")["Credentials"]
+            creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="hygiene-audit")[
+                "Credentials"
+            ]
             session = boto3.Session(
                 aws_access_key_id=creds["AccessKeyId"],
                 aws_secret_access_key=creds["SecretAccessKey"],
@@ -227,7 +231,10 @@ class AwsScope:
 
     def stats(self) -> dict[str, Any]:
         """API-call counts for the run's stats."""
-        return {"api_calls": self.calls.total, "api_calls_by_operation": dict(sorted(self.calls.counts.items()))}
+        return {
+            "api_calls": self.calls.total,
+            "api_calls_by_operation": dict(sorted(self.calls.counts.items())),
+        }
 
 
 def classify(exc: botocore.exceptions.ClientError) -> tuple[str, str]:
