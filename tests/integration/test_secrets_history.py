@@ -231,3 +231,16 @@ def test_a_secret_added_by_a_merge_commit_gets_that_commit(make_repo: Callable[.
     git(repo, "commit", "-q", "-m", "merge")
     run = _audit([repo])
     assert _summary(run) == {("in-tree", "svc:evil.py", 1, _sha(repo, "HEAD"), "aws-access-key")}
+
+
+def test_progress_bar_counts_scanned_blobs(make_repo: Callable[..., Path]) -> None:
+    from hygiene.collect.secrets import Target, _ProgressBar, scan_repository
+
+    repo = make_repo("svc", [{f"f{i}.py": f"x = {i}\n" for i in range(5)}])
+    bar = _ProgressBar(True)
+    with bar as progress:
+        scan_repository(Target(str(repo)), SecretsPolicy(), progress=progress)
+        task = bar._bar.tasks[0]
+        assert (task.description, task.completed, task.total) == ("secrets svc", 5, 5)
+    with _ProgressBar(False) as nothing:
+        assert nothing is None
