@@ -385,7 +385,12 @@ def staged_hits(
     content staged for the next commit."""
     top = git.toplevel(repo)
     if files:
-        rel = [str(Path(f).resolve().relative_to(top.resolve())) for f in files]
+        rel = []
+        for name in files:
+            try:
+                rel.append(Path(name).resolve().relative_to(top.resolve()).as_posix())
+            except ValueError:
+                raise HygieneError(f"{name}: not inside the repository {top}") from None
         return _hits_of_files(top, [r for r in rel if not _skipped(r, policy)], policy)
     staged = {p: o for p, o in git.staged_files(top).items() if not _skipped(p, policy)}
     return _hits_of_blobs(top, staged, policy)
