@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import click
 
-from hygiene.cli.options import config_option, load, write_atomically
-from hygiene.cli.publish_options import after_run, check_publishing, publish_options
-from hygiene.findings import Severity
+from hygiene.cli.options import config_option, load
+from hygiene.cli.publish_options import check_publishing, publish_options
+from hygiene.cli.run_options import artefact_options, conclude, log_options, state_options
 from hygiene.log import setup_logging
-from hygiene.publish.formats import OutputFormat, render
 
 
 @click.command()
@@ -25,47 +23,9 @@ from hygiene.publish.formats import OutputFormat, render
     help="How many shards the run had (audit --shard I/N).",
 )
 @config_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice([f.value for f in OutputFormat]),
-    default="table",
-    show_default=True,
-    envvar="HYGIENE_FORMAT",
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the merged report here instead of stdout.",
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice([s.value for s in Severity]),
-    default="high",
-    show_default=True,
-    envvar="HYGIENE_FAIL_ON",
-    help="Exit 1 when a finding is at least this severe.",
-)
-@click.option(
-    "--state",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="HYGIENE_STATE",
-    default=Path(".hygiene/state.db"),
-    show_default=True,
-    help="History database: a SQLite path or a postgresql:// URL.",
-)
-@click.option(
-    "--no-state", is_flag=True, help="Record nothing: every finding is new, nothing resolves."
-)
-@click.option(
-    "--log-format",
-    type=click.Choice(["json", "text"]),
-    envvar="HYGIENE_LOG_FORMAT",
-    default="json",
-    show_default=True,
-)
-@click.option("--log-level", envvar="HYGIENE_LOG_LEVEL", default="WARNING", show_default=True)
+@artefact_options
+@state_options
+@log_options
 @publish_options
 def merge(
     parts: tuple[Path, ...],
@@ -111,34 +71,16 @@ def merge(
         None if no_state else state,
         lock_timeout=float(os.environ.get("HYGIENE_LOCK_TIMEOUT", "60")),
     )
-    document = run.to_contract()
-    text = render(document, fmt)
-    if output:
-        write_atomically(output, text)
-    else:
-        click.echo(text, nl=False)
-    threshold = Severity(fail_on)
-    failing = [f for f in run.findings if f.severity.at_least(threshold)]
-    errored = [r.name for r in run.results if r.status == "error"]
-    summary = (
-        f"hygiene: merged {len(parts)} part(s) of {expect}: {run.status}; "
-        f"{len(run.findings)} finding(s), {len(failing)} at or above {fail_on}"
-    )
-    if errored:
-        summary += f"; errors: {', '.join(errored)}"
-    if output:
-        summary += f"; written to {output}"
-    click.echo(summary, err=True)
-    for line in after_run(
-        document,
+    conclude(
+        run,
         policy,
+        headline=f"merged {len(parts)} part(s) of {expect}: ",
+        fmt=fmt,
+        output=output,
+        fail_on=fail_on,
+        state=None if no_state else state,
         alert=alert,
         dry_run=dry_run,
         metrics_file=metrics_file,
         pushgateway=pushgateway,
-        state=None if no_state else state,
-    ):
-        click.echo(line, err=True)
-    if run.status == "incomplete":
-        sys.exit(3)
-    sys.exit(1 if failing else 0)
+    )

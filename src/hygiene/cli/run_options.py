@@ -1,0 +1,152 @@
+"""Options and the closing step shared by the verbs that produce a run (``audit``, ``merge``):
+the artefact (format, output, fail-on), the state, the logs, and render → summary → publish →
+exit code."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from hygiene.cli.options import write_atomically
+from hygiene.cli.publish_options import after_run
+from hygiene.findings import Severity
+from hygiene.pipeline import AuditRun
+from hygiene.policy import Policy
+from hygiene.publish.formats import OutputFormat, render
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_INCOMPLETE = 0, 1, 3
+
+
+def _apply(func: F, options: list[Callable[[F], F]]) -> F:
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def artefact_options(func: F) -> F:
+    """``--format``, ``--output``, ``--fail-on``."""
+    return _apply(
+        func,
+        [
+            click.option(
+                "--format",
+                "fmt",
+                type=click.Choice([f.value for f in OutputFormat]),
+                default="table",
+                show_default=True,
+                envvar="HYGIENE_FORMAT",
+            ),
+            click.option(
+                "--output",
+                "-o",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Write the report here instead of stdout.",
+            ),
+            click.option(
+                "--fail-on",
+                type=click.Choice([s.value for s in Severity]),
+                default="high",
+                show_default=True,
+                envvar="HYGIENE_FAIL_ON",
+                help="Exit 1 when a finding is at least this severe.",
+            ),
+        ],
+    )
+
+
+def state_options(func: F) -> F:
+    """``--state`` and ``--no-state``."""
+    return _apply(
+        func,
+        [
+            click.option(
+                "--state",
+                type=click.Path(dir_okay=False, path_type=Path),
+                envvar="HYGIENE_STATE",
+                default=Path(".hygiene/state.db"),
+                show_default=True,
+                help="History database: a SQLite path or a postgresql:// URL.",
+            ),
+            click.option(
+                "--no-state",
+                is_flag=True,
+                help="Record nothing: every finding is new, nothing resolves.",
+            ),
+        ],
+    )
+
+
+def log_options(func: F) -> F:
+    """``--log-format`` and ``--log-level``."""
+    return _apply(
+        func,
+        [
+            click.option(
+                "--log-format",
+                type=click.Choice(["json", "text"]),
+                envvar="HYGIENE_LOG_FORMAT",
+                default="json",
+                show_default=True,
+            ),
+            click.option(
+                "--log-level", envvar="HYGIENE_LOG_LEVEL", default="WARNING", show_default=True
+            ),
+        ],
+    )
+
+
+def conclude(
+    run: AuditRun,
+    policy: Policy,
+    *,
+    headline: str,
+    fmt: str,
+    output: Path | None,
+    fail_on: str,
+    state: Path | None,
+    alert: bool,
+    dry_run: bool,
+    metrics_file: Path | None,
+    pushgateway: str | None,
+) -> NoReturn:
+    """Write the artefact, print the summary to stderr, publish, and exit 0/1/3."""
+    document = run.to_contract()
+    text = render(document, fmt)
+    if output:
+        write_atomically(output, text)
+    else:
+        click.echo(text, nl=False)
+    threshold = Severity(fail_on)
+    failing = [f for f in run.findings if f.severity.at_least(threshold)]
+    skipped = [r.name for r in run.results if r.status == "skipped"]
+    errored = [r.name for r in run.results if r.status == "error"]
+    summary = (
+        f"hygiene: {headline}{run.status}; {len(run.findings)} finding(s), "
+        f"{len(failing)} at or above {fail_on}"
+    )
+    if skipped:
+        summary += f"; skipped: {', '.join(skipped)}"
+    if errored:
+        summary += f"; errors: {', '.join(errored)}"
+    if output:
+        summary += f"; written to {output}"
+    click.echo(summary, err=True)
+    for line in after_run(
+        document,
+        policy,
+        alert=alert,
+        dry_run=dry_run,
+        metrics_file=metrics_file,
+        pushgateway=pushgateway,
+        state=state,
+    ):
+        click.echo(line, err=True)
+    if run.status == "incomplete":
+        sys.exit(EXIT_INCOMPLETE)
+    sys.exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
