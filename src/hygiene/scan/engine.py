@@ -226,17 +226,17 @@ def scan_bytes(content: bytes, path: str, config: EngineConfig | None = None) ->
     return scan_content(text, path, config)
 
 
-def _passes(text: str, path: str) -> Iterator[tuple[list[str], str | None]]:
+def _passes(text: str, path: str) -> Iterator[tuple[list[str] | None, str | None]]:
     """detect-secrets' passes over a file: (lines, the same lines joined when that is ``text``)."""
     first = _transformed(text, path, eager=False)
-    yield (first, None) if first is not None else (text.split("\n"), text)
+    yield (first, None) if first is not None else (None, text)  # split only if needed
     eager = _transformed(text, path, eager=True)
     if eager:
         yield eager, None
 
 
 def _scan_lines(
-    lines: list[str],
+    lines: list[str] | None,
     path: str,
     config: EngineConfig,
     result: ContentResult,
@@ -248,8 +248,16 @@ def _scan_lines(
     from hygiene.scan.prefilter import candidate_lines
 
     plugins = _plugins()
-    if config.prefilter and joined is not None:
-        candidates = candidate_lines(joined, _get_triggers())
+    if lines is None:
+        assert joined is not None
+        if config.prefilter:
+            candidates = candidate_lines(joined, _get_triggers())
+            if not candidates:
+                return
+        lines = joined.split("\n")
+        if not config.prefilter:
+            names = {type(p).__name__ for p in plugins}
+            candidates = {number: names for number in range(1, len(lines) + 1)}
     elif config.prefilter and not any("\n" in line.rstrip("\n") for line in lines):
         candidates = candidate_lines(
             "\n".join(line.rstrip("\n") for line in lines), _get_triggers()

@@ -10,8 +10,8 @@ Each plugin gets a *trigger*, a regular expression that matches every line the p
 * the keyword detector: any of its deny-list words' stems (``key``, ``pass``, ``pwd``, ...),
   searched in the lowercased text — every pattern it has contains one of those words;
 * the high-entropy detectors: a quoted run of the plugin's alphabet at least as long as the
-  entropy limit allows (Shannon entropy of ``n`` characters is at most ``log2(n)``); unquoted runs
-  when the text went through a transformer that adds the quotes itself;
+  entropy limit allows (Shannon entropy of ``n`` characters is at most ``log2(n)``). Texts that
+  went through a transformer (INI, YAML: it adds the quotes) are searched after transforming;
 * any other plugin: every line.
 
 Each trigger is searched over the whole text in C (``re.search`` from the start of the next
@@ -121,7 +121,7 @@ def _entropy_min_length(limit: float) -> int:
     return math.floor(2**limit) + 1
 
 
-def trigger_for(plugin: BasePlugin, unquoted: bool = False) -> Trigger:
+def trigger_for(plugin: BasePlugin) -> Trigger:
     """The trigger of one plugin instance (see the module docstring)."""
     name = type(plugin).__name__
     if isinstance(plugin, KeywordDetector):
@@ -130,8 +130,6 @@ def trigger_for(plugin: BasePlugin, unquoted: bool = False) -> Trigger:
     if isinstance(plugin, HighEntropyStringsPlugin):
         n = _entropy_min_length(plugin.entropy_limit)
         charset = re.escape(plugin.charset)
-        if unquoted:
-            return Trigger(name, (re.compile(f"[{charset}]{{{n},}}"),))
         return Trigger(name, (re.compile(f"(['\"])[{charset}]{{{n},}}\\1"),))
     if name in CUSTOM and isinstance(plugin, RegexBasedDetector):
         if denylist_digest(plugin) != DERIVED_FROM.get(name):  # patterns changed: be safe
