@@ -234,3 +234,32 @@ def test_python_settings_subclasses_inherit_config_and_case_sensitive_keeps_case
         ("SVC_REPLICAS", 6),
         ("My_Value", 9),
     }
+
+
+def test_python_injected_environment_mapping_is_read() -> None:
+    source = (
+        "ENDPOINT_ENV = 'SVC_ENDPOINT'\n"
+        "def connect(environ):\n"
+        "    return environ.get('SVC_TOKEN'), environ[ENDPOINT_ENV]\n"
+        "def run(ctx):\n"
+        "    return ctx.environ.get('SVC_REGION')\n"
+        "def unrelated(settings):\n"
+        "    return settings.get('NOT_A_READ')\n"
+    )
+    found = find_reads("svc/client.py", source)
+    assert {(r.name, r.line) for r in found if r.name} == {("SVC_TOKEN", 3), ("SVC_REGION", 5)}
+    assert {r.line for r in found if not r.name} == {3}  # environ[ENDPOINT_ENV]: resolved repo-wide
+
+
+def test_shell_indented_assignment_makes_a_local() -> None:
+    script = (
+        "#!/bin/sh\n"
+        "if [ -f x ]; then\n"
+        '  PORT="$(cat x)"\n'
+        "else\n"
+        '  PORT="${BASE_PORT:-5432}"\n'
+        "fi\n"
+        'echo "$PORT $DB_NAME"\n'
+    )
+    found = find_reads("scripts/start.sh", script)
+    assert {(r.name, r.line) for r in found} == {("BASE_PORT", 5), ("DB_NAME", 7)}

@@ -2,7 +2,8 @@
 
 Reads: ``os.environ["X"]``, ``os.environ.get("X")``, ``os.environ.setdefault("X", …)``,
 ``os.environ.pop("X")``, ``"X" in os.environ``, ``os.getenv("X")``, ``environ.get`` /
-``getenv`` imported from ``os`` (under any alias), and the fields of pydantic ``BaseSettings``
+``getenv`` imported from ``os`` (under any alias), an injected environment mapping named
+``environ`` (``def run(environ): environ.get("X")``, ``ctx.environ["X"]``), and the fields of pydantic ``BaseSettings``
 classes (``env_prefix``, ``alias``/``validation_alias``, pydantic v1 ``Field(env=…)``).
 ``envvar="X"`` (or a list of names) in a call is the click/typer option's variable. Assignments
 (``os.environ["X"] = v``) are not reads. A non-literal name is a dynamic read; its expression is
@@ -42,16 +43,17 @@ class _Aliases:
                         self.environ.add(alias.asname or alias.name)
                     elif alias.name in ("getenv", "getenvb"):
                         self.getenv.add(alias.asname or alias.name)
+            elif isinstance(node, ast.arg) and node.arg == "environ":
+                self.environ.add("environ")  # the environment passed in as a parameter
 
     def is_environ(self, node: ast.expr) -> bool:
+        """``os.environ`` under any alias, or an environment passed in: a parameter called
+        ``environ`` or an attribute ``.environ`` (``environ.get(X)``, ``ctx.environ[X]``), the
+        usual way testable code receives the environment. A local dict that happens to be
+        called ``environ`` is not one."""
         if isinstance(node, ast.Name):
             return node.id in self.environ
-        return (
-            isinstance(node, ast.Attribute)
-            and node.attr in ("environ", "environb")
-            and isinstance(node.value, ast.Name)
-            and node.value.id in self.os
-        )
+        return isinstance(node, ast.Attribute) and node.attr in ("environ", "environb")
 
     def is_getenv(self, node: ast.expr) -> bool:
         if isinstance(node, ast.Name):

@@ -20,7 +20,7 @@ _EXPANSION = re.compile(
 _ESCAPED = re.compile(r"\\\$|\$\$")
 _UPPER = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _ASSIGN = re.compile(
-    r"(?:^|[;&|({]\s*|\b(?:export|local|readonly|declare|typeset)(?:\s+-\w+)*\s+)"
+    r"(?:^\s*|[;&|({]\s*|\b(?:export|local|readonly|declare|typeset)(?:\s+-\w+)*\s+)"
     r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)\+?="
 )
 _LOOP_READ = re.compile(

@@ -18,11 +18,11 @@ from google.auth import exceptions as auth_exceptions
 
 from hygiene.errors import HygieneError
 
-ENDPOINT_ENV = "HYGIENE_GCS_ENDPOINT"
+GCS_ENDPOINT_ENV = "HYGIENE_GCS_ENDPOINT"
 
 
 def _client(environ: Mapping[str, str]) -> storage.Client:
-    endpoint = environ.get(ENDPOINT_ENV, "")
+    endpoint = environ.get(GCS_ENDPOINT_ENV, "")
     if endpoint:
         from google.auth.credentials import AnonymousCredentials
 
