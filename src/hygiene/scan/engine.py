@@ -105,9 +105,8 @@ def configure() -> None:
         from detect_secrets.settings import get_settings
 
         settings = get_settings()
-        settings.configure_plugins(
-            [{"name": cls.__name__} for cls in get_mapping_from_secret_type_to_class().values()]
-        )
+        plugin_classes: list[type] = list(get_mapping_from_secret_type_to_class().values())
+        settings.configure_plugins([{"name": plugin.__name__} for plugin in plugin_classes])
         settings.disable_filters(*DISABLED_FILTERS)
         _configured = True
 
