@@ -9,11 +9,24 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from hygiene.findings import Severity
+
+Named = TypeVar("Named", bound="BaseModel")
+
+
+def unique_names(items: list[Named], what: str) -> list[Named]:
+    """Validator body: ``items`` must not repeat a ``name`` (budgets, registry entries)."""
+    seen: set[str] = set()
+    for item in items:
+        name = item.name  # type: ignore[attr-defined]
+        if name in seen:
+            raise ValueError(f"{what} name {name!r} is used twice")
+        seen.add(name)
+    return items
 
 
 class Strict(BaseModel):
@@ -185,12 +198,7 @@ class RotationPolicy(Strict):
     @field_validator("registry")
     @classmethod
     def _unique_registry_names(cls, registry: list[ExternalSecret]) -> list[ExternalSecret]:
-        seen: set[str] = set()
-        for entry in registry:
-            if entry.name in seen:
-                raise ValueError(f"registry name {entry.name!r} is used twice")
-            seen.add(entry.name)
-        return registry
+        return unique_names(registry, "registry")
 
 
 # --------------------------------------------------------------------------- backups
@@ -523,9 +531,4 @@ class Policy(Strict):
     @field_validator("budgets")
     @classmethod
     def _unique_budget_names(cls, budgets: list[Budget]) -> list[Budget]:
-        seen: set[str] = set()
-        for budget in budgets:
-            if budget.name in seen:
-                raise ValueError(f"budget name {budget.name!r} is used twice")
-            seen.add(budget.name)
-        return budgets
+        return unique_names(budgets, "budget")
