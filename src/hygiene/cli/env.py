@@ -22,7 +22,13 @@ FORMATS = ("table", "json", "markdown")
 
 @click.group()
 def env() -> None:
-    """Audit environment variables: code and deploy reads against .env.example."""
+    """Audit environment variables: code and deploy reads against .env.example.
+
+    \b
+    Examples:
+      hygiene env report .
+      hygiene env report ../api --format json -o env.json
+    """
 
 
 @env.command()

@@ -12,7 +12,13 @@ from hygiene.cli.options import write_atomically
 
 @click.group()
 def policy() -> None:
-    """Check and describe policy files."""
+    """Check and describe policy files.
+
+    \b
+    Examples:
+      hygiene policy validate policies/default.yaml policies/team.yaml
+      hygiene policy schema -o policies/schema.json
+    """
 
 
 @policy.command()
