@@ -114,3 +114,21 @@ def test_docs_reference_covers_every_command() -> None:
 
     text = (REPO_ROOT / "docs" / "cli.md").read_text()
     assert text == render(), "run `python -m hygiene.cli.docs`"
+
+
+def test_every_command_help_shows_examples() -> None:
+    import click
+
+    from hygiene.cli import cli
+
+    def walk(command: click.Command, path: str) -> list[tuple[str, click.Command]]:
+        found = [(path, command)]
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                found += walk(sub, f"{path} {name}")
+        return found
+
+    missing = [
+        path for path, command in walk(cli, "hygiene") if "Example" not in (command.help or "")
+    ]
+    assert missing == []
