@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import re
+import threading
 from functools import lru_cache
 
 from hygiene.checks.env.records import EnvRead
@@ -66,9 +67,16 @@ class _Aliases:
         )
 
 
+# CPython 3.11's AST conversion keeps its recursion depth in per-interpreter state, so two
+# threads parsing at once (the env and readiness checks run concurrently) can fail with
+# "SystemError: AST constructor recursion depth mismatch" (CPython gh-106905). Parse one at a time.
+_PARSE_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=4)
 def _parse(path: str, text: str) -> ast.Module:
-    return ast.parse(text, filename=path)
+    with _PARSE_LOCK:
+        return ast.parse(text, filename=path)
 
 
 def find_python_constants(path: str, text: str) -> dict[str, str]:
