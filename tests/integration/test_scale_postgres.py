@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
@@ -19,14 +19,12 @@ import pytest
 
 from hygiene.context import CheckResult
 from hygiene.errors import HygieneError, StateLockedError
-from hygiene.findings import Finding, Location
 from hygiene.state.postgres import PostgresStore
 from hygiene.store import MIGRATIONS, AlertLedger, Store, findings_by_id, last_run_with_status
 from tests.fixtures.scale.postgres import fresh_database
+from tests.fixtures.store_runs import T0, finding, record
 
 pytestmark = [pytest.mark.integration]
-
-T0 = datetime(2026, 10, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -40,45 +38,6 @@ def state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | Path
         yield tmp_path / "state.db"
     else:
         yield from fresh_database()
-
-
-def finding(name: str, repo: str = "api") -> Finding:
-    return Finding.create(
-        check="secrets",
-        rule="private-key",
-        severity="high",
-        resource=f"{repo}:{name}",
-        message="m",
-        identity=(name,),
-        location=Location(repo=repo, path=name),
-    )
-
-
-def record(
-    store: Store,
-    day: int,
-    findings: list[Finding],
-    status: str = "ok",
-    scopes: list[str] | None = None,
-    run_id: str | None = None,
-) -> tuple[dict[str, str | None], list[str]]:
-    as_of = T0 + timedelta(days=day)
-    result = CheckResult(name="secrets", status=status, findings=findings, scopes=scopes)  # type: ignore[arg-type]
-    recorded = store.record_run(
-        run_id=run_id or f"run{day}",
-        started_at=as_of,
-        finished_at=as_of,
-        as_of=as_of,
-        status="complete",
-        results=[result],
-        findings=findings,
-        build_document=lambda f, r: {
-            "run": {"id": run_id or f"run{day}", "status": "complete"},
-            "findings": [x.to_contract() for x in f],
-            "resolved": r,
-        },
-    )
-    return {f.id: f.status for f in recorded.findings}, recorded.resolved
 
 
 def test_a_postgresql_url_selects_the_postgres_backend(pg: str, tmp_path: Path) -> None:

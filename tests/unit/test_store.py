@@ -5,51 +5,15 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from hygiene.context import CheckResult
 from hygiene.errors import StateLockedError
-from hygiene.findings import Finding, Location
 from hygiene.store import Store
-
-T0 = datetime(2026, 10, 1, tzinfo=UTC)
-
-
-def finding(name: str, repo: str = "api") -> Finding:
-    return Finding.create(
-        check="secrets",
-        rule="private-key",
-        severity="high",
-        resource=f"{repo}:{name}",
-        message="m",
-        identity=(name,),
-        location=Location(repo=repo, path=name),
-    )
-
-
-def record(
-    store: Store,
-    day: int,
-    findings: list[Finding],
-    status: str = "ok",
-    scopes: list[str] | None = None,
-) -> tuple[dict[str, str | None], list[str]]:
-    as_of = T0 + timedelta(days=day)
-    result = CheckResult(name="secrets", status=status, findings=findings, scopes=scopes)  # type: ignore[arg-type]
-    recorded = store.record_run(
-        run_id=f"run{day}",
-        started_at=as_of,
-        finished_at=as_of,
-        as_of=as_of,
-        status="complete",
-        results=[result],
-        findings=findings,
-        build_document=lambda f, r: {"findings": [x.to_contract() for x in f], "resolved": r},
-    )
-    return {f.id: f.status for f in recorded.findings}, recorded.resolved
+from tests.fixtures.store_runs import T0, finding, record
 
 
 def test_lifecycle_new_open_resolved_new(tmp_path: Path) -> None:
