@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Literal, TypeVar
+from typing import ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -30,9 +30,34 @@ def unique_names(items: list[Named], what: str) -> list[Named]:
 
 
 class Strict(BaseModel):
-    """Base for policy sections: unknown keys are errors, not silently ignored."""
+    """Base for policy sections: unknown keys are errors, not silently ignored.
+
+    A section's ``severity`` map is checked here once for all sections: a rule it does not know
+    is an error (a typo must not silently keep the default), and rules left out keep the
+    blueprint's default rather than whatever a check would fall back to.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    # SecretsPolicy also takes per-detector keys ("aws-access-key/in-tree").
+    severity_per_detector: ClassVar[bool] = False
+
+    @field_validator("severity", check_fields=False)
+    @classmethod
+    def _severity_rules(cls, severity: dict[str, Severity]) -> dict[str, Severity]:
+        defaults = cls.model_fields["severity"].get_default(call_default_factory=True)
+        known = set(defaults)
+        unknown = sorted(
+            key
+            for key in severity
+            if key not in known
+            and not (cls.severity_per_detector and key.partition("/")[2] in known)
+        )
+        if unknown:
+            section = cls.__name__.removesuffix("Policy").lower()
+            raise ValueError(
+                f"unknown {section} rule(s) {', '.join(unknown)}; rules: {', '.join(defaults)}"
+            )
+        return {**defaults, **severity}
 
 
 # --------------------------------------------------------------------------- tags
@@ -337,6 +362,7 @@ class SecretsPolicy(Strict):
         default_factory=lambda: ["**/*.min.js", "**/*.map", "**/node_modules/**", "**/vendor/**"]
     )
     baseline: str = ".secrets.baseline"
+    severity_per_detector: ClassVar[bool] = True
     severity: dict[str, Severity] = Field(
         default_factory=lambda: {"in-tree": Severity.CRITICAL, "history-only": Severity.HIGH}
     )
@@ -396,16 +422,6 @@ class EnvPolicy(Strict):
         default_factory=lambda: dict(ENV_SEVERITY),
         description="Severity per rule; rules left out keep their default.",
     )
-
-    @field_validator("severity")
-    @classmethod
-    def _known_rules(cls, severity: dict[str, Severity]) -> dict[str, Severity]:
-        unknown = sorted(set(severity) - set(ENV_SEVERITY))
-        if unknown:
-            raise ValueError(
-                f"unknown env rule(s) {', '.join(unknown)}; rules: {', '.join(ENV_SEVERITY)}"
-            )
-        return severity
 
 
 # --------------------------------------------------------------------------- clouds

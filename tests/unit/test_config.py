@@ -155,3 +155,24 @@ def test_merge_replaces_plain_lists() -> None:
 def test_format_key() -> None:
     assert format_key(("budgets", 0, "scope", "Env")) == "budgets[0].scope.Env"
     assert format_key(()) == "<root>"
+
+
+def test_severity_maps_reject_unknown_rules_and_keep_defaults_for_the_rest(tmp_path: Path) -> None:
+    typo = write(tmp_path, "typo.yaml", "tags:\n  severity: {missing-tags: high}\n")
+    assert error_of(typo).startswith(
+        f"{typo}:2: tags.severity: unknown tags rule(s) missing-tags; rules: missing-tag,"
+    )
+    team = write(
+        tmp_path,
+        "team.yaml",
+        "tags:\n  severity: {missing-tag: high}\n"
+        "secrets:\n  severity: {aws-access-key/history-only: critical}\n",
+    )
+    policy = load_policy([team])
+    assert policy.tags.severity["missing-tag"] == "high"
+    assert policy.tags.severity["tag-key-case"] == "low"  # the blueprint default, not a fallback
+    assert policy.secrets.severity == {
+        "in-tree": "critical",
+        "history-only": "high",
+        "aws-access-key/history-only": "critical",
+    }
