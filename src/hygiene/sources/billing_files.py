@@ -4,7 +4,8 @@ Reads FOCUS exports (AWS Data Exports, Azure, the GCP FOCUS export), AWS CUR leg
 (``lineItem/UnblendedCost``, ``resourceTags/user:Project``) and CUR 2.0 (``line_item_unblended_cost``,
 the ``resource_tags`` map) as CSV, CSV.gz or Parquet, from a file, a directory, a glob or an
 ``s3://`` URL (objects are downloaded into the cache first, then read locally). Each group of
-files of one kind becomes a SELECT with the FOCUS columns; the union of them is aggregated by the
+files of one kind becomes a SELECT with the FOCUS columns (the CUR mappings are
+``billing/cur.py``, shared with the Athena pushdown); the union of them is aggregated by the
 query of ``billing/sql.py``. DuckDB streams the files and spills to disk past its memory limit,
 so bills far larger than memory work; only the small aggregate comes back to Python.
 """
@@ -24,6 +25,7 @@ import duckdb
 
 from hygiene.errors import HygieneError
 from hygiene.policy import TagsPolicy
+from hygiene.sources.billing.cur import Columns, cur2_exprs, cur_exprs, select
 from hygiene.sources.billing.dialect import DuckDBDialect
 from hygiene.sources.billing.model import FOCUS_COLUMNS, OPTIONAL_COLUMNS, SpendRow
 from hygiene.sources.billing.sql import BASE_OUTPUT, SpendQuery, spend_sql
@@ -41,7 +43,6 @@ SUFFIXES: dict[str, FileType] = {
     ".snappy.parquet": "parquet",
 }
 DIALECT = DuckDBDialect()
-DECIMAL = DIALECT.decimal_type
 
 
 class BillingSourceError(HygieneError):
@@ -139,144 +140,55 @@ def detect_kind(columns: Iterable[str]) -> Kind | None:
     return None
 
 
-def _clean(col: str, types: dict[str, str]) -> str:
-    """A column as trimmed text; the literal 'NULL' and '' are nulls (for values cast per row)."""
-    ref = DIALECT.ident(col)
-    if types.get(col, "VARCHAR") != "VARCHAR":
-        return f"CAST({ref} AS VARCHAR)"
-    return f"NULLIF(NULLIF(trim({ref}), 'NULL'), '')"
-
-
-def _text(col: str, types: dict[str, str]) -> str:
-    """A grouping column as found: the aggregation cleans it (``sql.clean``) after grouping,
-    once per group rather than once per line item, and DuckDB hashes the raw (often
-    dictionary-encoded) strings fastest."""
-    ref = DIALECT.ident(col)
-    return ref if types.get(col, "VARCHAR") == "VARCHAR" else f"CAST({ref} AS VARCHAR)"
-
-
-def _decimal(col: str, types: dict[str, str]) -> str:
-    if types.get(col, "VARCHAR") == "VARCHAR":
-        return f"CAST({_clean(col, types)} AS {DECIMAL})"
-    return f"CAST({DIALECT.ident(col)} AS {DECIMAL})"
-
-
-def _timestamp(col: str, types: dict[str, str]) -> str:
-    kind = types.get(col, "VARCHAR")
-    if kind == "TIMESTAMP":
-        return DIALECT.ident(col)
-    source = _clean(col, types) if kind == "VARCHAR" else DIALECT.ident(col)
-    return f"CAST(CAST({source} AS TIMESTAMPTZ) AS TIMESTAMP)"
-
-
-def _tags_json(expr: str, col_type: str) -> str:
-    if col_type.startswith("MAP"):
-        return f"CAST(to_json({expr}) AS VARCHAR)"
-    if col_type.startswith("STRUCT") or col_type == "JSON":
-        return f"CAST(to_json({expr}) AS VARCHAR)"
-    # as found: 'NULL', blank and invalid-looking values are handled once per distinct tag set
-    return expr
-
-
 def focus_select(kind: Kind, relation: str, types: dict[str, str], where: str) -> str:
-    """SELECT of the FOCUS columns from one relation of ``kind``."""
+    """SELECT of the FOCUS columns from one relation of ``kind`` (``types``: DuckDB's)."""
+    columns = Columns.of(DIALECT, types)
     if kind == "focus":
-        exprs = _focus_exprs(types, where)
+        exprs = _focus_exprs(columns, where)
     elif kind == "cur":
-        exprs = _cur_exprs(types)
+        exprs = _cur_exprs(columns)
     else:
-        exprs = _cur2_exprs(types)
-    body = ", ".join(f"{expr} AS {DIALECT.ident(name)}" for name, expr in exprs.items())
-    return f"SELECT {body} FROM {relation}"
+        exprs = cur2_exprs(columns)
+    return select(columns, exprs, relation)
 
 
-def _focus_exprs(types: dict[str, str], where: str) -> dict[str, str]:
-    missing = [c for c in FOCUS_COLUMNS if c not in types and c not in OPTIONAL_COLUMNS]
+def _focus_exprs(columns: Columns, where: str) -> dict[str, str]:
+    missing = [c for c in FOCUS_COLUMNS if c not in columns and c not in OPTIONAL_COLUMNS]
     if missing:
         raise BillingSourceError(
             f"{where}: FOCUS columns missing: {', '.join(missing)} (is this a FOCUS 1.0 export?)"
         )
     exprs: dict[str, str] = {}
     for name, kind in FOCUS_COLUMNS.items():
-        if name not in types:
-            exprs[name] = (
-                f"CAST(NULL AS {DECIMAL})" if kind == "decimal" else "CAST(NULL AS VARCHAR)"
-            )
+        if name not in columns:
+            exprs[name] = columns.null("decimal" if kind == "decimal" else "VARCHAR")
         elif name == "Tags":
-            exprs[name] = _tags_json(DIALECT.ident(name), types[name])
+            # as found: 'NULL', blank and invalid-looking values are handled once per distinct
+            # tag set; a map or struct becomes its JSON text
+            ref = DIALECT.ident(name)
+            exprs[name] = DIALECT.map_json(ref) if columns.kind(name) in ("map", "json") else ref
         elif kind == "decimal":
-            exprs[name] = _decimal(name, types)
+            exprs[name] = columns.decimal(name)
         elif kind == "timestamp":
-            exprs[name] = _timestamp(name, types)
+            exprs[name] = columns.timestamp(name)
         else:
-            exprs[name] = _text(name, types)
+            exprs[name] = columns.text(name)
     return exprs
 
 
-CUR_CATEGORY = (
-    "CASE {t} WHEN 'Tax' THEN 'Tax' WHEN 'Credit' THEN 'Credit' WHEN 'Refund' THEN 'Credit' "
-    "WHEN 'BundledDiscount' THEN 'Credit' WHEN 'Discount' THEN 'Credit' "
-    "WHEN 'EdpDiscount' THEN 'Credit' WHEN 'PrivateRateDiscount' THEN 'Credit' "
-    "WHEN 'Fee' THEN 'Purchase' WHEN 'RIFee' THEN 'Purchase' "
-    "WHEN 'SavingsPlanUpfrontFee' THEN 'Purchase' WHEN 'SavingsPlanRecurringFee' THEN 'Purchase' "
-    "ELSE 'Usage' END"
-)
-
-
-def _cur_like(types: dict[str, str], names: dict[str, str], tags: str) -> dict[str, str]:
-    """FOCUS columns from a CUR relation whose column names are ``names[...]``."""
-
-    def opt(key: str, fallback: str) -> str:
-        col = names[key]
-        return _text(col, types) if col in types else fallback
-
-    required = [names[k] for k in ("cost", "currency", "start", "end", "period", "type")]
-    missing = [c for c in required if c not in types]
-    if missing:
-        raise BillingSourceError(f"CUR columns missing: {', '.join(missing)}")
-    cost = _decimal(names["cost"], types)
-    line_type = _clean(names["type"], types)
-    effective = cost
-    if names["ri_effective"] in types and names["sp_effective"] in types:
-        effective = (
-            f"CASE {line_type} WHEN 'DiscountedUsage' THEN {_decimal(names['ri_effective'], types)} "
-            f"WHEN 'SavingsPlanCoveredUsage' THEN {_decimal(names['sp_effective'], types)} "
-            f"WHEN 'SavingsPlanNegation' THEN CAST(0 AS {DECIMAL}) "
-            f"WHEN 'SavingsPlanUpfrontFee' THEN CAST(0 AS {DECIMAL}) "
-            f"WHEN 'SavingsPlanRecurringFee' THEN CAST(0 AS {DECIMAL}) ELSE {cost} END"
-        )
-    list_cost = (
-        _decimal(names["list"], types) if names["list"] in types else f"CAST(NULL AS {DECIMAL})"
-    )
-    return {
-        "BilledCost": cost,
-        "EffectiveCost": effective,
-        "ListCost": list_cost,
-        "BillingCurrency": _text(names["currency"], types),
-        "ChargePeriodStart": _timestamp(names["start"], types),
-        "ChargePeriodEnd": _timestamp(names["end"], types),
-        "BillingPeriodStart": _timestamp(names["period"], types),
-        "ChargeCategory": CUR_CATEGORY.format(t=line_type),
-        "ServiceName": opt("service", opt("product", "CAST(NULL AS VARCHAR)")),
-        "ProviderName": "'AWS'",
-        "SubAccountId": opt("account", "CAST(NULL AS VARCHAR)"),
-        "ResourceId": opt("resource", "CAST(NULL AS VARCHAR)"),
-        "Tags": tags,
-    }
-
-
-def _cur_exprs(types: dict[str, str]) -> dict[str, str]:
+def _cur_exprs(columns: Columns) -> dict[str, str]:
+    """Legacy CUR: tags are ``resourceTags/user:KEY`` columns, assembled into a JSON object."""
     prefix = "resourceTags/user:"
-    tag_cols = [c for c in types if c.startswith(prefix)]
+    tag_cols = [c for c in columns.kinds if c.startswith(prefix)]
     if tag_cols:
         pairs = ", ".join(
-            f"{DIALECT.string(c[len(prefix) :])}, {_clean(c, types)}" for c in tag_cols
+            f"{DIALECT.string(c[len(prefix) :])}, {columns.clean(c)}" for c in tag_cols
         )
         tags = f"CAST(json_object({pairs}) AS VARCHAR)"
     else:
-        tags = "CAST(NULL AS VARCHAR)"
-    return _cur_like(
-        types,
+        tags = columns.null()
+    return cur_exprs(
+        columns,
         {
             "cost": "lineItem/UnblendedCost",
             "currency": "lineItem/CurrencyCode",
@@ -291,44 +203,6 @@ def _cur_exprs(types: dict[str, str]) -> dict[str, str]:
             "product": "lineItem/ProductCode",
             "account": "lineItem/UsageAccountId",
             "resource": "lineItem/ResourceId",
-        },
-        tags,
-    )
-
-
-def _cur2_exprs(types: dict[str, str]) -> dict[str, str]:
-    col_type = types.get("resource_tags")
-    if col_type is None:
-        tags = "CAST(NULL AS VARCHAR)"
-    else:
-        ref = DIALECT.ident("resource_tags")
-        as_map = (
-            ref
-            if col_type.startswith("MAP")
-            else f"CAST(json({_clean('resource_tags', types)}) AS MAP(VARCHAR, VARCHAR))"
-        )
-        # CUR 2.0 prefixes user-defined tag keys with "user_"; the policy names them bare.
-        stripped = (
-            f"map_from_entries(list_transform(map_entries({as_map}), lambda e: "
-            "{'key': regexp_replace(e.key, '^user_', ''), 'value': e.value}))"
-        )
-        tags = f"CAST(to_json({stripped}) AS VARCHAR)"
-    return _cur_like(
-        types,
-        {
-            "cost": "line_item_unblended_cost",
-            "currency": "line_item_currency_code",
-            "start": "line_item_usage_start_date",
-            "end": "line_item_usage_end_date",
-            "period": "bill_billing_period_start_date",
-            "type": "line_item_line_item_type",
-            "ri_effective": "reservation_effective_cost",
-            "sp_effective": "savings_plan_savings_plan_effective_cost",
-            "list": "pricing_public_on_demand_cost",
-            "service": "product_servicecode",
-            "product": "line_item_product_code",
-            "account": "line_item_usage_account_id",
-            "resource": "line_item_resource_id",
         },
         tags,
     )

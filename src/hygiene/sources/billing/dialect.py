@@ -14,13 +14,22 @@ Known differences, all isolated here:
 * literals: BigQuery timestamps carry an explicit ``+00`` and identifiers use backticks;
   BigQuery has no ``IS NOT DISTINCT FROM``.
 * decimals: DECIMAL(38,12) on DuckDB/Athena, BIGNUMERIC on BigQuery.
+* AWS CUR tables (``cur.py``, for the file reader on DuckDB and ``athena://…?schema=cur2``): the
+  engine's column type names, text timestamps (DuckDB casts any ISO form; Athena parses ISO 8601
+  with ``from_iso8601_timestamp``), renaming map keys (DuckDB rebuilds the map from its entries,
+  Trino has ``transform_keys``) and a map as JSON text (``to_json`` / ``json_format``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import ClassVar
+from typing import ClassVar, Literal
+
+#: What the CUR mapping needs to know of a column's engine type (see ``Dialect.column_kind``):
+#: text, a naive (UTC) timestamp, a map, a struct or JSON value, or anything else (numbers,
+#: dates, zoned timestamps), which is cast.
+ColumnKind = Literal["text", "timestamp", "map", "json", "other"]
 
 
 class Dialect:
@@ -74,6 +83,23 @@ class Dialect:
         whose trimmed lower-cased key is one of ``lowered``."""
         raise NotImplementedError
 
+    def column_kind(self, type_name: str) -> ColumnKind:
+        """What a column of the engine's type ``type_name`` is to the CUR mapping."""
+        raise NotImplementedError
+
+    def utc_timestamp(self, expr: str, kind: ColumnKind) -> str:
+        """A non-timestamp expression (``kind`` text: ISO 8601, already cleaned) as a naive UTC
+        timestamp."""
+        raise NotImplementedError
+
+    def strip_key_prefix(self, tag_map: str, prefix: str) -> str:
+        """The map with ``prefix`` (plain letters, digits and ``_``) removed from its keys."""
+        raise NotImplementedError
+
+    def map_json(self, tag_map: str) -> str:
+        """A map (or struct) as JSON object text; NULL stays NULL."""
+        raise NotImplementedError
+
 
 class DuckDBDialect(Dialect):
     """DuckDB (embedded; files larger than memory spill to disk)."""
@@ -96,6 +122,30 @@ class DuckDBDialect(Dialect):
             "AND e.value IS NOT NULL)[1].value"
         )
 
+    def column_kind(self, type_name: str) -> ColumnKind:
+        name = type_name.strip().upper()
+        if name == "VARCHAR":
+            return "text"
+        if name == "TIMESTAMP":
+            return "timestamp"
+        if name.startswith("MAP("):
+            return "map"
+        if name.startswith("STRUCT(") or name == "JSON":
+            return "json"
+        return "other"
+
+    def utc_timestamp(self, expr: str, kind: ColumnKind) -> str:
+        return f"CAST(CAST({expr} AS TIMESTAMPTZ) AS TIMESTAMP)"
+
+    def strip_key_prefix(self, tag_map: str, prefix: str) -> str:
+        return (
+            f"map_from_entries(list_transform(map_entries({tag_map}), lambda e: "
+            f"{{'key': regexp_replace(e.key, {self.string('^' + prefix)}, ''), 'value': e.value}}))"
+        )
+
+    def map_json(self, tag_map: str) -> str:
+        return f"CAST(to_json({tag_map}) AS VARCHAR)"
+
 
 class AthenaDialect(Dialect):
     """Amazon Athena (Trino SQL), where CUR and FOCUS exports are usually queried."""
@@ -112,6 +162,34 @@ class AthenaDialect(Dialect):
             predicate = f"lower(trim(k)) IN {self.strings(lowered)}"
         filtered = f"map_filter({tag_map}, (k, v) -> {predicate} AND v IS NOT NULL)"
         return f"element_at({filtered}, array_min(map_keys({filtered})))"
+
+    def column_kind(self, type_name: str) -> ColumnKind:
+        # Glue / Hive names as the Data Catalog stores them ("string", "map<string,string>"),
+        # or Trino's ("varchar(20)", "map(varchar, varchar)")
+        name = type_name.strip().lower()
+        if name == "string" or name.startswith(("varchar", "char")):
+            return "text"
+        if name == "timestamp" or (name.startswith("timestamp(") and "zone" not in name):
+            return "timestamp"
+        if name.startswith("map"):
+            return "map"
+        if name.startswith(("struct", "row")) or name == "json":
+            return "json"
+        return "other"
+
+    def utc_timestamp(self, expr: str, kind: ColumnKind) -> str:
+        if kind == "text":  # CUR writes ISO 8601 with a zone: 2024-09-01T00:00:00Z
+            return f"CAST(from_iso8601_timestamp({expr}) AT TIME ZONE 'UTC' AS TIMESTAMP)"
+        return f"CAST({expr} AS TIMESTAMP)"
+
+    def strip_key_prefix(self, tag_map: str, prefix: str) -> str:
+        return (
+            f"transform_keys({tag_map}, (k, v) -> "
+            f"regexp_replace(k, {self.string('^' + prefix)}, ''))"
+        )
+
+    def map_json(self, tag_map: str) -> str:
+        return f"json_format(CAST({tag_map} AS JSON))"
 
 
 class BigQueryDialect(Dialect):
