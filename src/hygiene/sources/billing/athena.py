@@ -1,29 +1,44 @@
 """Billing pushdown to Amazon Athena: ``athena://DATABASE.TABLE?workgroup=…&output=s3://…``.
 
 The spend aggregation of ``billing/sql.py``, rendered for Athena (Trino) by ``dialect.py``, runs
-on Athena over a FOCUS table or view (AWS Data Exports' FOCUS 1.0 export, or a FOCUS view over
-CUR 2.0); only the aggregated rows come back, through boto3's Athena client (Start/Get calls:
-read-only against the billing data). The query is polled until it finishes; a failed or
-cancelled query is an error of this source naming Athena's reason.
+on Athena; only the aggregated rows come back, through boto3's Athena client (Start/Get calls:
+read-only against the billing data). The table is, by ``schema=``:
 
-URL parameters: ``workgroup`` (default ``primary``), ``output`` (an ``s3://`` results location,
-needed unless the workgroup sets one), ``region`` (default: the session's), ``catalog``
-(default ``AwsDataCatalog``).
+* ``focus`` (the default) — a FOCUS table or view (AWS Data Exports' FOCUS 1.0 export, or a FOCUS
+  view over CUR 2.0), queried as it is;
+* ``cur2`` — a raw AWS CUR 2.0 table (Data Exports' "CUR 2.0" schema). Its columns and types are
+  read first from the Glue Data Catalog (``glue:GetTable``, which Athena needs anyway to query
+  it), and the query reads it through the CUR 2.0 → FOCUS mapping of ``billing/cur.py`` — the
+  one the file reader uses — so the table gives the same spend rows as the same CUR 2.0 data read
+  from files: the same categories for tax, credits, refunds, discounts and fees, the same
+  effective cost, ``resource_tags`` without the ``user_`` prefix, the same tag normalisation.
+  Optional columns the table lacks are NULL as in the files; a table without the required ones
+  is an error before any query is started.
+
+The query is polled until it finishes; a failed or cancelled query is an error of this source
+naming Athena's reason.
+
+URL parameters: ``schema`` (``focus`` or ``cur2``), ``workgroup`` (default ``primary``),
+``output`` (an ``s3://`` results location, needed unless the workgroup sets one), ``region``
+(default: the session's), ``catalog`` (default ``AwsDataCatalog``; ``cur2`` needs it, since the
+columns come from Glue).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, cast
 from urllib.parse import parse_qs, urlsplit
 
 from hygiene.errors import HygieneError
 from hygiene.policy import TagsPolicy
-from hygiene.sources.billing.dialect import AthenaDialect
+from hygiene.sources.billing.cur import Columns, CurColumnsMissing, cur2_select
+from hygiene.sources.billing.dialect import AthenaDialect, Dialect
 from hygiene.sources.billing.model import SpendRow
 from hygiene.sources.billing.sql import SpendQuery, spend_sql
 
@@ -31,18 +46,27 @@ log = logging.getLogger(__name__)
 
 DIALECT = AthenaDialect()
 SCHEME = "athena://"
+DEFAULT_CATALOG = "AwsDataCatalog"
+Schema = Literal["focus", "cur2"]
+#: ``schema=`` values, with what they mean (for error messages).
+SCHEMAS: dict[str, str] = {
+    "focus": "a FOCUS table or view, the default",
+    "cur2": "a raw AWS CUR 2.0 table",
+}
+PARAMETERS = ("schema", "workgroup", "output", "region", "catalog")
 
 
 @dataclass(frozen=True)
 class AthenaSource:
-    """Where the FOCUS rows live on Athena, and how to run a query there."""
+    """Where the billing rows live on Athena, in which schema, and how to run a query there."""
 
     database: str
     table: str
     workgroup: str = "primary"
     output: str | None = None
     region: str | None = None
-    catalog: str = "AwsDataCatalog"
+    catalog: str = DEFAULT_CATALOG
+    schema: Schema = "focus"
 
     @classmethod
     def parse(cls, spec: str) -> AthenaSource:
@@ -56,11 +80,23 @@ class AthenaSource:
                 "?workgroup=NAME&output=s3://BUCKET/PREFIX (in billing.sources)"
             )
         params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        unknown = sorted(set(params) - {"workgroup", "output", "region", "catalog"})
+        unknown = sorted(set(params) - set(PARAMETERS))
         if unknown:
             raise HygieneError(
                 f"billing source {spec!r}: unknown parameter(s) {', '.join(unknown)}; "
-                "known: workgroup, output, region, catalog"
+                f"known: {', '.join(PARAMETERS)}"
+            )
+        schema = params.get("schema", "focus")
+        if schema not in SCHEMAS:
+            known = "; ".join(f"{name} ({meaning})" for name, meaning in SCHEMAS.items())
+            raise HygieneError(
+                f"billing source {spec!r}: unknown schema {schema!r}; known: {known}"
+            )
+        catalog = params.get("catalog", DEFAULT_CATALOG)
+        if schema == "cur2" and catalog != DEFAULT_CATALOG:
+            raise HygieneError(
+                f"billing source {spec!r}: schema=cur2 reads the table's columns from the Glue "
+                f"Data Catalog, so it needs catalog={DEFAULT_CATALOG} (got {catalog!r})"
             )
         return cls(
             database=database,
@@ -68,18 +104,68 @@ class AthenaSource:
             workgroup=params.get("workgroup", "primary"),
             output=params.get("output"),
             region=params.get("region"),
-            catalog=params.get("catalog", "AwsDataCatalog"),
+            catalog=catalog,
+            schema=cast(Schema, schema),  # one of SCHEMAS, checked above
         )
 
     @property
-    def relation(self) -> str:
-        """The table as the query's FROM clause."""
-        return f"{DIALECT.ident(self.database)}.{DIALECT.ident(self.table)} AS focus"
+    def name(self) -> str:
+        """``athena://DATABASE.TABLE``, for messages."""
+        return f"{SCHEME}{self.database}.{self.table}"
 
 
-def athena_sql(source: AthenaSource, query: SpendQuery, policy: TagsPolicy) -> str:
-    """The aggregation query as sent to Athena."""
-    return spend_sql(DIALECT, source.relation, query, policy)
+def table_columns(glue: Any, source: AthenaSource) -> dict[str, str]:
+    """Column name → type of the table in the Glue Data Catalog (``glue``: boto3 ``glue``),
+    partition keys included; names lower-cased, as Athena resolves them."""
+    from botocore.exceptions import ClientError
+
+    try:
+        table = glue.get_table(DatabaseName=source.database, Name=source.table)["Table"]
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise HygieneError(
+            f"billing source {source.name}: cannot read the table's columns from the Glue Data "
+            f"Catalog (glue:GetTable): {error.get('Code', 'error')}: {error.get('Message', exc)}"
+        ) from None
+    found = [
+        *(table.get("StorageDescriptor") or {}).get("Columns", []),
+        *table.get("PartitionKeys", []),
+    ]
+    return {str(c["Name"]).lower(): str(c.get("Type", "string")) for c in found}
+
+
+def athena_relation(
+    source: AthenaSource, columns: Mapping[str, str] | None = None, dialect: Dialect = DIALECT
+) -> str:
+    """The query's FROM clause: the table itself (FOCUS), or its CUR 2.0 → FOCUS mapping over the
+    table's ``columns`` (name → Glue type). ``dialect``: another engine's spelling (tests run
+    the DuckDB one over a table of the same name and types)."""
+    table = f"{dialect.ident(source.database)}.{dialect.ident(source.table)}"
+    if source.schema == "focus":
+        return f"{table} AS focus"
+    if columns is None:
+        raise ValueError("schema=cur2 needs the table's columns (table_columns)")
+    # kinds from Glue's type names, whatever engine the text is spelled for
+    typed = Columns(dialect, {name: DIALECT.column_kind(kind) for name, kind in columns.items()})
+    try:
+        mapped = cur2_select(typed, table)
+    except CurColumnsMissing as exc:
+        hint = " (a FOCUS table needs no schema=)" if "billedcost" in columns else ""
+        raise HygieneError(
+            f"billing source {source.name}?schema=cur2: not a CUR 2.0 table: {exc}{hint}"
+        ) from None
+    return f"({mapped}) AS focus"
+
+
+def athena_sql(
+    source: AthenaSource,
+    query: SpendQuery,
+    policy: TagsPolicy,
+    columns: Mapping[str, str] | None = None,
+    dialect: Dialect = DIALECT,
+) -> str:
+    """The aggregation query as sent to Athena (``columns``: the table's, for ``cur2``)."""
+    return spend_sql(dialect, athena_relation(source, columns, dialect), query, policy)
 
 
 def read_athena_spend(
@@ -88,13 +174,20 @@ def read_athena_spend(
     query: SpendQuery,
     policy: TagsPolicy,
     *,
+    glue: Any = None,
     poll_seconds: float = 0.5,
     timeout_seconds: float = 1800.0,
 ) -> list[SpendRow]:
-    """Run the aggregation on Athena (``client``: boto3 ``athena``) → spend records."""
+    """Run the aggregation on Athena (``client``: boto3 ``athena``; ``glue``: boto3 ``glue``,
+    needed for ``schema=cur2``) → spend records."""
     from hygiene.sources.billing_files import to_spend_row
 
-    sql = athena_sql(source, query, policy)
+    columns = None
+    if source.schema == "cur2":
+        if glue is None:
+            raise ValueError("schema=cur2 needs a glue client")
+        columns = table_columns(glue, source)
+    sql = athena_sql(source, query, policy, columns)
     request: dict[str, Any] = {
         "QueryString": sql,
         "QueryExecutionContext": {"Database": source.database, "Catalog": source.catalog},
@@ -103,7 +196,7 @@ def read_athena_spend(
     if source.output:
         request["ResultConfiguration"] = {"OutputLocation": source.output}
     execution_id = client.start_query_execution(**request)["QueryExecutionId"]
-    log.info("athena query %s started on %s.%s", execution_id, source.database, source.table)
+    log.info("athena query %s started on %s (%s)", execution_id, source.name, source.schema)
     deadline = time.monotonic() + timeout_seconds
     while True:
         status = client.get_query_execution(QueryExecutionId=execution_id)["QueryExecution"][
@@ -114,12 +207,10 @@ def read_athena_spend(
             break
         if state in ("FAILED", "CANCELLED"):
             reason = status.get("StateChangeReason") or state
-            raise HygieneError(
-                f"billing source athena://{source.database}.{source.table}: query {state.lower()}: {reason}"
-            )
+            raise HygieneError(f"billing source {source.name}: query {state.lower()}: {reason}")
         if time.monotonic() >= deadline:
             raise HygieneError(
-                f"billing source athena://{source.database}.{source.table}: query {execution_id} "
+                f"billing source {source.name}: query {execution_id} "
                 f"still {state} after {timeout_seconds:g}s"
             )
         time.sleep(poll_seconds)

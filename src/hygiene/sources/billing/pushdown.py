@@ -1,7 +1,9 @@
 """Billing sources whose aggregation runs on the engine that holds the bill (``billing.sources``):
 
 - ``athena://DATABASE.TABLE?workgroup=…&output=s3://…&region=…`` — a FOCUS table or view on
-  Athena (``billing/athena.py``), through the run's AWS credentials;
+  Athena (``billing/athena.py``), through the run's AWS credentials; with ``&schema=cur2``, a raw
+  AWS CUR 2.0 table, read through the same CUR 2.0 → FOCUS mapping as CUR 2.0 files
+  (``billing/cur.py``; its columns come from the Glue Data Catalog first);
 - ``bigquery://PROJECT.DATASET.TABLE?schema=focus`` — a FOCUS table or view on BigQuery
   (``billing/bigquery.py``); without ``?schema=focus`` a ``bigquery://`` source is the raw GCP
   billing export (``sources/gcp/billing_export.py``).
@@ -39,8 +41,11 @@ def pushdown_rows(
 
         target = AthenaSource.parse(source)
         scope = aws()
-        client = scope.client("athena", target.region or scope.default_region)
-        return read_athena_spend(client, target, query, policy.tags)
+        region = target.region or scope.default_region
+        glue = scope.client("glue", region) if target.schema == "cur2" else None
+        return read_athena_spend(
+            scope.client("athena", region), target, query, policy.tags, glue=glue
+        )
     from hygiene.sources.billing.bigquery import parse_table, read_bigquery_spend
     from hygiene.sources.gcp.scope import GcpScope
 
