@@ -155,7 +155,8 @@ class BillingPolicy(Strict):
         default_factory=list,
         description="FOCUS/CUR files, directories, globs or s3:// URLs; 'aws-cost-explorer'; "
         "'aws-budgets'; 'gcp-budgets'; bigquery://project.dataset.table (the GCP export, or "
-        "?schema=focus for a FOCUS view); athena://DB.TABLE?workgroup=…&output=s3://… (FOCUS).",
+        "?schema=focus for a FOCUS view); athena://DB.TABLE?workgroup=…&output=s3://… (FOCUS; "
+        "&schema=cur2 for a CUR 2.0 table).",
     )
     untagged_max_percent: float = Field(10.0, ge=0, le=100)
     severity: dict[str, Severity] = Field(
