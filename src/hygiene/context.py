@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -39,12 +39,23 @@ class Collection:
     ``errors`` name failed slices ("ec2 us-east-1 123456789012: AccessDenied"); any error makes
     the check ``error`` and the run ``incomplete`` while the records still get evaluated.
     ``scopes`` lists the repos/accounts fully covered; ``None`` means the whole check was covered.
+
+    A collector over something large (the AWS inventory, many repositories) *streams*: it sets
+    ``batches`` to an iterator of record lists (one slice, one repo) instead of ``records``, and
+    the pipeline evaluates and spools each batch as it arrives, so the estate is never in memory
+    at once. ``stats``, ``errors`` and ``scopes`` are final once ``batches`` is exhausted. Only a
+    check whose evaluator judges each record on its own may stream.
     """
 
-    records: Any
+    records: Any = None
     stats: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     scopes: list[str] | None = None
+    batches: Iterator[Any] | None = None
+
+    def record_batches(self) -> Iterator[Any]:
+        """The records batch by batch: the stream, or ``records`` as one batch."""
+        return self.batches if self.batches is not None else iter([self.records])
 
 
 Collector = Callable[[RunContext], Collection]
@@ -62,6 +73,7 @@ class CheckResult:
     stats: dict[str, Any] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     scopes: list[str] | None = None
+    finding_count: int = 0  # findings kept after exceptions (they live in the run's spool)
 
     def to_contract(self) -> dict[str, Any]:
         """The check's entry in the contract's ``run.checks``."""

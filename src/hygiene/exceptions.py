@@ -6,6 +6,7 @@ reported (rule ``exception-expired``), so an exemption never outlives its reason
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -56,22 +57,42 @@ def apply_exceptions(
     findings: Sequence[Finding], exceptions: Sequence[PolicyException], as_of: datetime
 ) -> Applied:
     """Split findings by the live exceptions; report the expired ones that still matched."""
-    today = as_of.date()
-    live = [e for e in exceptions if e.expires >= today]
-    expired = [e for e in exceptions if e.expires < today]
+    screen = ExceptionScreen(exceptions, as_of)
     result = Applied()
-    expired_hits: dict[int, int] = {}
     for finding in findings:
-        if any(matches(e, finding) for e in live):
-            result.suppressed.append(finding)
-            continue
-        result.kept.append(finding)
-        for index, exception in enumerate(expired):
-            if matches(exception, finding):
-                expired_hits[index] = expired_hits.get(index, 0) + 1
-    for index, exception in enumerate(expired):
-        result.expired.append(expired_finding(exception, expired_hits.get(index, 0)))
+        (result.kept if screen.keep(finding) else result.suppressed).append(finding)
+    result.expired = screen.expired_findings()
     return result
+
+
+class ExceptionScreen:
+    """``apply_exceptions`` one finding at a time, for findings that stream in batches: live
+    exceptions suppress, expired ones count what they still match (thread-safe)."""
+
+    def __init__(self, exceptions: Sequence[PolicyException], as_of: datetime) -> None:
+        today = as_of.date()
+        self.live = [e for e in exceptions if e.expires >= today]
+        self.expired = [e for e in exceptions if e.expires < today]
+        self.suppressed = 0
+        self._hits = [0] * len(self.expired)
+        self._lock = threading.Lock()
+
+    def keep(self, finding: Finding) -> bool:
+        """False when a live exception covers ``finding``."""
+        if any(matches(e, finding) for e in self.live):
+            with self._lock:
+                self.suppressed += 1
+            return False
+        hits = [i for i, exception in enumerate(self.expired) if matches(exception, finding)]
+        if hits:
+            with self._lock:
+                for index in hits:
+                    self._hits[index] += 1
+        return True
+
+    def expired_findings(self) -> list[Finding]:
+        """One ``exception-expired`` finding per expired exception, with what it still matched."""
+        return [expired_finding(e, self._hits[i]) for i, e in enumerate(self.expired)]
 
 
 def expired_finding(exception: PolicyException, still_matching: int) -> Finding:

@@ -282,7 +282,7 @@ def record_merged(merged: Merged, state: Path | str | None, lock_timeout: float 
             status=run.status,
             results=run.results,
             findings=run.findings,
-            build_document=lambda f, r: replace(run, findings=f, resolved=r).to_contract(),
+            build_document=lambda resolved: replace(run, resolved=resolved).contract_head(),
         )
     run.findings, run.resolved = recorded.findings, recorded.resolved
     return run

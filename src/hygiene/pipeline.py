@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
 from dataclasses import dataclass, field, replace
@@ -21,12 +21,13 @@ from typing import Any
 
 from hygiene.context import CheckResult, Collection, RunContext
 from hygiene.errors import CheckSkipped, HygieneError
-from hygiene.exceptions import apply_exceptions
+from hygiene.exceptions import ExceptionScreen
 from hygiene.findings import SCHEMA, Finding, Severity, iso_z
 from hygiene.log import check_var, run_id_var
 from hygiene.policy import Policy
 from hygiene.registry import CHECKS, CheckSpec
 from hygiene.shard import PARTITIONED, Shard, partitioning, policy_fingerprint
+from hygiene.spool import FindingSpool
 from hygiene.store import Store, is_url
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ class AuditRun:
     finished_at: datetime
     as_of: datetime
     results: list[CheckResult]
-    findings: list[Finding]
+    findings: Sequence[Finding]  # a FindingSpool for audited runs: read it, don't hold it
     resolved: list[str] = field(default_factory=list)
     shard: Shard | None = None  # audit --shard I/N: a partial result for ``hygiene merge``
     suppressed: int = 0
@@ -54,8 +55,23 @@ class AuditRun:
         """``complete`` unless a check errored."""
         return "incomplete" if any(r.status == "error" for r in self.results) else "complete"
 
-    def to_contract(self) -> dict[str, Any]:
-        """The findings contract document (DESIGN.md); a shard's names it in ``run.shard``."""
+    def to_contract(self, lazy: bool = False) -> dict[str, Any]:
+        """The findings contract document (DESIGN.md); a shard's names it in ``run.shard``.
+
+        ``lazy=True`` leaves ``findings`` as a lazy sequence read from the run's spool (render it
+        with ``publish.formats``; ``json.dumps`` needs the default, a list).
+        """
+        findings: Sequence[dict[str, Any]]
+        if lazy and isinstance(self.findings, FindingSpool):
+            findings = self.findings.contracts()
+        else:
+            findings = [f.to_contract() for f in self.findings]
+        document = self.contract_head()
+        document["findings"] = findings
+        return document
+
+    def contract_head(self) -> dict[str, Any]:
+        """The contract document without its ``findings`` (what the store keeps per run)."""
         document: dict[str, Any] = {
             "schema": SCHEMA,
             "run": {
@@ -67,7 +83,6 @@ class AuditRun:
                 "checks": {r.name: r.to_contract() for r in self.results},
                 "resolved": list(self.resolved),
             },
-            "findings": [f.to_contract() for f in self.findings],
         }
         if self.shard is not None:
             document["run"]["shard"] = {
@@ -80,6 +95,8 @@ class AuditRun:
 
     def worst(self) -> Severity | None:
         """The most serious severity among the findings."""
+        if isinstance(self.findings, FindingSpool):
+            return self.findings.worst()
         return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)
 
 
@@ -96,41 +113,66 @@ def select_checks(only: Sequence[str] = (), skip: Sequence[str] = ()) -> list[Ch
     return [spec for spec in chosen if spec.name not in skip]
 
 
-def run_check(spec: CheckSpec, ctx: RunContext) -> CheckResult:
-    """Collect, then evaluate, one check; never raises for the check's own failures."""
+#: Receives a check's findings as they are evaluated; returns how many it kept.
+FindingSink = Callable[[list[Finding]], int]
+
+
+def run_check(spec: CheckSpec, ctx: RunContext, sink: FindingSink | None = None) -> CheckResult:
+    """Collect, then evaluate, one check; never raises for the check's own failures.
+
+    Findings go to ``sink`` batch by batch as a streaming collector yields records; without a
+    sink they are kept in ``CheckResult.findings``.
+    """
     check_var.set(spec.name)
     shard = ctx.options.get("shard")
     if isinstance(shard, Shard) and PARTITIONED.get(spec.name) == "aws":
         with partitioning(shard):
-            return _run_check(spec, ctx)
-    return _run_check(spec, ctx)
+            return _run_check(spec, ctx, sink)
+    return _run_check(spec, ctx, sink)
 
 
-def _run_check(spec: CheckSpec, ctx: RunContext) -> CheckResult:
+class _EvaluationFailed(Exception):
+    """The evaluator (not the collector) raised while judging a batch."""
+
+
+def _run_check(spec: CheckSpec, ctx: RunContext, sink: FindingSink | None) -> CheckResult:
     started = time.perf_counter()
     result = CheckResult(name=spec.name, status="ok")
+
+    def keep(findings: list[Finding]) -> int:
+        if sink is not None:
+            return sink(findings)
+        result.findings += findings
+        return len(findings)
+
+    collection: Collection | None = None
     try:
-        collection: Collection = spec.load_collector()(ctx)
+        collection = spec.load_collector()(ctx)
+        evaluate = spec.load_evaluator()
+        for batch in collection.record_batches():  # a streaming collector works in here too
+            try:
+                found = evaluate(batch, ctx.policy, ctx.as_of)
+            except Exception as exc:
+                raise _EvaluationFailed(f"{type(exc).__name__}: {exc}") from exc
+            result.finding_count += keep(found)
     except CheckSkipped as skipped:
         result.status, result.reason = "skipped", skipped.reason
         log.info("skipped: %s", skipped.reason)
+        collection = None
+    except _EvaluationFailed as exc:
+        result.status, result.reason = "error", f"evaluation failed: {exc}"
+        log.error("evaluation failed", exc_info=exc.__cause__)
     except HygieneError as exc:
         result.status, result.reason = "error", str(exc)
         log.error("check failed: %s", exc)
+        collection = None
     except Exception as exc:  # a collector bug or an unexpected cloud error: never a pass
         result.status, result.reason = "error", f"{type(exc).__name__}: {exc}"
         log.exception("check failed")
-    else:
+        collection = None
+    if collection is not None:
         result.stats = dict(collection.stats)
         result.scopes = collection.scopes
-        try:
-            result.findings = spec.load_evaluator()(collection.records, ctx.policy, ctx.as_of)
-        except Exception as exc:
-            result.status, result.reason = (
-                "error",
-                f"evaluation failed: {type(exc).__name__}: {exc}",
-            )
-            log.exception("evaluation failed")
         if collection.errors:
             result.status = "error"
             result.reason = (
@@ -140,7 +182,7 @@ def _run_check(spec: CheckSpec, ctx: RunContext) -> CheckResult:
             )
             result.stats["errors"] = list(collection.errors)
     result.duration_s = time.perf_counter() - started
-    log.info("%s in %.2fs: %d finding(s)", result.status, result.duration_s, len(result.findings))
+    log.info("%s in %.2fs: %d finding(s)", result.status, result.duration_s, result.finding_count)
     return result
 
 
@@ -203,28 +245,26 @@ def run_audit(
             options=dict(options or {}),
         )
         log.info("audit started: %d check(s), as of %s", len(specs), iso_z(as_of))
-        results = _run_all(specs, ctx)
-        findings = [f for r in results for f in r.findings]
-        applied = apply_exceptions(findings, policy.exceptions, as_of)
-        if shard is not None:  # the merge judges expired exceptions over all shards' findings
-            applied.expired = []
-        else:
-            results.append(
-                policy_result(len(policy.exceptions), len(applied.suppressed), applied.expired)
-            )
-        kept = sorted([*applied.kept, *applied.expired], key=_order)
-        suppressed = {id(f) for f in applied.suppressed}
-        for result in results:
-            result.findings = [f for f in result.findings if id(f) not in suppressed]
+        spool = FindingSpool()
+        screen = ExceptionScreen(policy.exceptions, as_of)
+
+        def sink(findings: list[Finding]) -> int:  # exceptions applied as findings arrive
+            return spool.add(f for f in findings if screen.keep(f))
+
+        results = _run_all(specs, ctx, sink)
+        if shard is None:  # a shard leaves expired exceptions to the merge, over all shards
+            expired = screen.expired_findings()
+            spool.add(expired)
+            results.append(policy_result(len(policy.exceptions), screen.suppressed, expired))
         run = AuditRun(
             run_id,
             started_at,
             datetime.now(UTC),
             as_of,
             results,
-            kept,
+            spool,
             shard=shard,
-            suppressed=len(applied.suppressed),
+            suppressed=screen.suppressed,
             policy_fp=policy_fingerprint(policy) if shard else "",
         )
         if store is not None and shard is None:
@@ -235,10 +275,10 @@ def run_audit(
                 as_of=as_of,
                 status=run.status,
                 results=results,
-                findings=kept,
-                build_document=lambda f, r: replace(run, findings=f, resolved=r).to_contract(),
+                findings=spool,
+                build_document=lambda resolved: replace(run, resolved=resolved).contract_head(),
             )
-            run.findings, run.resolved = recorded.findings, recorded.resolved
+            run.resolved = recorded.resolved
         log.info(
             "audit %s: %d finding(s), %d resolved", run.status, len(run.findings), len(run.resolved)
         )
@@ -255,6 +295,7 @@ def policy_result(exceptions: int, suppressed: int, expired: list[Finding]) -> C
         status="ok",
         stats={"exceptions": exceptions, "suppressed": suppressed, "expired": len(expired)},
         findings=expired,
+        finding_count=len(expired),
     )
 
 
@@ -265,9 +306,9 @@ def default_cache_dir(state: Path | str | None) -> Path:
     return Path(state).parent / "cache"
 
 
-def _run_all(specs: list[CheckSpec], ctx: RunContext) -> list[CheckResult]:
+def _run_all(specs: list[CheckSpec], ctx: RunContext, sink: FindingSink) -> list[CheckResult]:
     if len(specs) <= 1:
-        return [run_check(spec, ctx) for spec in specs]
+        return [run_check(spec, ctx, sink) for spec in specs]
     for spec in specs:  # import first, in one thread: concurrent first imports of one package
         try:  # (detect-secrets from env and secrets) can fail with a circular-import error
             spec.load_collector()
@@ -275,7 +316,7 @@ def _run_all(specs: list[CheckSpec], ctx: RunContext) -> list[CheckResult]:
         except Exception:  # run_check reports it as the check's error
             log.debug("import of %s failed; run_check reports it", spec.name, exc_info=True)
     with ThreadPoolExecutor(max_workers=len(specs), thread_name_prefix="check") as pool:
-        futures = [pool.submit(copy_context().run, run_check, spec, ctx) for spec in specs]
+        futures = [pool.submit(copy_context().run, run_check, spec, ctx, sink) for spec in specs]
         return [future.result() for future in futures]
 
 

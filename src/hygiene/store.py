@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hygiene.findings import Finding, iso_z
+from hygiene.spool import FindingSpool
 
 if TYPE_CHECKING:
     from hygiene.context import CheckResult
@@ -65,6 +66,16 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (blob_id, config_fp)
     );
     """,
+    # 2: a run's findings in rows of their own, so a large run is written and read in batches
+    # (runs.document keeps the run without its findings; documents written before keep theirs)
+    """
+    CREATE TABLE run_findings (
+        run_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (run_id, seq)
+    );
+    """,
 )
 
 
@@ -85,7 +96,7 @@ UPSERT_FINDING = """INSERT INTO findings (id, "check", rule, severity, resource,
 class Recorded:
     """What recording a run changed: the findings annotated, and the ids resolved."""
 
-    findings: list[Finding]
+    findings: FindingSpool
     resolved: list[str]
 
 
@@ -181,86 +192,101 @@ class Store:
         as_of: datetime,
         status: str,
         results: Iterable[CheckResult],
-        findings: list[Finding],
-        build_document: Any,
+        findings: Sequence[Finding],
+        build_document: Callable[[list[str]], dict[str, Any]],
     ) -> Recorded:
-        """Record one run in one transaction; returns findings with first_seen/status set.
+        """Record one run in one transaction, ``BATCH`` findings at a time.
 
-        ``build_document(findings, resolved)`` makes the run's contract document, stored whole.
+        Each finding gets its ``first_seen`` and ``status`` (written back into the spool, so the
+        run's artefacts show them). ``build_document(resolved)`` makes the run's contract
+        document without findings; the findings are stored beside it, one row each.
         """
         now = iso_z(as_of)
         results = list(results)
+        spool = FindingSpool.of(findings)
+        written = 0
+
+        def annotate(batch: list[Finding]) -> list[Finding]:
+            nonlocal written
+            known = self._known(db, [f.id for f in batch])
+            seen_here: set[str] = set()
+            rows, annotated = [], []
+            for finding in batch:
+                row = known.get(finding.id)
+                if finding.id in seen_here or (row is not None and row[2] == run_id):
+                    first_seen, status_ = now, "open"  # the same id twice in one run
+                elif row is None or row[1] is not None:
+                    first_seen, status_ = now, "new"
+                else:
+                    first_seen, status_ = row[0], "open"
+                seen_here.add(finding.id)
+                done = finding.model_copy(
+                    update={"first_seen": _parse(first_seen), "status": status_}
+                )
+                annotated.append(done)
+                rows.append(
+                    (
+                        done.id,
+                        done.check,
+                        done.rule,
+                        done.severity.value,
+                        done.resource,
+                        done.scope,
+                        first_seen,
+                        now,
+                        run_id,
+                        json.dumps(done.to_contract()),
+                    )
+                )
+            db.executemany(UPSERT_FINDING, rows)
+            db.executemany(
+                "INSERT INTO run_findings (run_id, seq, data) VALUES (?, ?, ?)",
+                [(run_id, written + i, row[-1]) for i, row in enumerate(rows)],
+            )
+            written += len(rows)
+            return annotated
+
         with self.transaction() as db:
-            annotated: list[Finding] = []
-            current_ids: set[str] = set()
-            for start in range(0, len(findings), BATCH):  # batched: few round trips per run
-                batch = findings[start : start + BATCH]
-                known = self._known(db, [f.id for f in batch])
-                rows = []
-                for finding in batch:
-                    row = known.get(finding.id)
-                    if finding.id in current_ids:  # the same id twice in one run
-                        first_seen, status_ = now, "open"
-                    elif row is None or row[1] is not None:
-                        first_seen, status_ = now, "new"
-                    else:
-                        first_seen, status_ = row[0], "open"
-                    current_ids.add(finding.id)
-                    done = finding.model_copy(
-                        update={"first_seen": _parse(first_seen), "status": status_}
-                    )
-                    annotated.append(done)
-                    rows.append(
-                        (
-                            done.id,
-                            done.check,
-                            done.rule,
-                            done.severity.value,
-                            done.resource,
-                            done.scope,
-                            first_seen,
-                            now,
-                            run_id,
-                            json.dumps(done.to_contract()),
-                        )
-                    )
-                db.executemany(UPSERT_FINDING, rows)
-            resolved = self._resolve_missing(db, results, current_ids, now)
-            document = build_document(annotated, resolved)
+            spool.rewrite(annotate)
+            resolved = self._resolve_missing(db, results, run_id, now)
+            document = build_document(resolved)
+            document.pop("findings", None)
             db.execute(
                 "INSERT INTO runs (id, started_at, finished_at, as_of, status, document) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (run_id, iso_z(started_at), iso_z(finished_at), now, status, json.dumps(document)),
             )
-        return Recorded(findings=annotated, resolved=resolved)
+        return Recorded(findings=spool, resolved=resolved)
 
     @staticmethod
-    def _known(db: Any, ids: list[str]) -> dict[str, tuple[str, str | None]]:
-        """``first_seen`` and ``resolved_at`` of the findings among ``ids`` already stored."""
+    def _known(db: Any, ids: list[str]) -> dict[str, tuple[str, str | None, str]]:
+        """``first_seen``, ``resolved_at`` and ``last_run_id`` of the stored findings in ``ids``."""
+        if not ids:
+            return {}
         marks = ",".join("?" * len(ids))
         rows = db.execute(
-            f"SELECT id, first_seen, resolved_at FROM findings WHERE id IN ({marks})", ids
+            f"SELECT id, first_seen, resolved_at, last_run_id FROM findings WHERE id IN ({marks})",
+            ids,
         ).fetchall()
-        return {row[0]: (row[1], row[2]) for row in rows}
+        return {row[0]: (row[1], row[2], row[3]) for row in rows}
 
     @staticmethod
-    def _resolve_missing(
-        db: Any, results: list[CheckResult], current: set[str], now: str
-    ) -> list[str]:
+    def _resolve_missing(db: Any, results: list[CheckResult], run_id: str, now: str) -> list[str]:
+        """Resolve what ``ok`` checks no longer report (this run did not touch), within their
+        scopes."""
         resolved: list[str] = []
         for result in results:
             if result.status != "ok":
                 continue
             rows = db.execute(
-                'SELECT id, scope FROM findings WHERE "check" = ? AND resolved_at IS NULL',
-                (result.name,),
+                'SELECT id, scope FROM findings WHERE "check" = ? AND resolved_at IS NULL '
+                "AND last_run_id <> ?",
+                (result.name, run_id),
             ).fetchall()
-            for finding_id, scope in rows:
-                if finding_id in current:
-                    continue
-                if result.scopes is not None and scope not in result.scopes:
-                    continue
-                resolved.append(finding_id)
+            covered = None if result.scopes is None else set(result.scopes)
+            resolved += [
+                finding_id for finding_id, scope in rows if covered is None or scope in covered
+            ]
         resolved.sort()
         db.executemany(
             "UPDATE findings SET resolved_at = ? WHERE id = ?", [(now, i) for i in resolved]
@@ -282,19 +308,19 @@ class Store:
         """Run documents with ``start <= as_of < end``, oldest first."""
         with self._guard:
             rows = self.db.execute(
-                "SELECT document FROM runs WHERE as_of >= ? AND as_of < ? "
+                "SELECT id, document FROM runs WHERE as_of >= ? AND as_of < ? "
                 "ORDER BY as_of, started_at",
                 (iso_z(start), iso_z(end)),
             ).fetchall()
-        return [json.loads(row[0]) for row in rows]
+            return [run_document(self.db, run_id, text) for run_id, text in rows]
 
     def latest_run(self) -> dict[str, Any] | None:
         """The most recent run's document, or None."""
         with self._guard:
             row = self.db.execute(
-                "SELECT document FROM runs ORDER BY as_of DESC, started_at DESC LIMIT 1"
+                "SELECT id, document FROM runs ORDER BY as_of DESC, started_at DESC LIMIT 1"
             ).fetchone()
-        return json.loads(row[0]) if row else None
+            return run_document(self.db, row[0], row[1]) if row else None
 
     # -- scanned-blob cache ------------------------------------------------------------------
 
@@ -322,6 +348,18 @@ class Store:
                 "ON CONFLICT (blob_id, config_fp) DO UPDATE SET result = excluded.result",
                 [(blob, config_fp, json.dumps(result)) for blob, result in results.items()],
             )
+
+
+def run_document(db: Any, run_id: str, text: str) -> dict[str, Any]:
+    """A stored run's whole contract document: its findings rows joined back in order (runs
+    recorded before migration 2 kept their findings inside the document)."""
+    document: dict[str, Any] = json.loads(text)
+    if "findings" not in document:
+        rows = db.execute(
+            "SELECT data FROM run_findings WHERE run_id = ? ORDER BY seq", (run_id,)
+        ).fetchall()
+        document["findings"] = [json.loads(row[0]) for row in rows]
+    return document
 
 
 def _parse(value: str) -> datetime:
@@ -395,7 +433,8 @@ def findings_by_id(store: Store, ids: Iterable[str]) -> dict[str, dict[str, Any]
 def last_run_with_status(store: Store, status: str) -> dict[str, Any] | None:
     """The most recent run document whose status is ``status`` (e.g. ``complete``), or None."""
     row = store.db.execute(
-        "SELECT document FROM runs WHERE status = ? ORDER BY as_of DESC, started_at DESC LIMIT 1",
+        "SELECT id, document FROM runs WHERE status = ? "
+        "ORDER BY as_of DESC, started_at DESC LIMIT 1",
         (status,),
     ).fetchone()
-    return json.loads(row[0]) if row else None
+    return run_document(store.db, row[0], row[1]) if row else None

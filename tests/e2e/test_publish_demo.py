@@ -14,6 +14,7 @@ import pytest
 
 from hygiene.demo import PLANTED_KEY, PLANTED_SECRET
 from hygiene.findings import Severity
+from hygiene.store import run_document
 
 pytestmark = pytest.mark.e2e
 
@@ -59,7 +60,10 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert "rotation-overdue" in section(html, "rotation")
 
     db = sqlite3.connect(demo / "state.db")
-    runs = [json.loads(row[0]) for row in db.execute("SELECT document FROM runs ORDER BY as_of")]
+    runs = [
+        run_document(db, run_id, text)  # the run's findings joined back from run_findings
+        for run_id, text in db.execute("SELECT id, document FROM runs ORDER BY as_of")
+    ]
     db.close()
     assert len(runs) == 2
     expected = {

@@ -61,7 +61,14 @@ def test_migrations_are_versioned_and_applied_once(pg: str) -> None:
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
             ).fetchall()
         }
-        assert tables == {"runs", "findings", "alerts_sent", "scan_cache", "hygiene_schema"}
+        assert tables == {
+            "runs",
+            "run_findings",
+            "findings",
+            "alerts_sent",
+            "scan_cache",
+            "hygiene_schema",
+        }
 
 
 def test_lifecycle_is_the_same_on_both_backends(state: str | Path) -> None:
@@ -104,7 +111,7 @@ def test_a_failed_run_leaves_the_previous_state(state: str | Path) -> None:
     with Store(state) as store:
         record(store, 0, [a])
 
-        def broken(_f: object, _r: object) -> dict[str, object]:
+        def broken(_r: object) -> dict[str, object]:
             raise RuntimeError("killed while writing")
 
         with pytest.raises(RuntimeError):

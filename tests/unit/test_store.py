@@ -117,3 +117,56 @@ def test_scan_cache_roundtrip(tmp_path: Path) -> None:
             "blob2": [],
         }
         assert store.cached_scans(["blob1"], "cfg2") == {}
+
+
+def test_a_runs_findings_are_rows_of_their_own_read_back_in_order(tmp_path: Path) -> None:
+    many = [finding(f"k{i:04d}.pem") for i in range(1_234)]  # more than one write batch
+    with Store(tmp_path / "state.db") as store:
+        record(store, 0, many)
+        document = store.latest_run()
+    assert document is not None
+    assert [f["id"] for f in document["findings"]] == [f.id for f in many]
+    assert {f["status"] for f in document["findings"]} == {"new"}
+    db = sqlite3.connect(tmp_path / "state.db")
+    (stored,) = db.execute("SELECT document FROM runs").fetchone()
+    assert "findings" not in json.loads(stored)  # not a second copy inside the run's document
+    assert db.execute("SELECT COUNT(*) FROM run_findings").fetchone() == (1_234,)
+
+
+def test_runs_recorded_before_migration_2_keep_their_inline_findings(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with Store(path) as store:
+        record(store, 0, [finding("a.pem")])
+    old = {"run": {"id": "old", "status": "complete"}, "findings": [{"id": "legacy"}]}
+    db = sqlite3.connect(path)
+    db.execute(
+        "INSERT INTO runs VALUES ('old', '2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z', "
+        "'2026-12-01T00:00:00Z', 'complete', ?)",
+        (json.dumps(old),),
+    )
+    db.commit()
+    with Store(path) as store:
+        assert store.latest_run() == old
+        first, second = store.runs_between(T0, T0 + timedelta(days=90))
+    assert [f["check"] for f in first["findings"]] == ["secrets"]
+    assert second == old
+
+
+def test_the_same_finding_twice_in_one_run_across_write_batches(tmp_path: Path) -> None:
+    twice = finding("dup.pem")
+    before = [finding(f"a{i:04d}.pem") for i in range(499)]  # report order puts these first,
+    with Store(tmp_path / "state.db") as store:  # so the two sightings are findings 500 and 501
+        recorded = store.record_run(
+            run_id="r",
+            started_at=T0,
+            finished_at=T0,
+            as_of=T0,
+            status="complete",
+            results=[CheckResult(name="secrets", status="ok")],
+            findings=[twice, *before, twice],
+            build_document=lambda resolved: {"run": {"id": "r"}, "resolved": resolved},
+        )
+    assert [(f.id, f.status) for f in recorded.findings[499:]] == [
+        (twice.id, "new"),
+        (twice.id, "open"),  # the second sighting, in the next write batch, is not new again
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
@@ -79,12 +80,15 @@ as_of_option = click.option(
 )
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and a rename: nothing half written."""
+def write_atomically(path: Path, text: str | Iterable[str]) -> None:
+    """Write ``text`` (a string, or chunks of one) to ``path`` via a temporary file and a
+    rename: nothing half written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
-        tmp.write_text(text, encoding="utf-8")
+        with tmp.open("w", encoding="utf-8") as handle:
+            for chunk in [text] if isinstance(text, str) else text:
+                handle.write(chunk)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

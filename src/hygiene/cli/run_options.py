@@ -16,7 +16,8 @@ from hygiene.cli.publish_options import after_run
 from hygiene.findings import Severity
 from hygiene.pipeline import AuditRun
 from hygiene.policy import Policy
-from hygiene.publish.formats import OutputFormat, render
+from hygiene.publish.formats import OutputFormat, render_chunks
+from hygiene.spool import FindingSpool
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -116,19 +117,24 @@ def conclude(
     pushgateway: str | None,
 ) -> NoReturn:
     """Write the artefact, print the summary to stderr, publish, and exit 0/1/3."""
-    document = run.to_contract()
-    text = render(document, fmt)
+    document = run.to_contract(lazy=True)  # findings read from the run's spool, page by page
+    chunks = render_chunks(document, fmt)
     if output:
-        write_atomically(output, text)
+        write_atomically(output, chunks)
     else:
-        click.echo(text, nl=False)
+        for chunk in chunks:
+            click.echo(chunk, nl=False)
     threshold = Severity(fail_on)
-    failing = [f for f in run.findings if f.severity.at_least(threshold)]
+    failing = (
+        run.findings.count_at_least(threshold)
+        if isinstance(run.findings, FindingSpool)
+        else sum(1 for f in run.findings if f.severity.at_least(threshold))
+    )
     skipped = [r.name for r in run.results if r.status == "skipped"]
     errored = [r.name for r in run.results if r.status == "error"]
     summary = (
         f"hygiene: {headline}{run.status}; {len(run.findings)} finding(s), "
-        f"{len(failing)} at or above {fail_on}"
+        f"{failing} at or above {fail_on}"
     )
     if skipped:
         summary += f"; skipped: {', '.join(skipped)}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from typing import Any
 
@@ -27,7 +27,26 @@ SEVERITIES = ("critical", "high", "medium", "low", "info")
 
 def render_json(document: dict[str, Any]) -> str:
     """The findings contract, pretty-printed."""
-    return json.dumps(document, indent=2, sort_keys=False) + "\n"
+    return "".join(iter_json(document))
+
+
+def iter_json(document: dict[str, Any]) -> Iterator[str]:
+    """``render_json`` in chunks, one finding at a time: the same text as
+    ``json.dumps(document, indent=2)``, without building it (``findings`` may be a lazy view of
+    the run's spool, and is the document's last key)."""
+    findings = document["findings"]
+    head = json.dumps({**document, "findings": []}, indent=2)
+    if list(document)[-1] != "findings" or not head.endswith('"findings": []\n}'):
+        yield json.dumps({**document, "findings": list(findings)}, indent=2) + "\n"
+        return
+    if not len(findings):
+        yield head + "\n"
+        return
+    yield head[: -len("[]\n}")] + "[\n"
+    for index, finding in enumerate(findings):
+        text = json.dumps(finding, indent=2).replace("\n", "\n    ")
+        yield ("    " if index == 0 else ",\n    ") + text
+    yield "\n  ]\n}\n"
 
 
 def render_markdown(document: dict[str, Any]) -> str:
@@ -175,3 +194,11 @@ RENDERERS: dict[OutputFormat, Callable[[dict[str, Any]], str]] = {
 def render(document: dict[str, Any], fmt: OutputFormat | str) -> str:
     """Render the contract document in ``fmt``."""
     return RENDERERS[OutputFormat(fmt)](document)
+
+
+def render_chunks(document: dict[str, Any], fmt: OutputFormat | str) -> Iterator[str]:
+    """``render`` as chunks: JSON is streamed finding by finding (the format for large runs);
+    the human formats are built whole."""
+    if OutputFormat(fmt) is OutputFormat.JSON:
+        return iter_json(document)
+    return iter([render(document, fmt)])

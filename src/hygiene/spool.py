@@ -1,0 +1,233 @@
+"""FindingSpool: one run's findings on disk, read back in pages, in report order.
+
+A run over a large estate (100,000 resources, 1,000 repositories) must not hold every finding in
+memory: checks hand their findings to the spool batch by batch as records stream in, and
+everything after — recording in the store, the JSON artefact, alerts, metrics — reads them back a
+page at a time. The spool is a throwaway SQLite file in ``$TMPDIR`` (deleted on ``close()`` or
+when the spool is garbage-collected); it holds the findings' contract JSON, which never carries a
+secret value.
+
+Order is the report order: most severe first, then check, resource, rule, and arrival order.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, overload
+
+from hygiene.findings import Finding, Severity
+
+#: Findings read or rewritten per page.
+PAGE = 1000
+
+_SCHEMA = """
+CREATE TABLE findings (
+    seq INTEGER PRIMARY KEY,
+    position INTEGER,
+    rank INTEGER NOT NULL,
+    "check" TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX findings_position ON findings(position)
+"""
+
+
+class FindingSpool(Sequence[Finding]):
+    """An append-only, on-disk sequence of findings in report order.
+
+    ``add()`` may be called from several check threads at once; reads see every finding added
+    before them. Indexing and ``len()`` work as on a list, so small callers need not care.
+    """
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="hygiene-spool-", dir=directory)
+        self._db = sqlite3.connect(
+            Path(self._dir.name) / "findings.db", check_same_thread=False, isolation_level=None
+        )
+        for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-4096"):
+            self._db.execute(f"PRAGMA {pragma}")
+        for statement in _SCHEMA.split(";"):
+            self._db.execute(statement)
+        self._lock = threading.RLock()
+        self._count = 0
+        self._ordered = True
+
+    @classmethod
+    def of(cls, findings: Iterable[Finding]) -> FindingSpool:
+        """A spool holding ``findings`` (a list becomes a spool; a spool is returned as is)."""
+        if isinstance(findings, FindingSpool):
+            return findings
+        spool = cls()
+        spool.add(findings)
+        return spool
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def add(self, findings: Iterable[Finding]) -> int:
+        """Append findings; returns how many were added."""
+        rows = [
+            (f.severity.rank, f.check, f.resource, f.rule, json.dumps(f.to_contract()))
+            for f in findings
+        ]
+        if not rows:
+            return 0
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.executemany(
+                'INSERT INTO findings (rank, "check", resource, rule, data) VALUES (?, ?, ?, ?, ?)',
+                rows,
+            )
+            self._db.execute("COMMIT")
+            self._count += len(rows)
+            self._ordered = False
+        return len(rows)
+
+    def rewrite(self, transform: Callable[[list[Finding]], list[Finding]]) -> None:
+        """Replace every finding by ``transform(page)`` (same length, same order), page by page."""
+        with self._lock:
+            self._order()
+            for start in range(0, self._count, PAGE):
+                page = self._page(start, PAGE)
+                done = transform(page)
+                if len(done) != len(page):
+                    raise ValueError("rewrite must return one finding per finding")
+                self._db.execute("BEGIN")
+                self._db.executemany(
+                    "UPDATE findings SET data = ? WHERE position = ?",
+                    [
+                        (json.dumps(f.to_contract()), start + offset)
+                        for offset, f in enumerate(done)
+                    ],
+                )
+                self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        """Delete the spool file."""
+        with self._lock:
+            self._db.close()
+            self._dir.cleanup()
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> Finding: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Finding]: ...
+
+    def __getitem__(self, index: int | slice) -> Finding | list[Finding]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError("spool index out of range")
+        with self._lock:
+            self._order()
+            return self._page(index, 1)[0]
+
+    def __iter__(self) -> Iterator[Finding]:
+        for page in self.pages():
+            yield from page
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to a list, tuple or spool of the same findings in the same order."""
+        if isinstance(other, list | tuple | FindingSpool):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def pages(self, size: int = PAGE) -> Iterator[list[Finding]]:
+        """The findings in report order, ``size`` at a time."""
+        for page in self.contract_pages(size):
+            yield [Finding.model_validate(data) for data in page]
+
+    def contract_pages(self, size: int = PAGE) -> Iterator[list[dict[str, Any]]]:
+        """The findings' contract objects in report order, ``size`` at a time (no model)."""
+        for start in range(0, self._count, size):
+            with self._lock:
+                self._order()
+                rows = self._db.execute(
+                    "SELECT data FROM findings WHERE position >= ? AND position < ? "
+                    "ORDER BY position",
+                    (start, start + size),
+                ).fetchall()
+            yield [json.loads(row[0]) for row in rows]
+
+    def contracts(self) -> ContractView:
+        """The contract objects as a lazy, re-iterable sequence (for renderers and publishers)."""
+        return ContractView(self)
+
+    def worst(self) -> Severity | None:
+        """The most serious severity held, or None when empty."""
+        with self._lock:
+            rank = self._db.execute("SELECT MAX(rank) FROM findings").fetchone()[0]
+        return None if rank is None else next(s for s in Severity if s.rank == rank)
+
+    def count_at_least(self, severity: Severity) -> int:
+        """How many findings are ``severity`` or more serious."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT COUNT(*) FROM findings WHERE rank >= ?", (severity.rank,)
+            ).fetchone()
+        return int(row[0])
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _order(self) -> None:
+        """Number the findings in report order (once after each batch of additions)."""
+        if self._ordered:
+            return
+        self._db.execute("BEGIN")
+        self._db.execute(
+            "UPDATE findings SET position = ordered.n FROM ("
+            '  SELECT seq, ROW_NUMBER() OVER (ORDER BY rank DESC, "check", resource, rule, seq)'
+            "  - 1 AS n FROM findings"
+            ") AS ordered WHERE findings.seq = ordered.seq"
+        )
+        self._db.execute("COMMIT")
+        self._ordered = True
+
+    def _page(self, start: int, size: int) -> list[Finding]:
+        rows = self._db.execute(
+            "SELECT data FROM findings WHERE position >= ? AND position < ? ORDER BY position",
+            (start, start + size),
+        ).fetchall()
+        return [Finding.model_validate(json.loads(row[0])) for row in rows]
+
+
+class ContractView(Sequence[dict[str, Any]]):
+    """A spool's findings as contract dicts, read lazily; what ``document["findings"]`` holds
+    when a run's document is rendered or published without building the whole list."""
+
+    def __init__(self, spool: FindingSpool) -> None:
+        self.spool = spool
+
+    def __len__(self) -> int:
+        return len(self.spool)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [f.to_contract() for f in self.spool[index]]
+        return self.spool[index].to_contract()
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for page in self.spool.contract_pages():
+            yield from page
