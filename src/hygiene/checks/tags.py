@@ -23,7 +23,7 @@ from datetime import datetime
 from fnmatch import fnmatchcase
 from typing import Any
 
-from hygiene.exceptions import apply_exceptions
+from hygiene.exceptions import ExceptionScreen
 from hygiene.findings import Finding, Severity
 from hygiene.policy import Policy, TagsPolicy
 from hygiene.records import ResourceRecord
@@ -215,44 +215,59 @@ def compliance(
 
     A resource is compliant when it has no finding left after the policy's live exceptions.
     """
-    scoped = in_scope(records, policy.tags)
-    judge = Judge(policy.tags)
-    owners: dict[str, str] = {}
-    findings: list[Finding] = []
-    for record in scoped:
-        norm = judge.normalise(record)
-        owners[record.resource_id] = norm.values.get("Owner") or NO_OWNER
-        findings += _findings(record, norm, judge)
-    kept = apply_exceptions(findings, policy.exceptions, as_of).kept
-    failing = {f.resource for f in kept}
-    tallies: dict[str, dict[str, list[int]]] = {
-        name: defaultdict(lambda: [0, 0]) for name in ("by_resource_type", "by_account", "by_owner")
-    }
-    for record in scoped:
-        ok = record.resource_id not in failing
-        for name, key in (
-            ("by_resource_type", record.resource_type),
-            ("by_account", record.account),
-            ("by_owner", owners[record.resource_id]),
-        ):
-            tallies[name][key][0] += 1
-            tallies[name][key][1] += int(ok)
-    compliant = sum(1 for r in scoped if r.resource_id not in failing)
-    stats: dict[str, Any] = {
-        "resources": len(scoped),
-        "compliant": compliant,
-        "compliance_percent": _percent(compliant, len(scoped)),
-        "managed_skipped": sum(
-            1 for r in records if r.managed_by_provider and policy.tags.skip_aws_managed
-        ),
-        "tags_unknown": sum(1 for r in records if r.tags is None),
-    }
-    for name, tally in tallies.items():
-        stats[name] = {
-            key: {"resources": n, "compliant": ok, "percent": _percent(ok, n)}
-            for key, (n, ok) in sorted(tally.items())
+    tally = ComplianceTally(policy, as_of)
+    tally.add(records)
+    return tally.stats()
+
+
+class ComplianceTally:
+    """``compliance`` over records that arrive in batches: counts only, never the records."""
+
+    def __init__(self, policy: Policy, as_of: datetime) -> None:
+        self.policy = policy
+        self.judge = Judge(policy.tags)
+        self.screen = ExceptionScreen(policy.exceptions, as_of)
+        self.resources = self.compliant = self.managed_skipped = self.tags_unknown = 0
+        self.tallies: dict[str, dict[str, list[int]]] = {
+            name: defaultdict(lambda: [0, 0])
+            for name in ("by_resource_type", "by_account", "by_owner")
         }
-    return stats
+
+    def add(self, records: Iterable[ResourceRecord]) -> None:
+        """Count one batch of records."""
+        records = list(records)
+        self.managed_skipped += sum(
+            1 for r in records if r.managed_by_provider and self.policy.tags.skip_aws_managed
+        )
+        self.tags_unknown += sum(1 for r in records if r.tags is None)
+        for record in in_scope(records, self.policy.tags):
+            norm = self.judge.normalise(record)
+            ok = all(not self.screen.keep(f) for f in _findings(record, norm, self.judge))
+            self.resources += 1
+            self.compliant += int(ok)
+            for name, key in (
+                ("by_resource_type", record.resource_type),
+                ("by_account", record.account),
+                ("by_owner", norm.values.get("Owner") or NO_OWNER),
+            ):
+                self.tallies[name][key][0] += 1
+                self.tallies[name][key][1] += int(ok)
+
+    def stats(self) -> dict[str, Any]:
+        """The figures so far."""
+        stats: dict[str, Any] = {
+            "resources": self.resources,
+            "compliant": self.compliant,
+            "compliance_percent": _percent(self.compliant, self.resources),
+            "managed_skipped": self.managed_skipped,
+            "tags_unknown": self.tags_unknown,
+        }
+        for name, tally in self.tallies.items():
+            stats[name] = {
+                key: {"resources": n, "compliant": ok, "percent": _percent(ok, n)}
+                for key, (n, ok) in sorted(tally.items())
+            }
+        return stats
 
 
 def _percent(part: int, whole: int) -> float:

@@ -9,7 +9,7 @@ calls :func:`gcp_spend`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,6 +30,11 @@ class GcpPart:
     scopes: list[str] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
     skipped: str | None = None
+    batches: Iterator[list[Any]] | None = None  # streamed records; the rest final once consumed
+
+    def record_batches(self) -> Iterator[list[Any]]:
+        """The records batch by batch: the stream, or ``records`` as one batch."""
+        return self.batches if self.batches is not None else iter([self.records])
 
 
 def with_gcp(
@@ -59,16 +64,29 @@ def with_gcp(
         return first
     if first is None:
         first = Collection(records=[], stats={"aws": f"skipped: {aws_skipped}"}, scopes=[])
+    if first.batches is None and second.batches is None:
+        return _joined(first, second, Collection(records=[*first.records, *second.records]))
+    joined = Collection()
+    left, right = first, second
+
+    def batches() -> Iterator[Any]:  # either side streams: so does the join
+        yield from left.record_batches()
+        yield from right.record_batches()
+        _joined(left, right, joined)
+
+    joined.batches = batches()
+    return joined
+
+
+def _joined(first: Collection, second: GcpPart, into: Collection) -> Collection:
+    """Fill ``into`` with both sides' stats, errors and covered scopes."""
     if first.scopes is None:
-        scopes = None if not second.errors else list(second.scopes)
+        into.scopes = None if not second.errors else list(second.scopes)
     else:
-        scopes = [*first.scopes, *second.scopes]
-    return Collection(
-        records=[*first.records, *second.records],
-        stats={**first.stats, "gcp": "read", **second.stats},
-        errors=[*first.errors, *second.errors],
-        scopes=scopes,
-    )
+        into.scopes = [*first.scopes, *second.scopes]
+    into.stats = {**first.stats, "gcp": "read", **second.stats}
+    into.errors = [*first.errors, *second.errors]
+    return into
 
 
 def connect(ctx: RunContext) -> Any:
@@ -89,29 +107,39 @@ def _covered(projects: list[Any], errors: list[str], method_prefixes: tuple[str,
 
 
 def gcp_resources(ctx: RunContext) -> GcpPart:
-    """Labelled resources of every project in scope, for the ``tags`` check."""
-    from hygiene.checks.tags import compliance
-    from hygiene.sources.gcp.assets import list_resources
+    """Labelled resources of every project in scope, for the ``tags`` check, streamed one
+    project at a time (compliance counted as they pass)."""
+    from hygiene.checks.tags import ComplianceTally
+    from hygiene.sources.gcp.assets import stream_resources
+    from hygiene.sources.gcp.scope import FanOut
 
     try:
         scope = connect(ctx)
     except CheckSkipped as skipped:
         return GcpPart(skipped=skipped.reason)
-    projects, errors = scope.projects()
-    found = list_resources(scope, projects, ctx.policy.gcp.asset_types, ctx.policy.tags.required)
-    errors += found.errors
-    records = [record for _, batch in found.values for record in batch]
-    return GcpPart(
-        records=records,
-        errors=errors,
-        scopes=_covered(projects, errors, ("asset.", "resourcemanager.")),
-        stats={
+    part = GcpPart()
+
+    def batches() -> Iterator[list[Any]]:
+        projects, errors = scope.projects()
+        found: FanOut[list[Any]] = FanOut()
+        tally = ComplianceTally(ctx.policy, ctx.as_of)
+        count = 0
+        types, keys = ctx.policy.gcp.asset_types, ctx.policy.tags.required
+        for batch in stream_resources(scope, projects, found, types, keys):
+            tally.add(batch)
+            count += len(batch)
+            yield batch
+        part.errors = [*errors, *found.errors]
+        part.scopes = _covered(projects, part.errors, ("asset.", "resourcemanager."))
+        part.stats = {
             "gcp_projects": [p.project_id for p in projects],
-            "gcp_resources": len(records),
-            "gcp_compliance": compliance(records, ctx.policy, ctx.as_of),
+            "gcp_resources": count,
+            "gcp_compliance": tally.stats(),
             **scope.stats(),
-        },
-    )
+        }
+
+    part.batches = batches()
+    return part
 
 
 def gcp_credentials(ctx: RunContext) -> GcpPart:

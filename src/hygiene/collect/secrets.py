@@ -81,32 +81,38 @@ def targets(ctx_repos: tuple[Path, ...], policy: Policy) -> list[Target]:
 
 
 def collect(ctx: RunContext) -> Collection:
-    """Scan every repository of the run (see the module docstring)."""
+    """Scan every repository of the run (see the module docstring), streaming one repository's
+    records at a time so a run over many repositories never holds them all."""
     chosen = targets(ctx.repos, ctx.policy)
     if not chosen:
         raise CheckSkipped("no repository to scan: pass --repo PATH or list repos: in the policy")
     policy = ctx.policy.secrets
-    records: list[SecretRecord] = []
-    errors: list[str] = []
-    scopes: list[str] = []
-    totals: dict[str, int] = {}
-    with _ProgressBar(ctx.show_progress) as progress:
-        for target in chosen:
-            try:
-                scan = scan_repository(
-                    target, policy, store=ctx.store, cache_dir=ctx.cache_dir, progress=progress
-                )
-            except HygieneError as exc:
-                log.error("repository %s could not be scanned: %s", target.location, exc)
-                errors.append(str(exc))
-                continue
-            records.extend(scan.records)
-            errors.extend(f"{scan.name}: {w}" for w in scan.warnings)
-            scopes.append(scan.name)
-            for key, value in scan.stats.items():
-                totals[key] = totals.get(key, 0) + value
-    stats: dict[str, Any] = {"repos": len(chosen), **totals, "secrets": len(records)}
-    return Collection(records=records, stats=stats, errors=errors, scopes=scopes)
+    collection = Collection(scopes=[])
+
+    def batches() -> Iterator[list[SecretRecord]]:
+        totals: dict[str, int] = {}
+        secrets = 0
+        with _ProgressBar(ctx.show_progress) as progress:
+            for target in chosen:
+                try:
+                    scan = scan_repository(
+                        target, policy, store=ctx.store, cache_dir=ctx.cache_dir, progress=progress
+                    )
+                except HygieneError as exc:
+                    log.error("repository %s could not be scanned: %s", target.location, exc)
+                    collection.errors.append(str(exc))
+                    continue
+                collection.errors.extend(f"{scan.name}: {w}" for w in scan.warnings)
+                assert collection.scopes is not None
+                collection.scopes.append(scan.name)
+                for key, value in scan.stats.items():
+                    totals[key] = totals.get(key, 0) + value
+                secrets += len(scan.records)
+                yield scan.records
+        collection.stats = {"repos": len(chosen), **totals, "secrets": secrets}
+
+    collection.batches = batches()
+    return collection
 
 
 def scan_repository(

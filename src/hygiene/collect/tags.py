@@ -6,34 +6,42 @@ the inventory read-only and to inject throttling or AccessDenied).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
 
-from hygiene.checks.tags import compliance
+from hygiene.checks.tags import ComplianceTally
 from hygiene.context import Collection, RunContext
-from hygiene.sources.aws.inventory import run_inventory
+from hygiene.records import ResourceRecord
+from hygiene.sources.aws.inventory import Inventory, stream_inventory
 from hygiene.sources.aws.session import AwsScope
 
 
 def collect_aws(ctx: RunContext) -> Collection:
-    """Inventory the AWS estate; CheckSkipped without credentials, failed slices as errors."""
+    """Inventory the AWS estate as a stream of slices; CheckSkipped without credentials, failed
+    slices as errors. Compliance figures are counted as the slices pass."""
     hooks = tuple(ctx.options.get("aws_before_call", ()))
     scope = AwsScope.connect(ctx.policy.aws, before_call=hooks)
-    inventory = run_inventory(scope, ctx.policy.tags.resource_types)
-    stats: dict[str, Any] = compliance(inventory.records, ctx.policy, ctx.as_of)
-    stats.update(
-        accounts=inventory.accounts,
-        accounts_covered=inventory.covered_accounts,
-        regions=inventory.regions,
-        slices=inventory.slices,
-        skipped=inventory.skipped,
-        **scope.stats(),
-    )
-    return Collection(
-        records=inventory.records,
-        stats=stats,
-        errors=list(inventory.errors),
-        scopes=list(inventory.covered_accounts),
-    )
+    collection = Collection()
+
+    def batches() -> Iterator[list[ResourceRecord]]:
+        inventory = Inventory()
+        tally = ComplianceTally(ctx.policy, ctx.as_of)
+        for batch in stream_inventory(scope, inventory, ctx.policy.tags.resource_types):
+            tally.add(batch)
+            yield batch
+        collection.stats.update(tally.stats())
+        collection.stats.update(
+            accounts=inventory.accounts,
+            accounts_covered=inventory.covered_accounts,
+            regions=inventory.regions,
+            slices=inventory.slices,
+            skipped=inventory.skipped,
+            **scope.stats(),
+        )
+        collection.errors = list(inventory.errors)
+        collection.scopes = list(inventory.covered_accounts)
+
+    collection.batches = batches()
+    return collection
 
 
 # --------------------------------------------------------------------------- GCP (issue #8)

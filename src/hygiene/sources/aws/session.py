@@ -9,11 +9,12 @@ and a region disabled by an SCP or not opted in is reported as skipped.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
@@ -200,34 +201,67 @@ class AwsScope:
         ``slices`` runs.
         """
         result: FanOutResult[T] = FanOutResult()
+        result.values = list(self.fan_out_stream(slices, work, result, max_workers))
+        result.values.sort(key=lambda pair: (pair[0].account, pair[0].region, pair[0].service))
+        return result
+
+    def fan_out_stream(
+        self,
+        slices: Iterable[Slice],
+        work: Callable[[Slice], T],
+        result: FanOutResult[T],
+        max_workers: int | None = None,
+    ) -> Iterator[tuple[Slice, T]]:
+        """``fan_out`` as a stream: each slice's value as soon as it is done, never more than
+        twice the pool's size of slices read but not yet taken, so the consumer bounds memory.
+
+        Failed and skipped slices are recorded in ``result`` (whose ``values`` stay empty);
+        ``result.errors`` and ``result.skipped`` are sorted once the stream is exhausted.
+        """
         todo = list(slices)
         shard = active_shard()
         if shard is not None:  # audit --shard I/N: this shard's share of the slices only
             todo = shard.take(todo, key=str)
         workers = max(1, min(max_workers or self.policy.max_workers, len(todo) or 1))
+        pending = iter(todo)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="aws") as pool:
-            futures = {pool.submit(work, s): s for s in todo}
-            for future in as_completed(futures):
-                unit = futures[future]
-                try:
-                    result.values.append((unit, future.result()))
-                except botocore.exceptions.ClientError as exc:
-                    kind, text = classify(exc)
-                    if kind == "disabled":
-                        result.skipped.append(f"{unit}: {text}")
-                        log.info("slice skipped: %s: %s", unit, text)
-                    else:
-                        result.errors.append(f"{unit}: {text}")
-                        result.failed.append(unit)
-                        log.warning("slice failed: %s: %s", unit, text)
-                except (botocore.exceptions.BotoCoreError, OSError) as exc:
-                    result.errors.append(f"{unit}: {type(exc).__name__}: {exc}")
-                    result.failed.append(unit)
-                    log.warning("slice failed: %s: %s", unit, exc)
-        result.values.sort(key=lambda pair: (pair[0].account, pair[0].region, pair[0].service))
+            running: dict[Future[T], Slice] = {}
+
+            def refill() -> None:
+                for unit in itertools.islice(pending, 2 * workers - len(running)):
+                    running[pool.submit(work, unit)] = unit
+
+            refill()
+            while running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    unit = running.pop(future)
+                    value = self._outcome(unit, future, result)
+                    if value is not None:
+                        yield unit, value[0]
+                refill()
         result.errors.sort()
         result.skipped.sort()
-        return result
+
+    @staticmethod
+    def _outcome(unit: Slice, future: Future[T], result: FanOutResult[T]) -> tuple[T] | None:
+        """``(value,)`` of a finished slice, or None after recording why it has none."""
+        try:
+            return (future.result(),)
+        except botocore.exceptions.ClientError as exc:
+            kind, text = classify(exc)
+            if kind == "disabled":
+                result.skipped.append(f"{unit}: {text}")
+                log.info("slice skipped: %s: %s", unit, text)
+            else:
+                result.errors.append(f"{unit}: {text}")
+                result.failed.append(unit)
+                log.warning("slice failed: %s: %s", unit, text)
+        except (botocore.exceptions.BotoCoreError, OSError) as exc:
+            result.errors.append(f"{unit}: {type(exc).__name__}: {exc}")
+            result.failed.append(unit)
+            log.warning("slice failed: %s: %s", unit, exc)
+        return None
 
     def stats(self) -> dict[str, Any]:
         """API-call counts for the run's stats."""

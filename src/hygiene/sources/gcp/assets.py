@@ -7,7 +7,7 @@ Only asset types that carry labels are searched (a resource that cannot be label
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from hygiene.records import ResourceRecord
@@ -57,6 +57,30 @@ def list_resources(
     ``required_keys`` are the policy's tag keys (``Project``, ``Owner``, ``Env``): a label that is
     one of them in lower case is recorded under the policy's spelling (see ``canonical_labels``).
     """
+    calls, work = _searches(scope, projects, asset_types, required_keys)
+    return scope.fan_out(calls, work)
+
+
+def stream_resources(
+    scope: GcpScope,
+    projects: Sequence[GcpProject],
+    result: FanOut[list[ResourceRecord]],
+    asset_types: Sequence[str] = (),
+    required_keys: Sequence[str] = (),
+) -> Iterator[list[ResourceRecord]]:
+    """``list_resources`` as a stream: one project's records at a time; failures go to
+    ``result.errors``."""
+    calls, work = _searches(scope, projects, asset_types, required_keys)
+    for _call, records in scope.fan_out_stream(calls, work, result):
+        yield records
+
+
+def _searches(
+    scope: GcpScope,
+    projects: Sequence[GcpProject],
+    asset_types: Sequence[str],
+    required_keys: Sequence[str],
+) -> tuple[list[Call], Callable[[Call], list[ResourceRecord]]]:
     types = list(asset_types or LABELLED_ASSET_TYPES)
     calls = [Call(METHOD, API, f"project {p.project_id}") for p in projects]
     by_target = {f"project {p.project_id}": p for p in projects}
@@ -77,7 +101,7 @@ def list_resources(
             records += [to_record(result, project, required_keys) for result in page.results]
         return records
 
-    return scope.fan_out(calls, work)
+    return calls, work
 
 
 def canonical_labels(labels: dict[str, str], required_keys: Sequence[str]) -> dict[str, str]:

@@ -16,11 +16,12 @@ enabled) becomes an error naming the method, the project and the API, and the re
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -262,24 +263,43 @@ class GcpScope:
     def fan_out(self, calls: Iterable[Call], work: Callable[[Call], T]) -> FanOut[T]:
         """Run ``work`` on every call in a bounded pool; a failed call becomes an error line."""
         result: FanOut[T] = FanOut()
+        result.values = list(self.fan_out_stream(calls, work, result))
+        result.values.sort(key=lambda pair: (pair[0].target, pair[0].method))
+        return result
+
+    def fan_out_stream(
+        self, calls: Iterable[Call], work: Callable[[Call], T], result: FanOut[T]
+    ) -> Iterator[tuple[Call, T]]:
+        """``fan_out`` as a stream: each call's value as soon as it is done, with at most twice
+        the pool's size of calls read but not yet taken. Failures go to ``result.errors``
+        (sorted once the stream is exhausted)."""
         todo = list(calls)
         if not todo:
-            return result
-        with ThreadPoolExecutor(
-            max_workers=min(MAX_WORKERS, len(todo)), thread_name_prefix="gcp"
-        ) as pool:
-            futures = {pool.submit(work, call): call for call in todo}
-            for future in as_completed(futures):
-                call = futures[future]
-                try:
-                    result.values.append((call, future.result()))
-                except (gexc.GoogleAPICallError, gexc.RetryError, OSError) as exc:
-                    text = describe_error(call, exc)
-                    result.errors.append(text)
-                    log.warning("gcp call failed: %s", text)
-        result.values.sort(key=lambda pair: (pair[0].target, pair[0].method))
+            return
+        workers = min(MAX_WORKERS, len(todo))
+        pending = iter(todo)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gcp") as pool:
+            running: dict[Future[T], Call] = {}
+
+            def refill() -> None:
+                for call in itertools.islice(pending, 2 * workers - len(running)):
+                    running[pool.submit(work, call)] = call
+
+            refill()
+            while running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    call = running.pop(future)
+                    try:
+                        value = future.result()
+                    except (gexc.GoogleAPICallError, gexc.RetryError, OSError) as exc:
+                        text = describe_error(call, exc)
+                        result.errors.append(text)
+                        log.warning("gcp call failed: %s", text)
+                        continue
+                    yield call, value
+                refill()
         result.errors.sort()
-        return result
 
 
 RETRYABLE = (

@@ -19,7 +19,7 @@ Families, one small module per service group:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
@@ -37,7 +37,7 @@ from hygiene.sources.aws.inventory import (
     storage,
 )
 from hygiene.sources.aws.inventory.base import Family
-from hygiene.sources.aws.session import AwsScope, Slice, classify
+from hygiene.sources.aws.session import AwsScope, FanOutResult, Slice, classify
 
 log = logging.getLogger(__name__)
 
@@ -103,15 +103,31 @@ def plan(scope: AwsScope, families: Sequence[Family], inventory: Inventory) -> l
 
 def run_inventory(scope: AwsScope, resource_types: Sequence[str] = ()) -> Inventory:
     """List every selected resource type in every account and region of ``scope``."""
+    inventory = Inventory()
+    for batch in stream_inventory(scope, inventory, resource_types):
+        inventory.records.extend(batch)
+    inventory.records.sort(key=lambda r: (r.account, r.region, r.resource_type, r.resource_id))
+    return inventory
+
+
+def stream_inventory(
+    scope: AwsScope, inventory: Inventory, resource_types: Sequence[str] = ()
+) -> Iterator[list[ResourceRecord]]:
+    """``run_inventory`` as a stream: each slice's records as soon as the slice is listed.
+
+    ``inventory`` receives everything but the records (accounts, regions, errors, skipped
+    slices, covered accounts, slice counts); it is complete once the stream is exhausted. Only
+    a bounded number of slices is held at a time (``AwsScope.fan_out_stream``).
+    """
     wanted = type_filter(resource_types)
     families = [f for f in FAMILIES if any(wanted(t) for t in f.types)]
     by_name = {f.name: f for f in families}
-    inventory = Inventory(accounts=scope.accounts())
+    inventory.accounts = scope.accounts()
     slices = plan(scope, families, inventory)
 
-    unexpected: list[tuple[Slice, str]] = []
+    broken: list[tuple[Slice, str]] = []
 
-    def work(unit: Slice) -> list[ResourceRecord]:
+    def work(unit: Slice) -> list[ResourceRecord] | None:
         region = scope.default_region if unit.region == GLOBAL else unit.region
         try:
             return by_name[unit.service].lister(scope, unit.account, region, wanted)
@@ -119,30 +135,32 @@ def run_inventory(scope: AwsScope, resource_types: Sequence[str] = ()) -> Invent
             raise  # fan_out classifies these: error, or skipped for a disabled region
         except Exception as exc:  # a response we did not expect fails this slice, not the run
             log.exception("slice failed: %s", unit)
-            unexpected.append((unit, f"{type(exc).__name__}: {exc}"))
-            return []
+            broken.append((unit, f"{type(exc).__name__}: {exc}"))
+            return None
 
-    result = scope.fan_out(slices, work)
-    broken = {unit for unit, _text in unexpected}
-    for unit, records in result.values:
-        if unit not in broken:
-            inventory.records.extend(records)
-    inventory.errors += sorted([*result.errors, *(f"{unit}: {text}" for unit, text in unexpected)])
+    result: FanOutResult[list[ResourceRecord] | None] = FanOutResult()
+    listed = found = 0
+    for _unit, records in scope.fan_out_stream(slices, work, result):
+        if records is None:
+            continue
+        listed += 1
+        found += len(records)
+        yield records
+    inventory.errors += sorted([*result.errors, *(f"{unit}: {text}" for unit, text in broken)])
     inventory.skipped += result.skipped
-    failed = {unit.account for unit in [*result.failed, *broken]} | {
+    failed = {unit.account for unit in [*result.failed, *(unit for unit, _ in broken)]} | {
         account for account in inventory.accounts if account not in inventory.regions
     }
     inventory.covered_accounts = [a for a in inventory.accounts if a not in failed]
     inventory.slices = {
         "total": len(slices),
-        "ok": len(result.values) - len(broken),
+        "ok": listed,
         "error": len(result.failed) + len(broken),
         "skipped": len(result.skipped),
     }
     log.info(
         "inventory: %d resource(s) in %d account(s), %d slice error(s)",
-        len(inventory.records),
+        found,
         len(inventory.accounts),
         inventory.slices["error"],
     )
-    return inventory
