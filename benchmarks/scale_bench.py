@@ -1,5 +1,5 @@
-"""Scale benchmark: unsharded vs N shards in parallel on a moto organisation, the merge, and the
-peak memory of a run over 100,000+ synthetic resources.
+"""Scale benchmark: unsharded vs N shards in parallel on a moto organisation, and the merge.
+(Peak memory of runs over 100,000+ resources is ``benchmarks/stream_bench.py``.)
 
 1. Starts ``moto_server`` as its own process and seeds an organisation of ``--accounts`` accounts
    (the caller's plus members created through Organizations, entered with sts:AssumeRole) ×
@@ -9,20 +9,15 @@ peak memory of a run over 100,000+ synthetic resources.
    ``--types``), once unsharded and then as N = 2 and 4 shards started at the same time
    (``--shard I/N``, one process each), and times ``hygiene merge`` of the parts. Checks that the
    merged findings equal the unsharded ones.
-3. In a child process: the tags evaluator and compliance figures over ``--records`` synthetic
-   resources, and recording their findings in a SQLite store; reports its peak RSS
-   (``ru_maxrss``), and the same for one shard's share (records / 4).
 
-    python -m benchmarks.scale_bench [--accounts 20] [--regions 4] [--per-slice 5] [--records 100000]
+    python -m benchmarks.scale_bench [--accounts 20] [--regions 4] [--per-slice 5]
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import resource
 import shutil
 import socket
 import subprocess
@@ -178,96 +173,6 @@ def run_sharded(count: int, policy: Path, env: dict[str, str]) -> dict[str, Any]
     }
 
 
-def memory_child(records: int, shards: int) -> dict[str, Any]:
-    """Evaluate and record ``records // shards`` synthetic resources; peak RSS of this process."""
-    import tempfile
-    from datetime import UTC, datetime
-
-    from hygiene.checks.tags import compliance, evaluate
-    from hygiene.context import CheckResult
-    from hygiene.policy import Policy
-    from hygiene.records import ResourceRecord
-    from hygiene.store import Store
-
-    _reset_peak()
-    baseline = _peak_kib()
-    count = records // shards
-    policy = Policy()
-    as_of = datetime(2026, 11, 27, tzinfo=UTC)
-    started = time.perf_counter()
-    items = [
-        ResourceRecord(
-            provider="aws",
-            account=f"1111111111{i % 50:02d}",
-            region=ALL_REGIONS[i % 4],
-            resource_type=f"ec2:type{i % 40}",
-            resource_id=f"arn:aws:ec2:us-east-1:111111111111:thing/{i}",
-            tags=dict(PROFILES[i % len(PROFILES)]),
-            name=f"r{i}",
-        )
-        for i in range(count)
-    ]
-    findings = evaluate(items, policy, as_of)
-    stats = compliance(items, policy, as_of)
-    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "state.db") as store:
-        store.record_run(
-            run_id="bench",
-            started_at=as_of,
-            finished_at=as_of,
-            as_of=as_of,
-            status="complete",
-            results=[CheckResult(name="tags", status="ok", findings=findings)],
-            findings=findings,
-            build_document=lambda r: {"resolved": r},
-        )
-    seconds = time.perf_counter() - started
-    peak = _peak_kib()
-    return {
-        "resources": count,
-        "findings": len(findings),
-        "compliance_percent": stats["compliance_percent"],
-        "seconds": round(seconds, 2),
-        "peak_rss_mib": round(peak / 1024, 1),
-        "baseline_rss_mib": round(baseline / 1024, 1),
-    }
-
-
-def _reset_peak() -> None:
-    """Forget the peak RSS inherited from the parent at fork (Linux ≥ 4.0: clear_refs 5)."""
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")
-
-
-def _peak_kib() -> int:
-    """This process's peak RSS in KiB (VmHWM; ru_maxrss where /proc is missing)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-
-
-def measure_memory(records: int, shards: int) -> dict[str, Any]:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.scale_bench",
-            "--memory-child",
-            str(records),
-            "--memory-shards",
-            str(shards),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).resolve().parents[1],
-    )
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
-
-
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Run the benchmark; prints and returns the numbers."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.scale_bench")
@@ -280,14 +185,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "--types", default="sqs:queue,sns:topic", help="tags.resource_types of the audit"
     )
     parser.add_argument("--shards", default="2,4")
-    parser.add_argument("--records", type=int, default=100_000)
-    parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--memory-shards", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.memory_child:
-        result = memory_child(args.memory_child, args.memory_shards)
-        print(json.dumps(result))
-        return result
 
     OUT.mkdir(parents=True, exist_ok=True)
     regions = ALL_REGIONS[: args.regions]
@@ -339,7 +237,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    memory = [measure_memory(args.records, 1), measure_memory(args.records, 4)]
     result = {
         "benchmark": "scale",
         "accounts": args.accounts,
@@ -357,7 +254,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             }
             for r in runs
         ],
-        "memory": memory,
     }
     (OUT / "scale_bench.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
     print(
@@ -372,11 +268,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(
             f"N={r['shards']}: shards in parallel {r['shards_wall_seconds']} s, merge {r['merge_seconds']} s "
             f"(CLI {r['merge_cli_seconds']} s), {r['api_calls']} calls, equal: {r['equal_to_unsharded']}"
-        )
-    for m in memory:
-        print(
-            f"memory: {m['resources']} resources → {m['findings']} findings, evaluate+record "
-            f"{m['seconds']} s, peak RSS {m['peak_rss_mib']} MiB (interpreter+imports {m['baseline_rss_mib']} MiB)"
         )
     return result
 

@@ -206,36 +206,34 @@ class Store:
         spool = FindingSpool.of(findings)
         written = 0
 
-        def annotate(batch: list[Finding]) -> list[Finding]:
+        def annotate(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
             nonlocal written
-            known = self._known(db, [f.id for f in batch])
+            known = self._known(db, [f["id"] for f in batch])
             seen_here: set[str] = set()
-            rows, annotated = [], []
-            for finding in batch:
-                row = known.get(finding.id)
-                if finding.id in seen_here or (row is not None and row[2] == run_id):
+            rows = []
+            for data in batch:
+                finding_id = data["id"]
+                row = known.get(finding_id)
+                if finding_id in seen_here or (row is not None and row[2] == run_id):
                     first_seen, status_ = now, "open"  # the same id twice in one run
                 elif row is None or row[1] is not None:
                     first_seen, status_ = now, "new"
                 else:
                     first_seen, status_ = row[0], "open"
-                seen_here.add(finding.id)
-                done = finding.model_copy(
-                    update={"first_seen": _parse(first_seen), "status": status_}
-                )
-                annotated.append(done)
+                seen_here.add(finding_id)
+                data["first_seen"], data["status"] = first_seen, status_
                 rows.append(
                     (
-                        done.id,
-                        done.check,
-                        done.rule,
-                        done.severity.value,
-                        done.resource,
-                        done.scope,
+                        finding_id,
+                        data["check"],
+                        data["rule"],
+                        data["severity"],
+                        data["resource"],
+                        contract_scope(data),
                         first_seen,
                         now,
                         run_id,
-                        json.dumps(done.to_contract()),
+                        json.dumps(data),
                     )
                 )
             db.executemany(UPSERT_FINDING, rows)
@@ -244,10 +242,10 @@ class Store:
                 [(run_id, written + i, row[-1]) for i, row in enumerate(rows)],
             )
             written += len(rows)
-            return annotated
+            return batch
 
         with self.transaction() as db:
-            spool.rewrite(annotate)
+            spool.rewrite_contracts(annotate)
             resolved = self._resolve_missing(db, results, run_id, now)
             document = build_document(resolved)
             document.pop("findings", None)
@@ -348,6 +346,15 @@ class Store:
                 "ON CONFLICT (blob_id, config_fp) DO UPDATE SET result = excluded.result",
                 [(blob, config_fp, json.dumps(result)) for blob, result in results.items()],
             )
+
+
+def contract_scope(data: dict[str, Any]) -> str:
+    """``Finding.scope`` of a finding's contract object: its repo, else its account."""
+    location = data.get("location")
+    if location:
+        return str(location["repo"])
+    account = (data.get("details") or {}).get("account")
+    return str(account) if account else ""
 
 
 def run_document(db: Any, run_id: str, text: str) -> dict[str, Any]:

@@ -170,3 +170,24 @@ def test_the_same_finding_twice_in_one_run_across_write_batches(tmp_path: Path) 
         (twice.id, "new"),
         (twice.id, "open"),  # the second sighting, in the next write batch, is not new again
     ]
+
+
+def test_the_scope_of_a_contract_object_is_the_findings_scope() -> None:
+    from hygiene.findings import Finding
+    from hygiene.store import contract_scope
+
+    in_repo = finding("a.pem")
+    in_account = Finding.create(
+        check="tags",
+        rule="missing-tag",
+        severity="high",
+        resource="arn:x",
+        message="m",
+        details={"account": 111122223333},
+    )
+    nowhere = Finding.create(
+        check="budgets", rule="over", severity="low", resource="p", message="m"
+    )
+    for f in (in_repo, in_account, nowhere):
+        assert contract_scope(f.to_contract()) == f.scope
+    assert [f.scope for f in (in_repo, in_account, nowhere)] == ["api", "111122223333", ""]

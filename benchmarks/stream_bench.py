@@ -1,0 +1,320 @@
+"""Streaming benchmark (issue #11 item 4): peak memory of whole runs as the estate grows.
+
+A run must never hold all of a large estate's records or findings in memory: records stream from
+the collectors slice by slice (repository by repository), findings go to an on-disk spool batch
+by batch, and the store and the JSON artefact read them back a page at a time. If that holds,
+peak memory stays flat while the estate grows; if anything gathers the estate, it grows with it.
+
+Each measurement is one child process running the real pipeline, ``run_audit`` with a SQLite
+state, then the JSON artefact written the way ``hygiene audit --format json -o`` writes it:
+
+- **resources**: the ``tags`` check over ``N`` synthetic AWS resources. A ``moto_server``
+  process answers the AWS calls the run makes (STS); the inventory's families are replaced by
+  100 synthetic families (one slice each per region, 4 regions) whose listers generate
+  ``N / 400`` records per slice with five tag profiles (4 in 5 resources get a finding), so
+  the fan-out, evaluation, exceptions, spool, store and rendering are the shipped code.
+- **repos**: the ``secrets`` check over ``R`` small git repositories built with
+  ``git fast-import`` (3 commits, 4 files; every fourth repo has an AWS key in HEAD and one in
+  history only).
+
+Peak RSS is the child's own ``VmHWM`` (reset at start); the secret scanner's worker processes are
+reported apart (largest worker, ``RUSAGE_CHILDREN``).
+
+    python -m benchmarks.stream_bench                                   # 25k/100k/200k resources, 250/1,000 repos
+    python -m benchmarks.stream_bench --resources 20000,40000 --repos 50,100   # quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from benchmarks.scale_bench import PROFILES, _exe, _free_port
+
+OUT = Path(__file__).resolve().parent / "out" / "stream"
+REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2")
+FAMILIES = 100
+FAKE_KEY = "AKIA" + "Q3EGJ7TBDXW5LZPV"  # a made-up key in AWS's format; planted in the repos
+
+
+# ------------------------------------------------------------------------------ children
+
+
+def _reset_peak() -> None:
+    """Forget the peak RSS inherited from the parent at fork (Linux ≥ 4.0: clear_refs 5)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def _peak_kib() -> int:
+    """This process's peak RSS in KiB (VmHWM; ru_maxrss where /proc is missing)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def resources_child(total: int, endpoint: str) -> dict[str, Any]:
+    """The tags check over ``total`` synthetic resources, recorded and rendered."""
+    from datetime import UTC, datetime
+
+    from hygiene.cli.options import write_atomically
+    from hygiene.pipeline import run_audit
+    from hygiene.policy import AwsPolicy, Policy
+    from hygiene.records import ResourceRecord
+    from hygiene.sources.aws import inventory
+    from hygiene.sources.aws.inventory.base import Family
+
+    os.environ.update(
+        AWS_ENDPOINT_URL=endpoint,
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        AWS_DEFAULT_REGION="us-east-1",
+    )
+    per_slice = total // (FAMILIES * len(REGIONS))
+
+    def family(number: int) -> Family:
+        def lister(scope: Any, account: str, region: str, wanted: Any) -> list[ResourceRecord]:
+            return [
+                ResourceRecord(
+                    provider="aws",
+                    account=account,
+                    region=region,
+                    resource_type=f"synthetic:type{number}",
+                    resource_id=f"arn:aws:synthetic:{region}:{account}:t{number}/{i}",
+                    tags=dict(PROFILES[i % len(PROFILES)]),
+                    name=f"r{number}-{i}",
+                )
+                for i in range(per_slice)
+            ]
+
+        return Family(f"synthetic{number:03d}", (f"synthetic:type{number}",), lister)
+
+    inventory.FAMILIES = tuple(family(n) for n in range(FAMILIES))
+    policy = Policy(aws=AwsPolicy(regions=list(REGIONS), max_workers=8))
+    _reset_peak()
+    baseline = _peak_kib()
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        run = run_audit(
+            policy=policy,
+            as_of=datetime(2026, 11, 27, tzinfo=UTC),
+            only=["tags"],
+            state_path=Path(tmp) / "state.db",
+        )
+        out = Path(tmp) / "audit.json"
+        write_atomically(out, json_artefact(run))
+        seconds = time.perf_counter() - started
+        size = out.stat().st_size
+    (tags,) = [r for r in run.results if r.name == "tags"]
+    if tags.status != "ok":
+        raise RuntimeError(f"tags check {tags.status}: {tags.reason}")
+    return {
+        "resources": tags.stats["resources"],
+        "findings": len(run.findings),
+        "seconds": round(seconds, 1),
+        "json_mib": round(size / 2**20, 1),
+        "peak_rss_mib": round(_peak_kib() / 1024, 1),
+        "baseline_rss_mib": round(baseline / 1024, 1),
+    }
+
+
+def repos_child(count: int) -> dict[str, Any]:
+    """The secrets check over the first ``count`` benchmark repositories."""
+    from datetime import UTC, datetime
+
+    from hygiene.cli.options import write_atomically
+    from hygiene.pipeline import run_audit
+    from hygiene.policy import Policy
+
+    repos = sorted((OUT / "repos").iterdir())[:count]
+    _reset_peak()
+    baseline = _peak_kib()
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        run = run_audit(
+            policy=Policy(),
+            as_of=datetime(2026, 11, 27, tzinfo=UTC),
+            only=["secrets"],
+            repos=repos,
+            state_path=Path(tmp) / "state.db",
+        )
+        write_atomically(Path(tmp) / "audit.json", json_artefact(run))
+        seconds = time.perf_counter() - started
+    (secrets,) = [r for r in run.results if r.name == "secrets"]
+    if secrets.status != "ok":
+        raise RuntimeError(f"secrets check {secrets.status}: {secrets.reason}")
+    return {
+        "repos": secrets.stats["repos"],
+        "blobs": secrets.stats.get("blobs_total", secrets.stats.get("blobs")),
+        "findings": len(run.findings),
+        "seconds": round(seconds, 1),
+        "peak_rss_mib": round(_peak_kib() / 1024, 1),
+        "baseline_rss_mib": round(baseline / 1024, 1),
+        "largest_worker_rss_mib": round(
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
+        ),
+    }
+
+
+def json_artefact(run: Any) -> Any:
+    """What ``--format json -o`` writes: chunks from the spool (or, run with ``PYTHONPATH``
+    pointing at a checkout from before streaming, the whole text, for the comparison)."""
+    try:
+        from hygiene.publish.formats import render_chunks
+    except ImportError:  # code before streaming
+        from hygiene.publish.formats import render
+
+        return render(run.to_contract(), "json")
+    return render_chunks(run.to_contract(lazy=True), "json")
+
+
+# ------------------------------------------------------------------------------ set-up
+
+
+def make_repos(count: int) -> None:
+    """``count`` small repositories under out/stream/repos (kept between runs)."""
+    root = OUT / "repos"
+    root.mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        repo = root / f"repo-{n:04d}"
+        if (repo / ".git").exists():
+            continue
+        subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+        subprocess.run(
+            ["git", "-C", str(repo), "fast-import", "--quiet"],
+            input=_history(n).encode(),
+            check=True,
+        )
+        subprocess.run(["git", "-C", str(repo), "checkout", "-q", "-f", "main"], check=True)
+
+
+def _history(n: int) -> str:
+    planted = n % 4 == 0
+    files = {
+        "app.py": f'import os\n\nDSN = os.environ["DATABASE_URL"]\nVERSION = "{n}"\n',
+        "README.md": f"# service {n}\n\nRun it with `make run`.\n",
+        "config.yaml": f"name: service-{n}\nreplicas: {n % 5 + 1}\n",
+    }
+    commits = [
+        dict(files),
+        {**files, "deploy.sh": f"aws_access_key_id = {FAKE_KEY}\n"} if planted else files,
+        {
+            **files,
+            "settings.py": f'AWS_ACCESS_KEY_ID = "{FAKE_KEY[:-4]}{n % 10}XYZ"\n'
+            if planted
+            else "DEBUG = False\n",
+        },
+    ]
+    out = []
+    for number, tree in enumerate(commits):
+        message = f"commit {number}\n"
+        out.append("commit refs/heads/main")
+        out.append(f"committer Bench <bench@example.invalid> {1_700_000_000 + number} +0000")
+        out.append(f"data {len(message.encode())}\n{message}")
+        out.append("deleteall")
+        for path, text in tree.items():
+            out.append(f"M 100644 inline {path}\ndata {len(text.encode())}\n{text}")
+        out.append("")
+    return "\n".join(out) + "\n"
+
+
+def _child(args: list[str]) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.stream_bench", *args],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+        env={**os.environ, "HYGIENE_LOG_LEVEL": "ERROR"},
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"child {args} failed: {done.stderr[-3000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Run the benchmark; prints and returns the numbers."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.stream_bench")
+    parser.add_argument("--resources", default="25000,100000,200000")
+    parser.add_argument("--repos", default="250,1000")
+    parser.add_argument("--resources-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--endpoint", help=argparse.SUPPRESS)
+    parser.add_argument("--repos-child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.resources_child:
+        result = resources_child(args.resources_child, args.endpoint)
+        print(json.dumps(result))
+        return result
+    if args.repos_child:
+        result = repos_child(args.repos_child)
+        print(json.dumps(result))
+        return result
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    sizes = [int(n) for n in args.resources.split(",") if n]
+    repo_counts = [int(n) for n in args.repos.split(",") if n]
+    resources: list[dict[str, Any]] = []
+    if sizes:
+        port = _free_port()
+        server = subprocess.Popen(
+            [_exe("moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        endpoint = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(100):
+                try:
+                    urllib.request.urlopen(f"{endpoint}/moto-api/reset", data=b"")
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            for size in sizes:
+                resources.append(_child(["--resources-child", str(size), "--endpoint", endpoint]))
+                print(
+                    "resources: {resources} → {findings} findings in {seconds} s, JSON "
+                    "{json_mib} MiB, peak RSS {peak_rss_mib} MiB (start {baseline_rss_mib} MiB)".format(
+                        **resources[-1]
+                    ),
+                    flush=True,
+                )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    repos: list[dict[str, Any]] = []
+    if repo_counts:
+        started = time.perf_counter()
+        make_repos(max(repo_counts))
+        print(f"{max(repo_counts)} repositories ready in {time.perf_counter() - started:.1f} s")
+        for count in repo_counts:
+            repos.append(_child(["--repos-child", str(count)]))
+            print(
+                "repos: {repos} → {findings} findings in {seconds} s, peak RSS {peak_rss_mib} MiB "
+                "(start {baseline_rss_mib} MiB; largest scan worker {largest_worker_rss_mib} MiB)".format(
+                    **repos[-1]
+                ),
+                flush=True,
+            )
+    result = {"benchmark": "stream", "resources": resources, "repos": repos}
+    (OUT / "stream_bench.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    return result
+
+
+if __name__ == "__main__":
+    if not shutil.which("git"):
+        sys.exit("stream_bench needs git")
+    main()
