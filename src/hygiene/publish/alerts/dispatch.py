@@ -165,7 +165,7 @@ def send_alerts(
         store.open()
     try:
         ledger = AlertLedger(store) if store is not None else None
-        current = list(document["findings"])
+        current = document["findings"]  # re-iterable: a list, or a lazy view of the run's spool
         current_ids = {f["id"] for f in current}
         for spec in policy.alerts.channels:
             history = ledger.history(spec.name) if ledger is not None else {}
