@@ -13,9 +13,10 @@ state, then the JSON artefact written the way ``hygiene audit --format json -o``
   100 synthetic families (one slice each per region, 4 regions) whose listers generate
   ``N / 400`` records per slice with five tag profiles (4 in 5 resources get a finding), so
   the fan-out, evaluation, exceptions, spool, store and rendering are the shipped code.
-- **repos**: the ``secrets`` check over ``R`` small git repositories built with
-  ``git fast-import`` (3 commits, 4 files; every fourth repo has an AWS key in HEAD and one in
-  history only).
+- **repos**: the repository checks (``env``, ``secrets``, ``readiness``) over ``R`` git
+  repositories built with ``git fast-import`` (3 commits; a 60 KB Python module, a Flask app
+  reading two variables, a ``.env.example`` documenting one, README, config; every fourth repo
+  has an AWS key in HEAD and one in history only).
 
 Peak RSS is the child's own ``VmHWM`` (reset at start); the secret scanner's worker processes are
 reported apart (largest worker, ``RUSAGE_CHILDREN``).
@@ -134,14 +135,14 @@ def resources_child(total: int, endpoint: str) -> dict[str, Any]:
 
 
 def repos_child(count: int) -> dict[str, Any]:
-    """The secrets check over the first ``count`` benchmark repositories."""
+    """The repository checks over the first ``count`` benchmark repositories."""
     from datetime import UTC, datetime
 
     from hygiene.cli.options import write_atomically
     from hygiene.pipeline import run_audit
     from hygiene.policy import Policy
 
-    repos = sorted((OUT / "repos").iterdir())[:count]
+    repos = sorted((OUT / "repos-v2").iterdir())[:count]
     _reset_peak()
     baseline = _peak_kib()
     with tempfile.TemporaryDirectory() as tmp:
@@ -149,19 +150,23 @@ def repos_child(count: int) -> dict[str, Any]:
         run = run_audit(
             policy=Policy(),
             as_of=datetime(2026, 11, 27, tzinfo=UTC),
-            only=["secrets"],
+            only=["env", "secrets", "readiness"],
             repos=repos,
             state_path=Path(tmp) / "state.db",
         )
         write_atomically(Path(tmp) / "audit.json", json_artefact(run))
         seconds = time.perf_counter() - started
+    for result in run.results:
+        if result.status != "ok":
+            raise RuntimeError(f"{result.name} check {result.status}: {result.reason}")
     (secrets,) = [r for r in run.results if r.name == "secrets"]
-    if secrets.status != "ok":
-        raise RuntimeError(f"secrets check {secrets.status}: {secrets.reason}")
+    by_check: dict[str, int] = {}
+    for finding in run.findings:
+        by_check[finding.check] = by_check.get(finding.check, 0) + 1
     return {
         "repos": secrets.stats["repos"],
-        "blobs": secrets.stats.get("blobs_total", secrets.stats.get("blobs")),
         "findings": len(run.findings),
+        "findings_by_check": by_check,
         "seconds": round(seconds, 1),
         "peak_rss_mib": round(_peak_kib() / 1024, 1),
         "baseline_rss_mib": round(baseline / 1024, 1),
@@ -188,7 +193,7 @@ def json_artefact(run: Any) -> Any:
 
 def make_repos(count: int) -> None:
     """``count`` small repositories under out/stream/repos (kept between runs)."""
-    root = OUT / "repos"
+    root = OUT / "repos-v2"
     root.mkdir(parents=True, exist_ok=True)
     for n in range(count):
         repo = root / f"repo-{n:04d}"
@@ -205,8 +210,16 @@ def make_repos(count: int) -> None:
 
 def _history(n: int) -> str:
     planted = n % 4 == 0
+    module = "".join(
+        f"def handler_{n}_{i}(event, context):\n    return {{'id': {i}, 'name': 'item-{i}'}}\n\n"
+        for i in range(900)
+    )
     files = {
-        "app.py": f'import os\n\nDSN = os.environ["DATABASE_URL"]\nVERSION = "{n}"\n',
+        "app.py": "import os\n\nfrom flask import Flask\n\napp = Flask(__name__)\n"
+        'DSN = os.environ["DATABASE_URL"]\nLEVEL = os.getenv("LOG_LEVEL", "info")\n'
+        f'VERSION = "{n}"\n',
+        "handlers.py": module,
+        ".env.example": "DATABASE_URL=postgresql://localhost/app\n",
         "README.md": f"# service {n}\n\nRun it with `make run`.\n",
         "config.yaml": f"name: service-{n}\nreplicas: {n % 5 + 1}\n",
     }
@@ -303,7 +316,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for count in repo_counts:
             repos.append(_child(["--repos-child", str(count)]))
             print(
-                "repos: {repos} → {findings} findings in {seconds} s, peak RSS {peak_rss_mib} MiB "
+                "repos: {repos} → {findings} findings {findings_by_check} in {seconds} s, peak RSS {peak_rss_mib} MiB "
                 "(start {baseline_rss_mib} MiB; largest scan worker {largest_worker_rss_mib} MiB)".format(
                     **repos[-1]
                 ),

@@ -124,6 +124,7 @@ def test_collect_errors_and_skips(make_repo: Callable[..., Path], tmp_path: Path
     not_git.mkdir()
     ctx = RunContext(run_id="t", as_of=AS_OF, policy=Policy(), repos=(good, not_git))
     collection = collect(ctx)
+    assert [[r.repo for r in batch] for batch in collection.record_batches()] == [["compiled"]]
     assert collection.scopes == ["compiled"]
     assert len(collection.errors) == 1 and "not inside a git repository" in collection.errors[0]
     assert collection.stats["repos"] == 1

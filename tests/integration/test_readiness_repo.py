@@ -29,11 +29,12 @@ def test_collector_reads_tracked_files_only(make_repo: Callable[..., Path]) -> N
         run_id="t", as_of=datetime(2026, 11, 27, tzinfo=UTC), policy=Policy(), repos=(repo,)
     )
     collection = collect(ctx)
+    records = [r for batch in collection.record_batches() for r in batch]  # one repo a batch
     assert collection.errors == [] and collection.scopes == ["flask_gaps"]
-    [record] = collection.records
+    [record] = records
     assert set(record.files) == {"app.py"}
     assert record.commit is not None and len(record.commit) == 40
-    findings = evaluate(collection.records, ctx.policy, ctx.as_of)
+    findings = evaluate(records, ctx.policy, ctx.as_of)
     sentry = next(f for f in findings if f.rule == "sentry-dsn-hardcoded")
     assert sentry.location is not None and sentry.location.commit == record.commit
 
@@ -46,6 +47,8 @@ def test_not_a_repo_is_an_error_slice(tmp_path: Path, make_repo: Callable[..., P
         run_id="t", as_of=datetime(2026, 11, 27, tzinfo=UTC), policy=Policy(), repos=(good, plain)
     )
     collection = collect(ctx)
+    batches = list(collection.record_batches())
+    assert [[r.repo for r in batch] for batch in batches] == [["go_ok"]]  # streamed per repo
     assert collection.scopes == ["go_ok"]
     assert {k: collection.stats[k] for k in ("repos", "services", "applications", "alerting")} == {
         "repos": ["go_ok"],

@@ -19,6 +19,7 @@ from hygiene.checks.env.reads import BY_SUFFIX, UnparsableFile, find_reads
 from hygiene.checks.env.records import DotenvFile, EnvRead, RepoEnv
 from hygiene.checks.env.report import VariableRow, inventory
 from hygiene.checks.env.secrets import secret_marks
+from hygiene.collect.repos import stream_repos
 from hygiene.context import Collection, RunContext
 from hygiene.errors import CheckSkipped, HygieneError
 from hygiene.exceptions import apply_exceptions
@@ -33,30 +34,26 @@ _MAYBE_READ_SUFFIXES = frozenset({*BY_SUFFIX, ".yml", ".yaml", ".dockerfile", ".
 
 
 def collect(ctx: RunContext) -> Collection:
-    """Collect every repository of the run; a repository that cannot be read is an error slice."""
+    """Collect every repository of the run, streamed one repository at a time; a repository
+    that cannot be read is an error slice."""
     if not ctx.repos:
         raise CheckSkipped("no repository to audit: pass --repo PATH or list repos in the policy")
-    records: list[RepoEnv] = []
-    errors: list[str] = []
-    scopes: list[str] = []
-    for path in ctx.repos:
-        try:
-            record = collect_repo(path, ctx.policy.env)
-        except HygieneError as exc:
-            errors.append(str(exc))
-            continue
-        records.append(record)
-        scopes.append(record.repo)
-    stats = {
-        "repos": len(records),
-        "files_read": sum(r.stats.get("files_read", 0) for r in records),
-        "reads": sum(r.stats.get("reads", 0) for r in records),
-        "dynamic_reads": sum(r.stats.get("dynamic_reads", 0) for r in records),
-        "examples": sum(len(r.examples) for r in records),
-        "unparsable_files": sum(len(r.unparsable) for r in records),
-        "files_too_large": sum(r.stats.get("files_too_large", 0) for r in records),
-    }
-    return Collection(records=records, stats=stats, errors=errors, scopes=scopes)
+
+    def count(record: RepoEnv, stats: dict[str, Any]) -> None:
+        stats["repos"] += 1
+        for key in ("files_read", "reads", "dynamic_reads", "files_too_large"):
+            stats[key] += record.stats.get(key, 0)
+        stats["examples"] += len(record.examples)
+        stats["unparsable_files"] += len(record.unparsable)
+
+    keys = ("repos", "files_read", "reads", "dynamic_reads", "examples", "unparsable_files")
+    return stream_repos(
+        ctx.repos,
+        lambda path: collect_repo(path, ctx.policy.env),
+        lambda record: record.repo,
+        count,
+        dict.fromkeys((*keys, "files_too_large"), 0),
+    )
 
 
 def collect_repo(path: Path, policy: EnvPolicy) -> RepoEnv:

@@ -4,12 +4,14 @@ detectors read (source, YAML/JSON/TOML config, example env files), within a size
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from hygiene.checks.env.dotenv_files import is_example
 from hygiene.checks.env.paths import selected
 from hygiene.checks.readiness.records import RepoFiles
 from hygiene.checks.readiness.rules import repo_kinds
 from hygiene.checks.readiness.signals import CODE_SUFFIXES, CONFIG_SUFFIXES
+from hygiene.collect.repos import stream_repos
 from hygiene.context import Collection, RunContext
 from hygiene.errors import CheckSkipped, HygieneError
 from hygiene.policy import Policy
@@ -19,26 +21,31 @@ EXTRA_SUFFIXES = (".rb", ".java", ".kt", ".rs", ".sh")
 
 
 def collect(ctx: RunContext) -> Collection:
-    """Read every repository of the run; one that cannot be read is an error slice."""
+    """Read every repository of the run, streamed one repository at a time (its files are
+    dropped once judged); one that cannot be read is an error slice."""
     if not ctx.repos:
         raise CheckSkipped("no repository to audit: pass --repo PATH or list repos in the policy")
-    records: list[RepoFiles] = []
-    errors: list[str] = []
-    for path in ctx.repos:
-        try:
-            records.append(read_repo(path, ctx.policy))
-        except HygieneError as exc:
-            errors.append(str(exc))
-    kinds = {r.repo: repo_kinds(r) for r in records}
-    stats = {
-        "repos": [r.repo for r in records],
+
+    def count(record: RepoFiles, stats: dict[str, Any]) -> None:
+        kinds = repo_kinds(record)
+        stats["repos"].append(record.repo)
         # what the blueprint asks of each repo (the scorecard reads these lists)
-        "services": [name for name, k in kinds.items() if "service" in k],
-        "applications": [name for name, k in kinds.items() if "application" in k],
-        "alerting": [name for name, k in kinds.items() if "alerting" in k],
-        "files_read": sum(len(r.files) for r in records),
-    }
-    return Collection(records=records, stats=stats, errors=errors, scopes=[r.repo for r in records])
+        for key, kind in (
+            ("services", "service"),
+            ("applications", "application"),
+            ("alerting", "alerting"),
+        ):
+            if kind in kinds:
+                stats[key].append(record.repo)
+        stats["files_read"] += len(record.files)
+
+    return stream_repos(
+        ctx.repos,
+        lambda path: read_repo(path, ctx.policy),
+        lambda record: record.repo,
+        count,
+        {"repos": [], "services": [], "applications": [], "alerting": [], "files_read": 0},
+    )
 
 
 def wanted(path: str, policy: Policy) -> bool:
