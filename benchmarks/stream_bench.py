@@ -69,14 +69,22 @@ def _peak_kib() -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
-def resources_child(total: int, endpoint: str) -> dict[str, Any]:
-    """The tags check over ``total`` synthetic resources, recorded and rendered."""
+def bench_policy() -> Any:
+    """The policy of the resource runs (shards and their merge must share it)."""
+    from hygiene.policy import AwsPolicy, Policy
+
+    return Policy(aws=AwsPolicy(regions=list(REGIONS), max_workers=8))
+
+
+def resources_child(total: int, endpoint: str, shard: str = "", part: str = "") -> dict[str, Any]:
+    """The tags check over ``total`` synthetic resources, recorded and rendered; with ``shard``
+    (``I/N``) only that shard's share, written as a partial document to ``part``."""
     from datetime import UTC, datetime
 
     from hygiene.cli.options import write_atomically
     from hygiene.pipeline import run_audit
-    from hygiene.policy import AwsPolicy, Policy
     from hygiene.records import ResourceRecord
+    from hygiene.shard import Shard
     from hygiene.sources.aws import inventory
     from hygiene.sources.aws.inventory.base import Family
 
@@ -106,18 +114,19 @@ def resources_child(total: int, endpoint: str) -> dict[str, Any]:
         return Family(f"synthetic{number:03d}", (f"synthetic:type{number}",), lister)
 
     inventory.FAMILIES = tuple(family(n) for n in range(FAMILIES))
-    policy = Policy(aws=AwsPolicy(regions=list(REGIONS), max_workers=8))
+    options = {"shard": Shard(*map(int, shard.split("/")))} if shard else None
     _reset_peak()
     baseline = _peak_kib()
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         run = run_audit(
-            policy=policy,
+            policy=bench_policy(),
             as_of=datetime(2026, 11, 27, tzinfo=UTC),
             only=["tags"],
             state_path=Path(tmp) / "state.db",
+            options=options,
         )
-        out = Path(tmp) / "audit.json"
+        out = Path(part) if part else Path(tmp) / "audit.json"
         write_atomically(out, json_artefact(run))
         seconds = time.perf_counter() - started
         size = out.stat().st_size
@@ -129,6 +138,28 @@ def resources_child(total: int, endpoint: str) -> dict[str, Any]:
         "findings": len(run.findings),
         "seconds": round(seconds, 1),
         "json_mib": round(size / 2**20, 1),
+        "peak_rss_mib": round(_peak_kib() / 1024, 1),
+        "baseline_rss_mib": round(baseline / 1024, 1),
+    }
+
+
+def merge_child(parts: list[str]) -> dict[str, Any]:
+    """``hygiene merge`` of the shard documents ``parts``, recorded and rendered."""
+    from hygiene.cli.options import write_atomically
+    from hygiene.merge import merge_files
+
+    _reset_peak()
+    baseline = _peak_kib()
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        run = merge_files([Path(p) for p in parts], len(parts), bench_policy(), Path(tmp) / "s.db")
+        write_atomically(Path(tmp) / "merged.json", json_artefact(run))
+        seconds = time.perf_counter() - started
+    return {
+        "parts": len(parts),
+        "status": run.status,
+        "findings": len(run.findings),
+        "seconds": round(seconds, 1),
         "peak_rss_mib": round(_peak_kib() / 1024, 1),
         "baseline_rss_mib": round(baseline / 1024, 1),
     }
@@ -259,17 +290,56 @@ def _child(args: list[str]) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+def measure_merge(total: int, endpoint: str, count: int = 4) -> dict[str, Any]:
+    """``total`` resources audited as ``count`` shards (one after another), then merged."""
+    paths = [str(OUT / f"part-{i}-of-{count}.json") for i in range(count)]
+    shards = [
+        _child(
+            [
+                "--resources-child",
+                str(total),
+                "--endpoint",
+                endpoint,
+                "--shard",
+                f"{i}/{count}",
+                "--part",
+                paths[i],
+            ]
+        )
+        for i in range(count)
+    ]
+    merged = _child(["--merge-child", *paths])
+    print(
+        f"merge of {count} shards of {total} resources: {merged['findings']} findings in "
+        f"{merged['seconds']} s, peak RSS {merged['peak_rss_mib']} MiB; shards' peaks "
+        + ", ".join(f"{s['peak_rss_mib']}" for s in shards)
+        + " MiB",
+        flush=True,
+    )
+    return {"shards": shards, "merged": merged}
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Run the benchmark; prints and returns the numbers."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.stream_bench")
     parser.add_argument("--resources", default="25000,100000,200000")
     parser.add_argument("--repos", default="250,1000")
+    parser.add_argument(
+        "--merge", type=int, default=100_000, help="resources audited as 4 shards, then merged"
+    )
     parser.add_argument("--resources-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--endpoint", help=argparse.SUPPRESS)
+    parser.add_argument("--shard", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--part", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--merge-child", nargs="*", help=argparse.SUPPRESS)
     parser.add_argument("--repos-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.resources_child:
-        result = resources_child(args.resources_child, args.endpoint)
+        result = resources_child(args.resources_child, args.endpoint, args.shard, args.part)
+        print(json.dumps(result))
+        return result
+    if args.merge_child:
+        result = merge_child(args.merge_child)
         print(json.dumps(result))
         return result
     if args.repos_child:
@@ -281,7 +351,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     sizes = [int(n) for n in args.resources.split(",") if n]
     repo_counts = [int(n) for n in args.repos.split(",") if n]
     resources: list[dict[str, Any]] = []
-    if sizes:
+    merge: dict[str, Any] = {}
+    if sizes or args.merge:
         port = _free_port()
         server = subprocess.Popen(
             [_exe("moto_server"), "-H", "127.0.0.1", "-p", str(port)],
@@ -305,6 +376,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     ),
                     flush=True,
                 )
+            if args.merge:
+                merge = measure_merge(args.merge, endpoint)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -322,7 +395,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 ),
                 flush=True,
             )
-    result = {"benchmark": "stream", "resources": resources, "repos": repos}
+    result = {"benchmark": "stream", "resources": resources, "merge": merge, "repos": repos}
     (OUT / "stream_bench.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
     return result
 

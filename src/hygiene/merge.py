@@ -2,7 +2,8 @@
 
 Shards partition the work units (``hygiene.shard``), so the merge is a union:
 
-- findings: union by id (a unit belongs to one shard, so an id comes from one shard);
+- findings: union by id (a unit belongs to one shard, so an id comes from one shard), read one
+  shard at a time into an on-disk spool (``hygiene.spool``), in report order;
 - a check's status: ``error`` if any shard's is, ``skipped`` if all skipped (first reason), and
   ``error`` when some shards ran it and others skipped it (their share was not audited);
 - stats, per check: numbers add up, lists are unioned, dicts merge key by key, other values are
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -29,12 +30,13 @@ from typing import Any
 
 from hygiene.context import CheckResult
 from hygiene.errors import HygieneError
-from hygiene.exceptions import apply_exceptions
+from hygiene.exceptions import ExceptionScreen
 from hygiene.findings import SCHEMA, Finding
-from hygiene.pipeline import POLICY_CHECK, AuditRun, _order, policy_result
+from hygiene.pipeline import POLICY_CHECK, AuditRun, policy_result
 from hygiene.policy import Policy
 from hygiene.registry import CHECKS
 from hygiene.shard import PARTITIONED, policy_fingerprint
+from hygiene.spool import PAGE, FindingSpool
 
 MERGE_CHECK = "shards"
 
@@ -46,10 +48,21 @@ SAME: dict[str, tuple[tuple[str, ...], ...]] = {
 
 @dataclass
 class Part:
-    """One shard's document, as read."""
+    """One shard's document, as read. ``read_part`` moves the findings out of ``document`` into
+    ``findings`` (a spool on disk), so the merge holds one shard's document at a time."""
 
     name: str  # where it came from (a file name), for messages
     document: dict[str, Any]
+    findings: FindingSpool | None = None
+
+    def finding_pages(self) -> Iterator[list[Finding]]:
+        """The shard's findings, without their recorded ``first_seen``/``status``, in pages."""
+        if self.findings is not None:
+            yield from self.findings.pages()
+            return
+        items = list(self.document.get("findings", []))
+        for start in range(0, len(items), PAGE):
+            yield [_finding(data) for data in items[start : start + PAGE]]
 
     @property
     def run(self) -> dict[str, Any]:
@@ -88,7 +101,20 @@ def read_part(path: Path) -> Part:
             f"{path}: run.shard is missing: this is an unsharded run; merge only the documents "
             "of `hygiene audit --shard I/N`"
         )
-    return Part(str(path), document)
+    findings = FindingSpool()
+    try:
+        items = document.pop("findings", [])
+        for start in range(0, len(items), PAGE):
+            findings.add(_finding(data) for data in items[start : start + PAGE])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise HygieneError(f"{path}: a finding does not follow {SCHEMA}: {exc}") from None
+    return Part(str(path), document, findings)
+
+
+def _finding(data: dict[str, Any]) -> Finding:
+    return Finding.model_validate(
+        {k: v for k, v in data.items() if k not in ("first_seen", "status")}
+    )
 
 
 def merge_parts(parts: Sequence[Part], expect: int, policy: Policy) -> Merged:
@@ -127,24 +153,24 @@ def merge_parts(parts: Sequence[Part], expect: int, policy: Policy) -> Merged:
     ordered = [by_index[i] for i in sorted(by_index)]
     missing = [i for i in range(expect) if i not in by_index]
 
-    findings: dict[str, Finding] = {}
-    for part in ordered:
-        for data in part.document.get("findings", []):
-            clean = {k: v for k, v in data.items() if k not in ("first_seen", "status")}
-            findings.setdefault(clean["id"], Finding.model_validate(clean))
-
     names: list[str] = []
     for part in ordered:
         names += [n for n in part.run.get("checks", {}) if n not in names and n != POLICY_CHECK]
     names.sort(key=lambda n: (list(CHECKS).index(n) if n in CHECKS else len(CHECKS), n))
     results = [_merge_check(name, ordered, expect, missing) for name in names]
-    for result in results:
-        result.findings = [f for f in findings.values() if f.check == result.name]
 
-    kept = list(findings.values())
-    applied = apply_exceptions(kept, policy.exceptions, _instant(as_of))
-    suppressed = sum(int(p.shard.get("suppressed", 0)) for p in ordered) + len(applied.suppressed)
-    results.append(policy_result(len(policy.exceptions), suppressed, applied.expired))
+    merged = FindingSpool()  # union by id, in shard order; live exceptions screened again
+    screen = ExceptionScreen(policy.exceptions, _instant(as_of))
+    for part in ordered:
+        for page in part.finding_pages():
+            merged.add(f for f in merged.unseen(page) if screen.keep(f))
+    counts = merged.count_by_check()
+    for result in results:
+        result.finding_count = counts.get(result.name, 0)
+    suppressed = sum(int(p.shard.get("suppressed", 0)) for p in ordered) + screen.suppressed
+    expired = screen.expired_findings()
+    merged.add(expired)
+    results.append(policy_result(len(policy.exceptions), suppressed, expired))
     if missing:
         results.append(
             CheckResult(
@@ -155,10 +181,9 @@ def merge_parts(parts: Sequence[Part], expect: int, policy: Policy) -> Merged:
                 stats={"expected": expect, "merged": sorted(by_index), "missing": missing},
             )
         )
-    all_findings = sorted([*applied.kept, *applied.expired], key=lambda f: (*_order(f), f.id))
     started = min(_instant(p.run["started_at"]) for p in ordered)
     finished = max(_instant(p.run["finished_at"]) for p in ordered)
-    run = AuditRun(uuid.uuid4().hex[:16], started, finished, _instant(as_of), results, all_findings)
+    run = AuditRun(uuid.uuid4().hex[:16], started, finished, _instant(as_of), results, merged)
     return Merged(run=run, missing=missing)
 
 

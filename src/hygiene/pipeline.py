@@ -318,7 +318,3 @@ def _run_all(specs: list[CheckSpec], ctx: RunContext, sink: FindingSink) -> list
     with ThreadPoolExecutor(max_workers=len(specs), thread_name_prefix="check") as pool:
         futures = [pool.submit(copy_context().run, run_check, spec, ctx, sink) for spec in specs]
         return [future.result() for future in futures]
-
-
-def _order(finding: Finding) -> tuple[int, str, str, str]:
-    return (-finding.severity.rank, finding.check, finding.resource, finding.rule)

@@ -29,13 +29,15 @@ _SCHEMA = """
 CREATE TABLE findings (
     seq INTEGER PRIMARY KEY,
     position INTEGER,
+    id TEXT NOT NULL,
     rank INTEGER NOT NULL,
     "check" TEXT NOT NULL,
     resource TEXT NOT NULL,
     rule TEXT NOT NULL,
     data TEXT NOT NULL
 );
-CREATE INDEX findings_position ON findings(position)
+CREATE INDEX findings_position ON findings(position);
+CREATE INDEX findings_id ON findings(id)
 """
 
 
@@ -73,7 +75,7 @@ class FindingSpool(Sequence[Finding]):
     def add(self, findings: Iterable[Finding]) -> int:
         """Append findings; returns how many were added."""
         rows = [
-            (f.severity.rank, f.check, f.resource, f.rule, json.dumps(f.to_contract()))
+            (f.id, f.severity.rank, f.check, f.resource, f.rule, json.dumps(f.to_contract()))
             for f in findings
         ]
         if not rows:
@@ -81,13 +83,42 @@ class FindingSpool(Sequence[Finding]):
         with self._lock:
             self._db.execute("BEGIN")
             self._db.executemany(
-                'INSERT INTO findings (rank, "check", resource, rule, data) VALUES (?, ?, ?, ?, ?)',
+                'INSERT INTO findings (id, rank, "check", resource, rule, data) '
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 rows,
             )
             self._db.execute("COMMIT")
             self._count += len(rows)
             self._ordered = False
         return len(rows)
+
+    def unseen(self, findings: Iterable[Finding]) -> list[Finding]:
+        """The findings whose id the spool does not hold yet (the first of repeated ids)."""
+        batch = list(findings)
+        ids = list({f.id for f in batch})
+        held: set[str] = set()
+        with self._lock:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                held.update(
+                    row[0]
+                    for row in self._db.execute(
+                        f"SELECT DISTINCT id FROM findings WHERE id IN ({marks})", chunk
+                    )
+                )
+        fresh = []
+        for finding in batch:
+            if finding.id not in held:
+                held.add(finding.id)
+                fresh.append(finding)
+        return fresh
+
+    def count_by_check(self) -> dict[str, int]:
+        """How many findings each check has."""
+        with self._lock:
+            rows = self._db.execute('SELECT "check", COUNT(*) FROM findings GROUP BY "check"')
+            return {name: int(n) for name, n in rows}
 
     def rewrite(self, transform: Callable[[list[Finding]], list[Finding]]) -> None:
         """Replace every finding by ``transform(page)`` (same length, same order), page by page."""
