@@ -9,12 +9,11 @@ and a region disabled by an SCP or not opted in is reported as skipped.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
@@ -22,6 +21,7 @@ import boto3
 import botocore.config
 import botocore.exceptions
 
+from hygiene.concurrency import as_finished
 from hygiene.errors import CheckSkipped
 from hygiene.policy import AwsPolicy
 from hygiene.shard import active as active_shard
@@ -223,23 +223,10 @@ class AwsScope:
         if shard is not None:  # audit --shard I/N: this shard's share of the slices only
             todo = shard.take(todo, key=str)
         workers = max(1, min(max_workers or self.policy.max_workers, len(todo) or 1))
-        pending = iter(todo)
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="aws") as pool:
-            running: dict[Future[T], Slice] = {}
-
-            def refill() -> None:
-                for unit in itertools.islice(pending, 2 * workers - len(running)):
-                    running[pool.submit(work, unit)] = unit
-
-            refill()
-            while running:
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    unit = running.pop(future)
-                    value = self._outcome(unit, future, result)
-                    if value is not None:
-                        yield unit, value[0]
-                refill()
+        for unit, future in as_finished(todo, work, workers, "aws"):
+            value = self._outcome(unit, future, result)
+            if value is not None:
+                yield unit, value[0]
         result.errors.sort()
         result.skipped.sort()
 

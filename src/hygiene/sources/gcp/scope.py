@@ -16,17 +16,16 @@ enabled) becomes an error naming the method, the project and the API, and the re
 
 from __future__ import annotations
 
-import itertools
 import logging
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from google.api_core import exceptions as gexc
 
+from hygiene.concurrency import as_finished
 from hygiene.errors import CheckSkipped
 from hygiene.policy import GcpPolicy
 from hygiene.sources.gcp.models import GcpProject
@@ -276,29 +275,15 @@ class GcpScope:
         todo = list(calls)
         if not todo:
             return
-        workers = min(MAX_WORKERS, len(todo))
-        pending = iter(todo)
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gcp") as pool:
-            running: dict[Future[T], Call] = {}
-
-            def refill() -> None:
-                for call in itertools.islice(pending, 2 * workers - len(running)):
-                    running[pool.submit(work, call)] = call
-
-            refill()
-            while running:
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    call = running.pop(future)
-                    try:
-                        value = future.result()
-                    except (gexc.GoogleAPICallError, gexc.RetryError, OSError) as exc:
-                        text = describe_error(call, exc)
-                        result.errors.append(text)
-                        log.warning("gcp call failed: %s", text)
-                        continue
-                    yield call, value
-                refill()
+        for call, future in as_finished(todo, work, min(MAX_WORKERS, len(todo)), "gcp"):
+            try:
+                value = future.result()
+            except (gexc.GoogleAPICallError, gexc.RetryError, OSError) as exc:
+                text = describe_error(call, exc)
+                result.errors.append(text)
+                log.warning("gcp call failed: %s", text)
+                continue
+            yield call, value
         result.errors.sort()
 
 
