@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -24,6 +25,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,29 @@ def _free_port() -> int:
 
 def _exe(name: str) -> str:
     return shutil.which(name, path=str(Path(sys.executable).parent)) or name
+
+
+@contextlib.contextmanager
+def moto_server() -> Iterator[str]:
+    """A ``moto_server`` process on a free port, answering; yields its endpoint URL."""
+    port = _free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [_exe("moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{endpoint}/moto-api/reset", data=b"")
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield endpoint
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def seed(accounts: int, regions: tuple[str, ...], per_slice: int) -> int:
@@ -189,10 +214,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     OUT.mkdir(parents=True, exist_ok=True)
     regions = ALL_REGIONS[: args.regions]
-    port = _free_port()
     env = {
         **os.environ,
-        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
         "AWS_ACCESS_KEY_ID": "bench",
         "AWS_SECRET_ACCESS_KEY": "bench",
         "AWS_DEFAULT_REGION": "us-east-1",
@@ -208,18 +231,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"tags: {{resource_types: {json.dumps(types)}}}\n",
         encoding="utf-8",
     )
-    server = subprocess.Popen(
-        [_exe("moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/reset", data=b"")
-                break
-            except OSError:
-                time.sleep(0.1)
+    with moto_server() as endpoint:
+        env["AWS_ENDPOINT_URL"] = endpoint
         saved = dict(os.environ)
         os.environ.update(env)
         try:
@@ -234,9 +247,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         whole = json.loads(whole_out.read_text())
         whole_ids = sorted(f["id"] for f in whole["findings"])
         runs = [run_sharded(int(n), policy, env) for n in args.shards.split(",") if n]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     result = {
         "benchmark": "scale",
         "accounts": args.accounts,

@@ -37,11 +37,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-from benchmarks.scale_bench import PROFILES, _exe, _free_port
+from benchmarks.scale_bench import PROFILES, moto_server
 
 OUT = Path(__file__).resolve().parent / "out" / "stream"
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2")
@@ -353,20 +352,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     resources: list[dict[str, Any]] = []
     merge: dict[str, Any] = {}
     if sizes or args.merge:
-        port = _free_port()
-        server = subprocess.Popen(
-            [_exe("moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        endpoint = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(100):
-                try:
-                    urllib.request.urlopen(f"{endpoint}/moto-api/reset", data=b"")
-                    break
-                except OSError:
-                    time.sleep(0.1)
+        with moto_server() as endpoint:
             for size in sizes:
                 resources.append(_child(["--resources-child", str(size), "--endpoint", endpoint]))
                 print(
@@ -378,9 +364,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 )
             if args.merge:
                 merge = measure_merge(args.merge, endpoint)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     repos: list[dict[str, Any]] = []
     if repo_counts:
         started = time.perf_counter()
