@@ -218,6 +218,8 @@ class RotationPolicy(Strict):
             "unused-credential": Severity.MEDIUM,
             "multiple-active-keys": Severity.MEDIUM,
             "certificate-expiring": Severity.HIGH,
+            "root-access-key": Severity.CRITICAL,
+            "root-mfa-disabled": Severity.HIGH,
         }
     )
 

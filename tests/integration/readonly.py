@@ -2,7 +2,8 @@
 
 ``ReadOnlyGuard`` is a botocore ``before-call`` hook (pass it to ``AwsScope(before_call=...)``)
 that records each operation and raises on any that is not Describe/List/Get/BatchGet/Lookup-style
-(plus ``sts:AssumeRole``, which only enters the audited accounts). ``iam_action`` maps a botocore
+(plus ``sts:AssumeRole``, which only enters the audited accounts, and
+``iam:GenerateCredentialReport``, which only builds the report the rotation check reads). ``iam_action`` maps a botocore
 ``service.Operation`` to its IAM action and ``policy_allows`` says whether the shipped
 least-privilege policy (deploy/iam/hygiene-readonly-policy.json) grants it.
 """
@@ -19,7 +20,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 POLICY_PATH = REPO_ROOT / "deploy" / "iam" / "hygiene-readonly-policy.json"
 
 READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Lookup")
-ALLOWED_NON_READ = frozenset({"sts.AssumeRole"})
+# sts:AssumeRole only enters the audited accounts. iam:GenerateCredentialReport only (re)builds
+# the account's credential report, which GetCredentialReport then reads (the rotation check's
+# root user); AWS classifies it as a Read action and it changes no resource.
+ALLOWED_NON_READ = frozenset({"sts.AssumeRole", "iam.GenerateCredentialReport"})
 
 # botocore service name → IAM action prefix, where they differ
 IAM_PREFIX = {
@@ -37,6 +41,8 @@ IAM_ACTION_OVERRIDES = {
     "s3.ListBuckets": "s3:ListAllMyBuckets",
     "apigateway.GetRestApis": "apigateway:GET",
     "apigatewayv2.GetApis": "apigateway:GET",
+    "budgets.DescribeBudgets": "budgets:ViewBudget",
+    "budgets.DescribeNotificationsForBudget": "budgets:ViewBudget",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -41,6 +42,7 @@ def test_sources_read_every_kind_with_read_only_calls(estate: Estate) -> None:
 
     assert inventory.errors == []
     assert inventory.accounts == [ACCOUNT]
+    assert inventory.root_not_in_report == [ACCOUNT]  # moto's report has no root row of its own
     assert {(r.kind, r.name, r.active) for r in inventory.records} == {
         ("iam-console-password", "alice", True),
         ("iam-access-key", estate.keys["alice"], True),
@@ -82,6 +84,7 @@ def test_sources_read_every_kind_with_read_only_calls(estate: Estate) -> None:
     assert made == set(IAM_ACTIONS) - {"acm:DescribeCertificate"}
     assert set(scope.calls.counts) == {
         "sts.GetCallerIdentity",
+        "iam.GenerateCredentialReport", "iam.GetCredentialReport",
         "iam.ListUsers", "iam.ListUserTags", "iam.GetLoginProfile", "iam.ListAccessKeys",
         "iam.GetAccessKeyLastUsed", "iam.ListServerCertificates",
         "secretsmanager.ListSecrets",
@@ -234,3 +237,135 @@ def test_a_user_deleted_while_being_read_is_left_out_not_an_error(estate: Estate
         "ci-bot",
         "retired",
     }
+
+
+ROOT_USER = "<root_account>"
+ROOT_ARN = f"arn:aws:iam::{ACCOUNT}:root"
+
+
+def give_root_two_keys(endpoint: str) -> dict[str, str]:
+    """Give the account's root user two active access keys, the first one used, and no MFA.
+
+    moto's credential report has no ``<root_account>`` row of its own: ``IAMBackend.
+    get_credential_report`` writes one row per IAM user (``User.to_csv``), and no moto-api
+    endpoint sets the report. So this creates, through moto's own IAM API, a user named
+    ``<root_account>`` (moto does not check the name's characters); its row then reads as AWS's
+    root row does (keys' active flags, last rotated, last used, mfa_active). Real IAM never
+    lists the root user in ListUsers; moto lists this stand-in, so its keys also appear as an
+    IAM user's keys here, and the tests below look at the root rules only.
+    """
+    iam = boto3.client("iam")
+    iam.create_user(UserName=ROOT_USER)
+    used = iam.create_access_key(UserName=ROOT_USER)["AccessKey"]
+    unused = iam.create_access_key(UserName=ROOT_USER)["AccessKey"]
+    boto3.Session(
+        aws_access_key_id=used["AccessKeyId"],
+        aws_secret_access_key=used["SecretAccessKey"],
+        region_name="us-east-1",
+    ).client("s3", endpoint_url=endpoint).list_buckets()  # so IAM records its last use
+    return {
+        "used": used["AccessKeyId"],
+        "unused": unused["AccessKeyId"],
+        "secret": used["SecretAccessKey"],
+    }
+
+
+def root_findings(findings: Any) -> list[Finding]:
+    return sorted(
+        (f for f in findings if f.rule.startswith("root-")),
+        key=lambda f: (f.rule, f.details["name"]),
+    )
+
+
+def test_root_access_keys_and_mfa_come_from_the_credential_report(aws: str) -> None:
+    keys = give_root_two_keys(aws)
+    seeded = datetime.now(UTC)
+    guard = ReadOnlyGuard()
+    inventory = collect_credentials(AwsScope.connect(AWS, before_call=[guard]))
+
+    assert inventory.errors == [] and inventory.root_not_in_report == []
+    root = [r for r in inventory.records if r.kind.startswith("root-")]
+    assert [(r.kind, r.name, r.resource_id, r.active) for r in root] == [
+        ("root-user", "root", ROOT_ARN, True),
+        ("root-access-key", "access_key_1", ROOT_ARN, True),
+        ("root-access-key", "access_key_2", ROOT_ARN, True),
+    ]
+    assert root[0].details["mfa_active"] is False
+    assert (root[1].last_used is not None, root[2].last_used) == (True, None)
+    assert not any(value in repr(root) for value in keys.values())  # no key id, no key material
+    assert guard.violations == [] and not_allowed(guard.operations) == set()
+
+    run = run_audit(policy=Policy(aws=AWS), as_of=seeded + timedelta(hours=1), only=["rotation"])
+    assert run.status == "complete"
+    found = root_findings(run.findings)
+    assert [(f.rule, f.severity.value, f.resource, f.details["name"]) for f in found] == [
+        ("root-access-key", "critical", ROOT_ARN, "access_key_1"),
+        ("root-access-key", "critical", ROOT_ARN, "access_key_2"),
+        ("root-mfa-disabled", "high", ROOT_ARN, "root"),
+    ]
+    day = seeded.date().isoformat()
+    assert found[0].message.startswith(
+        f"The root user of account {ACCOUNT} has an active access key (access_key_1, created "
+        f"{day}, last used {day}); the root user must have no access keys: "
+    )
+    assert found[1].message.startswith(
+        f"The root user of account {ACCOUNT} has an active access key (access_key_2, created "
+        f"{day}, never used); "
+    )
+    assert found[2].message.startswith(f"The root user of account {ACCOUNT} has no MFA device: ")
+    assert not any(value in repr(found) for value in keys.values())
+    assert keys["secret"] not in repr(run.to_contract())
+
+    # MFA on, keys deleted: both rules are satisfied
+    iam = boto3.client("iam")
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName="root")["VirtualMFADevice"]
+    iam.enable_mfa_device(
+        UserName=ROOT_USER,
+        SerialNumber=device["SerialNumber"],
+        AuthenticationCode1="123456",
+        AuthenticationCode2="654321",
+    )
+    for key_id in (keys["used"], keys["unused"]):
+        iam.delete_access_key(UserName=ROOT_USER, AccessKeyId=key_id)
+    fixed = run_audit(policy=Policy(aws=AWS), as_of=seeded + timedelta(hours=2), only=["rotation"])
+    assert fixed.status == "complete"
+    assert root_findings(fixed.findings) == []
+
+
+def test_a_credential_report_that_cannot_be_read_is_an_error(aws: str) -> None:
+    give_root_two_keys(aws)
+
+    def deny_report(model: Any = None, **_: Any) -> None:
+        if model.name == "GetCredentialReport":
+            raise botocore.exceptions.ClientError(
+                {"Error": {"Code": "AccessDenied", "Message": "not allowed"}}, "GetCredentialReport"
+            )
+
+    inventory = collect_credentials(AwsScope.connect(AWS, before_call=[deny_report]))
+    assert inventory.errors == [
+        f"credential-report global {ACCOUNT}: GetCredentialReport: AccessDenied (not allowed)"
+    ]
+    assert inventory.accounts == []  # earlier root findings of this account stay open
+    assert not any(r.kind.startswith("root-") for r in inventory.records)
+    assert any(r.kind == "iam-access-key" for r in inventory.records)  # the rest is still read
+
+
+def test_a_report_not_ready_in_time_makes_the_run_incomplete(
+    aws: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hygiene.sources.aws.credentials as credentials
+
+    # moto answers the first GenerateCredentialReport with STARTED; with no time to wait, that
+    # is a report not ready in time.
+    monkeypatch.setattr(credentials, "REPORT_TIMEOUT_S", 0.0)
+    inventory = collect_credentials(AwsScope.connect(AWS))
+    assert inventory.errors == [
+        f"credential-report global {ACCOUNT}: GenerateCredentialReport: the report was not "
+        "ready after 0 s (last state STARTED)"
+    ]
+    assert inventory.accounts == []
+
+    urllib.request.urlopen(urllib.request.Request(f"{aws}/moto-api/reset", method="POST"))
+    run = run_audit(policy=Policy(aws=AWS), as_of=datetime.now(UTC), only=["rotation"])
+    assert run.status == "incomplete"
+    assert run.results[0].status == "error"

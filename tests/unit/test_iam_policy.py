@@ -8,9 +8,11 @@ from tests.conftest import REPO_ROOT
 
 POLICY = REPO_ROOT / "deploy" / "iam" / "hygiene-readonly-policy.json"
 READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Lookup", "View")
-# Read permissions whose names do not say so: entering the audited accounts, and API Gateway's
-# REST-style permission, which is scoped to GET.
-READ_BY_NATURE = {"sts:AssumeRole", "apigateway:GET"}
+# Read permissions whose names do not say so: entering the audited accounts, API Gateway's
+# REST-style permission, which is scoped to GET, and iam:GenerateCredentialReport, which AWS
+# classifies as a Read action: it only (re)generates the account's credential report (at most
+# every four hours) for iam:GetCredentialReport to read, and changes no resource.
+READ_BY_NATURE = {"sts:AssumeRole", "apigateway:GET", "iam:GenerateCredentialReport"}
 
 
 def test_every_statement_allows_only_reads() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -436,3 +437,135 @@ def test_an_owner_equal_to_the_name_is_not_repeated() -> None:
         "The console password ci-bot was created 30 days ago and has never been used: remove the user's "
         "console access (delete the login profile)."
     )
+
+
+ROOT = "arn:aws:iam::111122223333:root"
+
+
+def root_user(mfa: bool, **fields: object) -> CredentialRecord:
+    base = CredentialRecord(
+        provider="aws",
+        account="111122223333",
+        kind="root-user",
+        resource_id=ROOT,
+        name="root",
+        created=ago(2000),
+        last_used=ago(3),
+        details={"principal": ROOT, "mfa_active": mfa, "active_access_keys": 0,
+                 "report_generated": "2026-06-30T10:00:00Z"},
+    )  # fmt: skip
+    return replace(base, **fields)  # type: ignore[arg-type]
+
+
+def root_key(slot: int, created_days: int, **fields: object) -> CredentialRecord:
+    base = CredentialRecord(
+        provider="aws",
+        account="111122223333",
+        kind="root-access-key",
+        resource_id=ROOT,
+        name=f"access_key_{slot}",
+        created=ago(created_days),
+        details={"principal": ROOT, "slot": slot, "last_used_service": None,
+                 "last_used_region": None, "report_generated": "2026-06-30T10:00:00Z"},
+    )  # fmt: skip
+    return replace(base, **fields)  # type: ignore[arg-type]
+
+
+def test_an_active_root_access_key_is_critical_whatever_its_age_or_use() -> None:
+    used = root_key(
+        1,
+        400,
+        last_used=ago(2),
+        details={**root_key(1, 400).details, "last_used_service": "s3",
+                 "last_used_region": "us-east-1"},
+    )  # fmt: skip
+    fresh_unused = root_key(2, 0)
+    found = evaluate([used, fresh_unused, root_user(True)], Policy(), AS_OF)
+    findings = sorted(found, key=lambda f: f.details["name"])
+    # one finding per key, and nothing else: no age, unused or multiple-active-keys rules for them
+    assert [(f.rule, f.severity, f.resource, f.details["name"]) for f in findings] == [
+        ("root-access-key", Severity.CRITICAL, ROOT, "access_key_1"),
+        ("root-access-key", Severity.CRITICAL, ROOT, "access_key_2"),
+    ]
+    first = findings[0]
+    assert first.message == (
+        "The root user of account 111122223333 has an active access key (access_key_1, created "
+        "2025-05-26, last used 2026-06-28 (s3, us-east-1)); the root user must have no access keys: "
+        "sign in as the root user, delete the key (Security credentials, Access keys) and give "
+        "whatever used it an IAM role or a user of its own."
+    )
+    assert first.details == {
+        "kind": "root-access-key",
+        "provider": "aws",
+        "account": "111122223333",
+        "region": "global",
+        "name": "access_key_1",
+        "principal": ROOT,
+        "slot": 1,
+        "last_used_service": "s3",
+        "last_used_region": "us-east-1",
+        "report_generated": "2026-06-30T10:00:00Z",
+        "created": "2025-05-26T12:00:00Z",
+        "age_days": 400,
+        "last_used": "2026-06-28T12:00:00Z",
+        "remediation": KINDS["root-access-key"].rotate,
+    }
+    assert (first.owner, first.project, first.env) == (None, None, None)
+    assert findings[1].message.startswith(
+        "The root user of account 111122223333 has an active access key (access_key_2, created "
+        "2026-06-30, never used); "
+    )
+    assert findings[0].id != findings[1].id
+
+
+def test_an_inactive_root_key_is_not_judged() -> None:
+    assert pairs([root_key(1, 100, active=False)]) == set()
+
+
+def test_root_user_without_mfa() -> None:
+    assert pairs([root_user(True)]) == set()
+    [finding] = evaluate([root_user(False)], Policy(), AS_OF)
+    assert (finding.rule, finding.severity, finding.resource) == (
+        "root-mfa-disabled",
+        Severity.HIGH,
+        ROOT,
+    )
+    assert finding.message == (
+        "The root user of account 111122223333 has no MFA device: sign in as the root user and "
+        "assign it an MFA device (Security credentials, Multi-factor authentication), preferably "
+        "a hardware key or passkey."
+    )
+    assert finding.details["mfa_active"] is False
+    assert finding.details["password_last_used"] == "2026-06-27T12:00:00Z"
+    # the id does not move as time passes
+    later = evaluate([root_user(False)], Policy(), AS_OF + timedelta(days=40))
+    assert [f.id for f in later] == [finding.id]
+
+
+def test_root_rule_severities_come_from_the_policy() -> None:
+    policy = Policy(
+        rotation=RotationPolicy(
+            severity={"root-access-key": Severity.HIGH, "root-mfa-disabled": Severity.CRITICAL}
+        )
+    )
+    found = evaluate([root_key(1, 5), root_user(False)], policy, AS_OF)
+    assert {(f.rule, f.severity) for f in found} == {
+        ("root-access-key", Severity.HIGH),
+        ("root-mfa-disabled", Severity.CRITICAL),
+    }
+
+
+def test_readme_documents_every_rule_with_its_default_severity() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Check: rotation", 1)[1].split("\n## ", 1)[0]
+    severities = {s.value for s in Severity}
+    rows = {
+        cells[1].strip("`"): cells[2]
+        for line in section.splitlines()
+        if line.startswith("| `")
+        and (cells := [c.strip() for c in line.split("|")])[2] in severities
+    }
+    defaults = RotationPolicy().severity
+    assert rows == {rule: defaults[rule].value for rule in RULES}
+    policy_block = section.split("### Policy", 1)[1]
+    assert all(f"{rule}: {defaults[rule].value}" in policy_block for rule in RULES)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
+import botocore.exceptions
 import pytest
 
 from hygiene.collect.rotation import registry_record, registry_records
@@ -12,12 +14,15 @@ from hygiene.config import load_policy
 from hygiene.errors import ConfigError
 from hygiene.policy import ExternalSecret, RotationPolicy
 from hygiene.sources.aws.credentials import (
+    CredentialReportError,
     access_key_record,
     acm_record,
     is_rotatable_kms_key,
     kms_record,
     list_acm,
     list_kms,
+    read_credential_report,
+    root_records,
     schedule_days,
     secret_record,
     tag_dict,
@@ -323,3 +328,152 @@ def test_kms_skips_aws_managed_keys_without_describing_them() -> None:
         {"Owner": "orders"},
         ["alias/orders"],
     )
+
+
+# A credential report as AWS writes it (the root row's password columns are not_supported).
+REPORT_HEADER = (
+    "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,"
+    "password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,"
+    "access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,"
+    "access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,"
+    "access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,"
+    "cert_1_last_rotated,cert_2_active,cert_2_last_rotated\n"
+)
+ROOT_ROW = (
+    "<root_account>,arn:aws:iam::111122223333:root,2019-03-04T10:11:12+00:00,not_supported,"
+    "2026-06-01T08:00:00+00:00,not_supported,not_supported,{mfa},true,"
+    "2020-01-02T03:04:05+00:00,2026-06-28T09:00:00+00:00,us-east-1,s3,{key2},"
+    "2024-05-06T07:08:09+00:00,N/A,N/A,N/A,false,N/A,false,N/A\n"
+)
+USER_ROW = (
+    "alice,arn:aws:iam::111122223333:user/alice,2021-01-01T00:00:00+00:00,true,"
+    "2026-06-29T00:00:00+00:00,2021-01-01T00:00:00+00:00,N/A,false,true,"
+    "2021-01-01T00:00:00+00:00,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n"
+)
+
+
+def report(mfa: str = "false", key2: str = "true") -> str:
+    return REPORT_HEADER + ROOT_ROW.format(mfa=mfa, key2=key2) + USER_ROW
+
+
+def test_root_records_from_the_credential_report_root_row_only() -> None:
+    generated = datetime(2026, 6, 30, 10, 0, tzinfo=UTC)
+    records = root_records("111122223333", report(), generated)
+    root = "arn:aws:iam::111122223333:root"
+    assert [(r.kind, r.name, r.resource_id) for r in records] == [
+        ("root-user", "root", root),
+        ("root-access-key", "access_key_1", root),
+        ("root-access-key", "access_key_2", root),
+    ]
+    user, key1, key2 = records
+    assert user.created == datetime(2019, 3, 4, 10, 11, 12, tzinfo=UTC)
+    assert user.last_used == datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+    assert user.details == {
+        "principal": root,
+        "mfa_active": False,
+        "active_access_keys": 2,
+        "report_generated": "2026-06-30T10:00:00Z",
+    }
+    assert (key1.created, key1.last_used, key1.active) == (
+        datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC),
+        datetime(2026, 6, 28, 9, 0, tzinfo=UTC),
+        True,
+    )
+    assert key1.details == {
+        "principal": root,
+        "slot": 1,
+        "last_used_service": "s3",
+        "last_used_region": "us-east-1",
+        "report_generated": "2026-06-30T10:00:00Z",
+    }
+    assert (key2.last_used, key2.details["last_used_service"]) == (None, None)  # N/A: never used
+    # a record carries no key id or material: the report has none
+    assert all("AKIA" not in repr(r) for r in records)
+
+
+def test_root_records_leave_out_inactive_keys_and_read_mfa() -> None:
+    records = root_records("111122223333", report(mfa="true", key2="false"))
+    assert [(r.kind, r.name) for r in records] == [
+        ("root-user", "root"),
+        ("root-access-key", "access_key_1"),
+    ]
+    assert records[0].details["mfa_active"] is True
+    assert records[0].details["active_access_keys"] == 1
+    assert records[0].details["report_generated"] is None
+
+
+def test_root_arn_keeps_the_partition_and_a_report_without_root_row_gives_nothing() -> None:
+    gov = report().replace(
+        "arn:aws:iam::111122223333:root", "arn:aws-us-gov:iam::111122223333:root"
+    )
+    assert (
+        root_records("111122223333", gov)[0].resource_id == "arn:aws-us-gov:iam::111122223333:root"
+    )
+    assert root_records("111122223333", REPORT_HEADER + USER_ROW) == []
+
+
+def test_an_unexpected_root_row_is_an_error_not_a_guess() -> None:
+    with pytest.raises(CredentialReportError, match="mfa_active of <root_account> is 'maybe'"):
+        root_records("111122223333", report(mfa="maybe"))
+    broken = report().replace("2020-01-02T03:04:05+00:00", "yesterday")
+    with pytest.raises(CredentialReportError, match="unexpected date 'yesterday'"):
+        root_records("111122223333", broken)
+
+
+class _ReportIam:
+    """IAM's credential report endpoints with states scripted: moto's report is complete on the
+    second GenerateCredentialReport call, so the longer waits have no real part to run against."""
+
+    def __init__(self, states: list[str], get_errors: list[str] | None = None) -> None:
+        self.states = states
+        self.get_errors = list(get_errors or [])
+        self.calls: list[str] = []
+
+    def generate_credential_report(self) -> dict[str, Any]:
+        self.calls.append("generate")
+        return {"State": self.states.pop(0) if len(self.states) > 1 else self.states[0]}
+
+    def get_credential_report(self) -> dict[str, Any]:
+        self.calls.append("get")
+        if self.get_errors:
+            code = self.get_errors.pop(0)
+            raise botocore.exceptions.ClientError(
+                {"Error": {"Code": code, "Message": "not yet"}}, "GetCredentialReport"
+            )
+        return {"Content": report().encode(), "GeneratedTime": T0}
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_the_report_is_polled_until_complete_with_growing_waits() -> None:
+    iam = _ReportIam(["STARTED", "INPROGRESS", "COMPLETE"], get_errors=["ReportInProgress"])
+    clock = _Clock()
+    text, generated = read_credential_report(iam, sleep=clock.sleep, clock=lambda: clock.now)
+    assert text == report() and generated == T0
+    assert iam.calls == ["generate", "generate", "generate", "get", "generate", "get"]
+    assert clock.sleeps == [0.25, 0.5, 1.0]
+
+
+def test_a_report_never_ready_is_an_error_after_the_timeout() -> None:
+    iam = _ReportIam(["INPROGRESS"])
+    clock = _Clock()
+    with pytest.raises(
+        CredentialReportError, match=r"not ready after 10 s \(last state INPROGRESS\)"
+    ):
+        read_credential_report(iam, timeout=10, sleep=clock.sleep, clock=lambda: clock.now)
+    assert clock.sleeps == [0.25, 0.5, 1.0, 2.0, 4.0]  # the next wait (8 s) would pass 10 s
+    assert "get" not in iam.calls
+
+
+def test_other_report_errors_are_raised_for_the_slice_to_report() -> None:
+    iam = _ReportIam(["COMPLETE"], get_errors=["AccessDenied"])
+    with pytest.raises(botocore.exceptions.ClientError):
+        read_credential_report(iam, sleep=_Clock().sleep)

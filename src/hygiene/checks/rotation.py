@@ -7,7 +7,9 @@ How each kind is judged, and what a person should do about it, is data in ``KIND
 new source (GCP service-account keys, Secret Manager) only adds a row.
 
 Rules: ``rotation-overdue``, ``rotation-due-soon``, ``rotation-disabled``, ``unused-credential``,
-``multiple-active-keys``, ``certificate-expiring``. Ages are whole days, floored.
+``multiple-active-keys``, ``certificate-expiring``, and for an AWS account's root user
+``root-access-key`` (it has an active access key: it must have none) and ``root-mfa-disabled``.
+Ages are whole days, floored.
 """
 
 from __future__ import annotations
@@ -32,11 +34,13 @@ RULES = (
     "unused-credential",
     "multiple-active-keys",
     "certificate-expiring",
+    "root-access-key",
+    "root-mfa-disabled",
 )
 
 DEFAULT_SEVERITY: dict[str, Severity] = RotationPolicy().severity
 
-Judged = Literal["age", "schedule", "expiry", "use"]
+Judged = Literal["age", "schedule", "expiry", "use", "forbidden", "mfa"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,9 @@ class KindInfo:
 
     ``judged_by``: ``age`` (since last rotation, else creation), ``schedule`` (only whether
     automatic rotation is on and often enough: the key's creation date says nothing about its
-    material), ``expiry`` (certificates) or ``use`` (only whether it is used at all).
+    material), ``expiry`` (certificates), ``use`` (only whether it is used at all),
+    ``forbidden`` (it must not exist at all: a root access key) or ``mfa`` (whether the principal
+    has MFA: the root user).
     ``tracks_use``: the source knows the last use, so "never used" is a fact, not a gap.
     ``multi_key``: several may belong to one principal (``details["principal"]``).
     ``rotate``/``enable``/``retire``: what to do when it is old / has no automatic rotation /
@@ -116,6 +122,18 @@ KINDS: dict[str, KindInfo] = {
         "external secret",
         "age",
         "rotate it where it lives, then update last_rotated in the policy registry",
+    ),
+    "root-access-key": KindInfo(
+        "root user access key",
+        "forbidden",
+        "sign in as the root user, delete the key (Security credentials, Access keys) and give "
+        "whatever used it an IAM role or a user of its own",
+    ),
+    "root-user": KindInfo(
+        "root user",
+        "mfa",
+        "sign in as the root user and assign it an MFA device (Security credentials, "
+        "Multi-factor authentication), preferably a hardware key or passkey",
     ),
 }
 
@@ -259,6 +277,10 @@ class _Judge:
         if info.judged_by == "expiry":
             out += self.expiry(record)
             return out
+        if info.judged_by == "forbidden":
+            return self.forbidden(record)
+        if info.judged_by == "mfa":
+            return self.mfa(record)
         if info.judged_by == "age":
             out += self.age(record)
         if info.judged_by in ("age", "schedule"):
@@ -428,6 +450,49 @@ class _Judge:
             "warn_days": self.rotation.certificate_warn_days,
         }
         return [self.finding(record, "certificate-expiring", message, extra)]
+
+    def forbidden(self, record: CredentialRecord) -> list[Finding]:
+        """An active root access key: AWS and CIS say the root user must have none."""
+        info = kind_info(record.kind)
+        facts: list[str] = [record.name]
+        extra: dict[str, Any] = {
+            "created": iso_z(_aware(record.created)) if record.created else None,
+            "age_days": max(days_between(record.created, self.as_of), 0)
+            if record.created
+            else None,
+            "last_used": iso_z(_aware(record.last_used)) if record.last_used else None,
+        }
+        if record.created:
+            facts.append(f"created {iso_z(_aware(record.created))[:10]}")
+        if record.last_used:
+            where = [
+                str(v)
+                for v in (
+                    record.details.get("last_used_service"),
+                    record.details.get("last_used_region"),
+                )
+                if v
+            ]
+            used = f"last used {iso_z(_aware(record.last_used))[:10]}"
+            facts.append(used + (f" ({', '.join(where)})" if where else ""))
+        else:
+            facts.append("never used")
+        message = (
+            f"The root user of account {record.account} has an active access key "
+            f"({', '.join(facts)}); the root user must have no access keys: {info.rotate}."
+        )
+        return [self.finding(record, "root-access-key", message, extra)]
+
+    def mfa(self, record: CredentialRecord) -> list[Finding]:
+        """The root user without MFA."""
+        if record.details.get("mfa_active") is not False:
+            return []
+        info = kind_info(record.kind)
+        extra: dict[str, Any] = {
+            "password_last_used": iso_z(_aware(record.last_used)) if record.last_used else None,
+        }
+        message = f"The root user of account {record.account} has no MFA device: {info.rotate}."
+        return [self.finding(record, "root-mfa-disabled", message, extra)]
 
     # -- across records ------------------------------------------------------------------------
 

@@ -71,6 +71,8 @@ def aws_part(policy: Policy) -> Part:
     stats = {
         "accounts": inventory.accounts,
         "skipped_slices": inventory.skipped,
+        # the root user could not be judged there: its credential report had no root row
+        "root_not_in_report": inventory.root_not_in_report,
         **scope.stats(),
     }
     return Part(inventory.records, inventory.errors, inventory.accounts, stats)

@@ -5,15 +5,23 @@ rotated a minute ago is seen as new. Each service is fetched (paginated List/Get
 only) and then turned into records by a pure ``*_record`` function, which tests feed with
 recorded responses.
 
+The one exception is the account's root user: only the credential report says whether it has
+access keys, so its ``<root_account>`` row becomes a ``root-user`` record (MFA) and one
+``root-access-key`` record per active key (the report holds no key ids, let alone key material).
+
 Slices: IAM is global (one ``iam`` slice per account: users, their access keys, last use, console
-passwords, server certificates); Secrets Manager, KMS and ACM are regional.
+passwords, server certificates; one ``credential-report`` slice per account: the root user);
+Secrets Manager, KMS and ACM are regional.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import re
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,7 +53,11 @@ ACM_SKIPPED_STATUSES = frozenset(
 )
 
 # The IAM actions these calls need (deploy/iam/hygiene-readonly-policy.json lists them too).
+# GenerateCredentialReport only (re)builds the account's credential report (AWS classifies it as
+# a Read action); GetCredentialReport then reads it.
 IAM_ACTIONS = (
+    "iam:GenerateCredentialReport",
+    "iam:GetCredentialReport",
     "iam:ListUsers",
     "iam:ListUserTags",
     "iam:ListAccessKeys",
@@ -65,6 +77,20 @@ IAM_ACTIONS = (
 
 USER_WORKERS = 8  # per-user IAM calls of one account run in this many threads
 
+REPORT_SLICE = "credential-report"  # the per-account slice that reads the root user
+ROOT_USER = "<root_account>"  # the credential report's name for the account's root user
+REPORT_TIMEOUT_S = 120.0  # give up on a report still being generated after this long
+REPORT_FIRST_WAIT_S = 0.25  # then doubling, up to REPORT_MAX_WAIT_S, between polls
+REPORT_MAX_WAIT_S = 8.0
+# GetCredentialReport errors that mean "not ready (again) yet": generate and poll once more.
+REPORT_PENDING_CODES = frozenset({"ReportInProgress", "ReportNotPresent", "ReportExpired"})
+# Cells of the report that hold no date: no key, never used, not applicable to the root user.
+REPORT_NO_DATE = frozenset({"", "N/A", "no_information", "not_supported"})
+
+
+class CredentialReportError(Exception):
+    """The credential report could not be read: still not ready, or of an unexpected shape."""
+
 
 @dataclass
 class CredentialInventory:
@@ -74,6 +100,8 @@ class CredentialInventory:
     errors: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     accounts: list[str] = field(default_factory=list)  # accounts read without any error
+    # accounts whose credential report had no <root_account> row (moto's never has one)
+    root_not_in_report: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- transforms (pure)
@@ -258,6 +286,92 @@ def acm_record(
     )
 
 
+def report_time(cell: str | None) -> datetime | None:
+    """A date cell of the credential report (``2026-01-05T10:20:30+00:00``); None for ``N/A``,
+    ``no_information``, ``not_supported`` or an empty cell."""
+    text = (cell or "").strip()
+    if text in REPORT_NO_DATE:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise CredentialReportError(f"credential report: unexpected date {text!r}") from exc
+
+
+def _report_flag(row: Mapping[str, str], column: str) -> bool:
+    value = (row.get(column) or "").strip().lower()
+    if value not in ("true", "false"):
+        raise CredentialReportError(
+            f"credential report: {column} of {ROOT_USER} is {row.get(column)!r}, not true/false"
+        )
+    return value == "true"
+
+
+def _report_text(cell: str | None) -> str | None:
+    text = (cell or "").strip()
+    return None if text in REPORT_NO_DATE else text
+
+
+def root_arn(account: str, reported: str | None) -> str:
+    """The root user's ARN, in the partition of the report's ``arn`` cell (``aws`` if none)."""
+    parts = (reported or "").split(":")
+    partition = parts[1] if len(parts) > 1 and parts[0] == "arn" and parts[1] else "aws"
+    return f"arn:{partition}:iam::{account}:root"
+
+
+def root_records(
+    account: str, report: str, generated: datetime | None = None
+) -> list[CredentialRecord]:
+    """The ``<root_account>`` row of an IAM credential report (CSV text) as records: one
+    ``root-user`` (MFA on or not) and one ``root-access-key`` per *active* key slot. The report
+    has no key ids or key material, so neither has the record. No root row: ``[]``."""
+    for row in csv.DictReader(io.StringIO(report)):
+        if row.get("user") != ROOT_USER:
+            continue
+        arn = root_arn(account, row.get("arn"))
+        generated_at = _iso(generated)
+        active = [slot for slot in (1, 2) if _report_flag(row, f"access_key_{slot}_active")]
+        records = [
+            CredentialRecord(
+                provider="aws",
+                account=account,
+                kind="root-user",
+                resource_id=arn,
+                name="root",
+                created=report_time(row.get("user_creation_time")),
+                last_used=report_time(row.get("password_last_used")),
+                details={
+                    "principal": arn,
+                    "mfa_active": _report_flag(row, "mfa_active"),
+                    "active_access_keys": len(active),
+                    "report_generated": generated_at,
+                },
+            )
+        ]
+        for slot in active:
+            prefix = f"access_key_{slot}"
+            records.append(
+                CredentialRecord(
+                    provider="aws",
+                    account=account,
+                    kind="root-access-key",
+                    resource_id=arn,
+                    name=prefix,
+                    created=report_time(row.get(f"{prefix}_last_rotated")),
+                    last_used=report_time(row.get(f"{prefix}_last_used_date")),
+                    details={
+                        "principal": arn,
+                        "slot": slot,
+                        "last_used_service": _report_text(row.get(f"{prefix}_last_used_service")),
+                        "last_used_region": _report_text(row.get(f"{prefix}_last_used_region")),
+                        "report_generated": generated_at,
+                    },
+                )
+            )
+        return records
+    return []
+
+
 def _iso(value: Any) -> str | None:
     return iso_z(value) if isinstance(value, datetime) else None
 
@@ -309,6 +423,51 @@ def list_iam(scope: AwsScope, account: str) -> list[CredentialRecord]:
     for meta in paginate(iam, "list_server_certificates", "ServerCertificateMetadataList"):
         records.append(server_certificate_record(account, meta))
     return records
+
+
+def read_credential_report(
+    iam: Any,
+    *,
+    timeout: float = REPORT_TIMEOUT_S,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> tuple[str, datetime | None]:
+    """The account's credential report (CSV text, generation time).
+
+    ``GenerateCredentialReport`` until it says ``COMPLETE`` (AWS builds a new report only when
+    the last one is over four hours old), then ``GetCredentialReport``; waits 0.25 s, doubling
+    up to 8 s, between polls, and raises ``CredentialReportError`` after ``timeout`` seconds.
+    """
+    deadline = clock() + timeout
+    wait = REPORT_FIRST_WAIT_S
+    while True:
+        state = iam.generate_credential_report().get("State")
+        if state == "COMPLETE":
+            try:
+                response = iam.get_credential_report()
+            except botocore.exceptions.ClientError as exc:
+                if _error_code(exc) not in REPORT_PENDING_CODES:
+                    raise
+                state = _error_code(exc)
+            else:
+                content = response.get("Content", b"")
+                text = content.decode("utf-8") if isinstance(content, bytes) else str(content)
+                return text, response.get("GeneratedTime")
+        if clock() + wait > deadline:
+            raise CredentialReportError(
+                f"GenerateCredentialReport: the report was not ready after {timeout:g} s "
+                f"(last state {state})"
+            )
+        sleep(wait)
+        wait = min(wait * 2, REPORT_MAX_WAIT_S)
+
+
+def list_root(scope: AwsScope, account: str) -> list[CredentialRecord]:
+    """The root user of one account, from its credential report ([] when the report has no
+    root row)."""
+    iam = scope.client("iam", scope.default_region, account)
+    report, generated = read_credential_report(iam, timeout=REPORT_TIMEOUT_S)
+    return root_records(account, report, generated)
 
 
 def list_secrets(scope: AwsScope, account: str, region: str) -> list[CredentialRecord]:
@@ -364,8 +523,15 @@ def list_acm(scope: AwsScope, account: str, region: str) -> list[CredentialRecor
     return records
 
 
-def _work(scope: AwsScope) -> Any:
-    def work(unit: Slice) -> list[CredentialRecord]:
+def _work(scope: AwsScope, broken: list[tuple[Slice, str]]) -> Any:
+    def work(unit: Slice) -> list[CredentialRecord] | None:
+        if unit.service == REPORT_SLICE:
+            try:
+                return list_root(scope, unit.account)
+            except CredentialReportError as exc:  # fails this slice, like an API error
+                log.warning("slice failed: %s: %s", unit, exc)
+                broken.append((unit, str(exc)))
+                return None
         if unit.service == "iam":
             return list_iam(scope, unit.account)
         if unit.service == "secretsmanager":
@@ -398,6 +564,7 @@ def plan(scope: AwsScope, inventory: CredentialInventory) -> tuple[list[Slice], 
             unreadable.add(account)
             regions = []
         slices.append(Slice(account, "global", "iam"))
+        slices.append(Slice(account, "global", REPORT_SLICE))
         slices += [
             Slice(account, region, service) for region in regions for service in REGIONAL_SERVICES
         ]
@@ -408,11 +575,18 @@ def collect_credentials(scope: AwsScope) -> CredentialInventory:
     """Every AWS credential the scope reaches; failed slices are errors, never empty lists."""
     inventory = CredentialInventory()
     slices, unreadable = plan(scope, inventory)
-    result = scope.fan_out(slices, _work(scope))
-    for _, records in result.values:
+    broken: list[tuple[Slice, str]] = []
+    result = scope.fan_out(slices, _work(scope, broken))
+    for unit, records in result.values:
+        if records is None:
+            continue
         inventory.records += records
-    inventory.errors += result.errors
+        if unit.service == REPORT_SLICE and not any(r.kind == "root-user" for r in records):
+            log.warning("the credential report of %s has no %s row", unit.account, ROOT_USER)
+            inventory.root_not_in_report.append(unit.account)
+    inventory.errors += sorted([*result.errors, *(f"{unit}: {text}" for unit, text in broken)])
     inventory.skipped += result.skipped
-    failed = {unit.account for unit in result.failed} | unreadable
-    inventory.accounts = sorted({s.account for s in slices} - failed)
+    inventory.root_not_in_report.sort()
+    failed = {unit.account for unit in result.failed} | {unit.account for unit, _ in broken}
+    inventory.accounts = sorted({s.account for s in slices} - failed - unreadable)
     return inventory
