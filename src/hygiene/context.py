@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import threading
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from hygiene.findings import Finding
 from hygiene.policy import Policy
@@ -16,10 +17,35 @@ if TYPE_CHECKING:
 
 CheckStatus = Literal["ok", "skipped", "error"]
 
+T = TypeVar("T")
+
+
+class RunMemo:
+    """Reads shared by the checks of one run (they run in threads): ``once(key, read)`` calls
+    ``read`` for the first caller of ``key`` and hands every later caller the same value; a caller
+    that arrives while it is being read waits for it. A read that raises is not kept, so the next
+    caller reads again and reports its own failure. Values must not be mutated by their users.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[Hashable, tuple[threading.Lock, list[Any]]] = {}
+
+    def once(self, key: Hashable, read: Callable[[], T]) -> T:
+        """The value of ``key``, read by ``read`` if no caller has read it yet."""
+        with self._lock:
+            lock, box = self._entries.setdefault(key, (threading.Lock(), []))
+        with lock:
+            if not box:
+                box.append(read())
+            value: T = box[0]
+            return value
+
 
 @dataclass(frozen=True)
 class RunContext:
-    """Everything a collector may use. ``as_of`` is the run's one clock."""
+    """Everything a collector may use. ``as_of`` is the run's one clock; ``memo`` holds what
+    several checks read from the same source (GCP billing), read once per run."""
 
     run_id: str
     as_of: datetime
@@ -30,6 +56,7 @@ class RunContext:
     cache_dir: Path = Path(".hygiene/cache")
     show_progress: bool = False
     options: Mapping[str, Any] = field(default_factory=dict)
+    memo: RunMemo = field(default_factory=RunMemo, compare=False, repr=False)
 
 
 @dataclass
