@@ -159,11 +159,18 @@ class BillingPolicy(Strict):
         "&schema=cur2 for a CUR 2.0 table).",
     )
     untagged_max_percent: float = Field(10.0, ge=0, le=100)
+    provider_thresholds: Thresholds = Field(
+        default_factory=Thresholds,
+        description="Thresholds for budgets defined in AWS Budgets or GCP (aws-budgets, "
+        "gcp-budgets) that have no alert thresholds of their own; a budget that has some is "
+        "judged against its own.",
+    )
     severity: dict[str, Severity] = Field(
         default_factory=lambda: {
             "budget-exceeded": Severity.HIGH,
             "budget-threshold": Severity.MEDIUM,
             "forecast-exceeds-budget": Severity.MEDIUM,
+            "budget-without-alerts": Severity.LOW,
             "no-budget": Severity.LOW,
             "untagged-spend": Severity.MEDIUM,
             "spend-anomaly": Severity.MEDIUM,

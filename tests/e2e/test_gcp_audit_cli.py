@@ -74,9 +74,12 @@ def test_audit_reports_the_gcp_estate_with_the_aws_finding_contract(
             "billing-disabled",
             "//cloudresourcemanager.googleapis.com/projects/data-lake",
         ),
+        # each GCP budget against its own threshold rules: shop-prod monthly past its 90 % rule
+        # and its 100 % forecasted rule; dev label (one rule, 100 % current) is at 74.8 %, its
+        # forecast not judged; everything has no rules at all
         ("budgets", "budget-threshold", f"gcp-budget:{ACCOUNT}:shop-prod monthly"),
         ("budgets", "forecast-exceeds-budget", f"gcp-budget:{ACCOUNT}:shop-prod monthly"),
-        ("budgets", "forecast-exceeds-budget", f"gcp-budget:{ACCOUNT}:dev label"),
+        ("budgets", "budget-without-alerts", f"gcp-budget:{ACCOUNT}:everything"),
         ("rotation", "rotation-overdue", f"{DEPLOYER}/keys/1111aaaa2222bbbb"),
         ("rotation", "rotation-overdue", "projects/1001/secrets/db-password"),
         ("rotation", "rotation-disabled", "projects/1001/secrets/db-password"),
@@ -84,6 +87,10 @@ def test_audit_reports_the_gcp_estate_with_the_aws_finding_contract(
     }
     budget = next(f for f in report["findings"] if f["rule"] == "budget-threshold")
     assert (budget["details"]["actual"], budget["details"]["amount"]) == ("490.25", "500.00")
+    assert (budget["details"]["threshold"], budget["details"]["threshold_source"]) == (
+        90.0,
+        "budget",
+    )
     spends = {
         b["name"]: (b["actual"], b["amount"]) for b in checks["billing-links"]["stats"]["budgets"]
     }

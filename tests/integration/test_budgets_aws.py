@@ -18,7 +18,8 @@ from hygiene.collect import budgets as collector
 from hygiene.context import RunContext
 from hygiene.policy import Policy
 from hygiene.sources.aws.session import AwsScope
-from tests.integration.readonly import ReadOnlyGuard, load_policy, policy_allows
+from hygiene.sources.billing.model import AlertThreshold
+from tests.integration.readonly import ReadOnlyGuard, load_policy, not_allowed, policy_allows
 
 pytestmark = pytest.mark.integration
 
@@ -99,7 +100,41 @@ def test_cost_explorer_pages_and_aws_budgets(
                 "ForecastedSpend": {"Amount": "310", "Unit": "USD"},
             },
         },
-    )
+    )  # no notifications: judged with billing.provider_thresholds, and nobody is told
+    email = [{"SubscriptionType": "EMAIL", "Address": "finops@example.com"}]
+    client.create_budget(
+        AccountId="123456789012",
+        Budget={
+            "BudgetName": "aws-alerted",
+            "BudgetType": "COST",
+            "TimeUnit": "MONTHLY",
+            "BudgetLimit": {"Amount": "300", "Unit": "USD"},
+            "CalculatedSpend": {
+                "ActualSpend": {"Amount": "160", "Unit": "USD"},
+                "ForecastedSpend": {"Amount": "280", "Unit": "USD"},
+            },
+        },
+        NotificationsWithSubscribers=[
+            {
+                "Notification": {
+                    "NotificationType": "ACTUAL",
+                    "ComparisonOperator": "GREATER_THAN",
+                    "Threshold": 50.0,
+                    "ThresholdType": "PERCENTAGE",
+                },
+                "Subscribers": email,
+            },
+            {
+                "Notification": {
+                    "NotificationType": "FORECASTED",
+                    "ComparisonOperator": "GREATER_THAN",
+                    "Threshold": 270.0,
+                    "ThresholdType": "ABSOLUTE_VALUE",
+                },
+                "Subscribers": email,
+            },
+        ],
+    )  # its own alerts: 50 % of actual, 270 of 300 (90 %) forecast
     policy = Policy.model_validate(
         {
             "billing": {"sources": ["aws-cost-explorer", "aws-budgets"]},
@@ -121,11 +156,21 @@ def test_cost_explorer_pages_and_aws_budgets(
         (date(2024, 9, 2), {"Project": "search", "Env": "dev"}, Decimal("20.25")),
         (date(2024, 9, 2), {"Project": "checkout", "Env": "prod"}, Decimal("850.5")),
     ]
-    assert [(b.name, b.amount, b.actual, b.forecast) for b in data.provider_budgets] == [
-        ("aws-monthly", Decimal("100"), Decimal("150"), Decimal("310"))
+    assert sorted(
+        (b.name, b.amount, b.actual, b.forecast, b.thresholds) for b in data.provider_budgets
+    ) == [
+        (
+            "aws-alerted",
+            Decimal("300"),
+            Decimal("160"),
+            Decimal("280"),
+            (AlertThreshold(50.0, "actual"), AlertThreshold(90.0, "forecast")),
+        ),
+        ("aws-monthly", Decimal("100"), Decimal("150"), Decimal("310"), ()),
     ]
     assert collection.stats["api_calls_by_operation"] == {
         "budgets.DescribeBudgets": 1,
+        "budgets.DescribeNotificationsForBudget": 2,
         "ce.GetCostAndUsage": 2,
         "sts.GetCallerIdentity": 1,
     }
@@ -133,10 +178,24 @@ def test_cost_explorer_pages_and_aws_budgets(
     findings = evaluate(data, policy, AS_OF)
     assert sorted((f.rule, f.resource) for f in findings) == [
         ("budget-exceeded", "aws-budget:123456789012:aws-monthly"),
+        # 160 of 300 (53.3 %) and a 280 forecast (93.3 %): under the defaults (80 %, 100 %),
+        # over the budget's own notifications (50 %, 90 %)
+        ("budget-threshold", "aws-budget:123456789012:aws-alerted"),
         ("budget-threshold", "budget:checkout-prod"),
+        ("budget-without-alerts", "aws-budget:123456789012:aws-monthly"),
+        ("forecast-exceeds-budget", "aws-budget:123456789012:aws-alerted"),
         ("no-budget", "project:search"),
     ]
-    threshold = next(f for f in findings if f.rule == "budget-threshold")
+    alerted = {
+        f.rule: (f.details["threshold"], f.details["threshold_source"])
+        for f in findings
+        if f.resource.endswith(":aws-alerted")
+    }
+    assert alerted == {
+        "budget-threshold": (50.0, "budget"),
+        "forecast-exceeds-budget": (90.0, "budget"),
+    }
+    threshold = next(f for f in findings if f.resource == "budget:checkout-prod")
     # one charge on Sep 2 then nothing: the trimmed trend expects no more spend this month
     assert (threshold.details["percent"], threshold.details["forecast_method"]) == (
         85.0,
@@ -145,6 +204,7 @@ def test_cost_explorer_pages_and_aws_budgets(
     document = load_policy()
     for action in ("ce:GetCostAndUsage", "budgets:ViewBudget", "sts:GetCallerIdentity"):
         assert policy_allows(document, action), action
+    assert not_allowed(guard.operations, document) == set()
 
 
 def test_focus_files_from_s3(aws: str, tmp_path: Path, guard: ReadOnlyGuard) -> None:

@@ -6,7 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 from hygiene.policy import TagsPolicy
-from hygiene.sources.aws.billing import ce_page_rows, provider_budget
+from hygiene.sources.aws.billing import alert_thresholds, ce_page_rows, provider_budget
+from hygiene.sources.billing.model import AlertThreshold
 
 
 def test_cost_explorer_groups_normalise_values_and_empty_means_untagged() -> None:
@@ -85,6 +86,27 @@ def test_only_monthly_cost_budgets_with_a_limit_are_kept() -> None:
         None,
         "111122223333",
     )
+    assert kept.thresholds is None  # not read here: describe_budgets reads the notifications
     assert provider_budget({**base, "BudgetType": "USAGE"}, "1") is None
     assert provider_budget({**base, "TimeUnit": "QUARTERLY"}, "1") is None
     assert provider_budget({**base, "BudgetLimit": {}}, "1") is None
+
+
+def test_notifications_become_alert_thresholds_in_percent_of_the_amount() -> None:
+    notifications = [
+        {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 50.0},
+        {
+            "NotificationType": "FORECASTED",
+            "ComparisonOperator": "GREATER_THAN",
+            "Threshold": 270.0,
+            "ThresholdType": "ABSOLUTE_VALUE",
+        },
+        {"NotificationType": "ACTUAL", "ComparisonOperator": "EQUAL_TO", "Threshold": 100.0},
+        {"NotificationType": "ACTUAL", "ComparisonOperator": "LESS_THAN", "Threshold": 10.0},
+    ]
+    assert alert_thresholds(notifications, Decimal("300")) == (
+        AlertThreshold(50.0, "actual"),
+        AlertThreshold(90.0, "forecast"),  # 270 of 300
+        AlertThreshold(100.0, "actual"),
+    )  # an under-spend (LESS_THAN) notification alerts on no overspend: left out
+    assert alert_thresholds([], Decimal("300")) == ()

@@ -7,8 +7,9 @@ from decimal import Decimal
 
 from hygiene.checks.budgets import evaluate
 from hygiene.collect.budgets import spend_stats
+from hygiene.findings import Finding
 from hygiene.policy import Policy
-from hygiene.sources.billing.model import ProviderBudget, SpendData, SpendRow
+from hygiene.sources.billing.model import AlertThreshold, ProviderBudget, SpendData, SpendRow
 
 SEP = date(2024, 9, 1)
 AS_OF = datetime(2024, 9, 15, 23, 59, 59, tzinfo=UTC)
@@ -149,3 +150,122 @@ def test_stats_hold_the_spend_table_and_budget_rows() -> None:
 
 def test_nothing_without_spend() -> None:
     assert evaluate(SpendData(tag_keys=KEYS), policy(), AS_OF) == []
+
+
+def provider(
+    name: str,
+    actual: str,
+    forecast: str,
+    thresholds: tuple[AlertThreshold, ...] | None,
+    cloud: str = "GCP",
+) -> ProviderBudget:
+    return ProviderBudget(
+        cloud,
+        "0A0A0A-111111-222222" if cloud == "GCP" else "123456789012",
+        name,
+        Decimal(1000),
+        "USD",
+        Decimal(actual),
+        Decimal(forecast),
+        thresholds=thresholds,
+    )
+
+
+def judged(findings: list[Finding]) -> list[tuple[str, str, object, object, object]]:
+    return sorted(
+        (
+            f.rule,
+            f.resource.rsplit(":", 1)[-1],
+            f.details.get("threshold"),
+            f.details.get("threshold_source"),
+            f.details.get("thresholds"),
+        )
+        for f in findings
+    )
+
+
+def test_provider_budgets_are_judged_against_their_own_alert_thresholds() -> None:
+    budgets = [
+        # 50 % of actual and 90 % of forecast: both crossed, though the defaults (80/100) are not
+        provider(
+            "own",
+            "600",
+            "950",
+            (AlertThreshold(50.0), AlertThreshold(90.0, "forecast")),
+        ),
+        # its only alert is 100 % of actual: the 150 % forecast is not judged
+        provider("actual-only", "600", "1500", (AlertThreshold(100.0),)),
+        # no alerts at all: the policy's thresholds, and a finding that nobody is told
+        provider("none", "850", "1100", ()),
+        # alerts not read (a record built without them): the policy's thresholds, no finding
+        provider("unread", "850", "1100", None, cloud="AWS"),
+    ]
+    data = SpendData(provider_budgets=budgets, tag_keys=KEYS)
+    findings = evaluate(data, Policy(), AS_OF)
+    own = {"actual": [50.0], "forecast": [90.0]}
+    default = {"actual": [80.0, 100.0], "forecast": [100.0]}
+    assert judged(findings) == [
+        ("budget-threshold", "none", 80.0, "policy", default),
+        ("budget-threshold", "own", 50.0, "budget", own),
+        ("budget-threshold", "unread", 80.0, "policy", default),
+        ("budget-without-alerts", "none", None, "policy", default),
+        ("forecast-exceeds-budget", "none", 100.0, "policy", default),
+        ("forecast-exceeds-budget", "own", 90.0, "budget", own),
+        ("forecast-exceeds-budget", "unread", 100.0, "policy", default),
+    ]
+    [silent] = [f for f in findings if f.rule == "budget-without-alerts"]
+    assert (silent.severity.value, silent.resource) == (
+        "low",
+        "gcp-budget:0A0A0A-111111-222222:none",
+    )
+    assert silent.message == (
+        "GCP budget none (billing account 0A0A0A-111111-222222) has no alert thresholds, so "
+        "nobody is told when spend crosses it; add threshold rules (e.g. 50% and 90% of actual, "
+        "100% of forecast) and who they notify."
+    )
+    assert silent.details == {
+        "budget": "none",
+        "scope": "gcp:0A0A0A-111111-222222",
+        "source": "gcp",
+        "account": "0A0A0A-111111-222222",
+        "amount": "1000.00",
+        "currency": "USD",
+        "threshold_source": "policy",
+        "thresholds": default,
+    }
+
+
+def test_budgets_without_alerts_fall_back_to_billing_provider_thresholds() -> None:
+    policy = Policy.model_validate(
+        {
+            "billing": {
+                "provider_thresholds": {"actual": [70], "forecast": []},
+                "severity": {"budget-without-alerts": "info"},
+            }
+        }
+    )
+    data = SpendData(provider_budgets=[provider("none", "850", "1100", (), cloud="AWS")])
+    findings = evaluate(data, policy, AS_OF)
+    fallback = {"actual": [70.0], "forecast": []}
+    assert judged(findings) == [
+        ("budget-threshold", "none", 70.0, "policy", fallback),
+        ("budget-without-alerts", "none", None, "policy", fallback),
+    ]
+    [silent] = [f for f in findings if f.rule == "budget-without-alerts"]
+    assert (silent.severity.value, silent.resource) == ("info", "aws-budget:123456789012:none")
+    assert silent.message.startswith(
+        "AWS budget none (account 123456789012) has no alert thresholds, so nobody is told "
+        "when spend crosses it; add notifications on actual and forecasted spend"
+    )
+
+
+def test_policy_budgets_name_their_own_thresholds_as_the_source() -> None:
+    [finding] = [
+        f
+        for f in evaluate(records(), policy(), AS_OF)
+        if (f.rule, f.resource) == ("budget-threshold", "budget:search")
+    ]
+    assert (finding.details["threshold_source"], finding.details["thresholds"]) == (
+        "budget",
+        {"actual": [80.0, 100.0], "forecast": [100.0]},
+    )

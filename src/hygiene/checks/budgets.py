@@ -8,6 +8,9 @@ Pure: takes the collected :class:`~hygiene.sources.billing.model.SpendData`, the
 * ``budget-threshold`` — actual crossed an ``thresholds.actual`` percentage below 100;
 * ``forecast-exceeds-budget`` — the month-end forecast crosses a ``thresholds.forecast``
   percentage while actual is still under the amount;
+* ``budget-without-alerts`` — a budget defined in AWS Budgets or GCP has no alert thresholds of
+  its own (no AWS notification on actual or forecast spend, no GCP threshold rule), so crossing it
+  tells nobody;
 * ``no-budget`` — spend carrying a ``Project`` tag that no budget covers;
 * ``untagged-spend`` — the share of gross positive usage cost missing a required tag is above
   ``billing.untagged_max_percent``;
@@ -15,7 +18,10 @@ Pure: takes the collected :class:`~hygiene.sources.billing.model.SpendData`, the
 * ``currency-mismatch`` — spend in a budget's scope billed in another currency; it is never
   converted or added, only reported.
 
-Budgets defined in AWS Budgets are judged with the default thresholds beside the policy's own.
+Budgets defined in AWS Budgets or GCP (``ProviderBudget``) are judged beside the policy's own,
+against their own alert thresholds — actual-spend alerts against actual, forecast-spend alerts
+against the forecast — or, when they have none, against ``billing.provider_thresholds``; the
+findings' ``details.threshold_source`` says which (``budget`` or ``policy``).
 """
 
 from __future__ import annotations
@@ -54,7 +60,11 @@ def evaluate(records: SpendData, policy: Policy, as_of: datetime) -> list[Findin
         findings += budget_findings(status, budget.thresholds, policy, budget)
         findings += currency_findings(status, budget, policy)
     for provider_budget in records.provider_budgets:
-        findings += budget_findings(provider_status(provider_budget), Thresholds(), policy, None)
+        status = provider_status(provider_budget)
+        thresholds, source = provider_thresholds(provider_budget, policy)
+        findings += budget_findings(status, thresholds, policy, None, source)
+        if provider_budget.thresholds == ():
+            findings.append(without_alerts_finding(status, thresholds, policy))
     if PROJECT_KEY in records.tag_keys:
         findings += no_budget_findings(rows, month, policy)
     findings += untagged_findings(rows, month, policy, records.tag_keys)
@@ -78,6 +88,23 @@ def provider_status(budget: ProviderBudget) -> BudgetStatus:
     )
 
 
+def provider_thresholds(budget: ProviderBudget, policy: Policy) -> tuple[Thresholds, str]:
+    """What a provider budget is judged against, and where that comes from: its own alert
+    thresholds (``"budget"``) when it has any, else ``billing.provider_thresholds``
+    (``"policy"``)."""
+    if not budget.thresholds:
+        return policy.billing.provider_thresholds, "policy"
+    own = Thresholds(
+        actual=sorted({t.percent for t in budget.thresholds if t.basis == "actual"}),
+        forecast=sorted({t.percent for t in budget.thresholds if t.basis == "forecast"}),
+    )
+    return own, "budget"
+
+
+def _thresholds(thresholds: Thresholds) -> dict[str, list[float]]:
+    return {"actual": list(thresholds.actual), "forecast": list(thresholds.forecast)}
+
+
 def _severity(policy: Policy, rule: str) -> str:
     return policy.billing.severity.get(rule, "medium")
 
@@ -89,9 +116,17 @@ def _resource(status: BudgetStatus) -> str:
 
 
 def budget_findings(
-    status: BudgetStatus, thresholds: Thresholds, policy: Policy, budget: Budget | None
+    status: BudgetStatus,
+    thresholds: Thresholds,
+    policy: Policy,
+    budget: Budget | None,
+    threshold_source: str = "budget",
 ) -> list[Finding]:
-    """budget-exceeded, budget-threshold and forecast-exceeds-budget for one budget."""
+    """budget-exceeded, budget-threshold and forecast-exceeds-budget for one budget.
+
+    ``threshold_source`` names where ``thresholds`` come from (``budget``: the budget's own;
+    ``policy``: ``billing.provider_thresholds`` for a provider budget without alerts).
+    """
     scope = normalised_scope(budget, policy) if budget else {}
     common: dict[str, Any] = {
         "owner": status.owner,
@@ -112,6 +147,7 @@ def budget_findings(
     }
     if status.account:
         details["account"] = status.account
+    judged = {"threshold_source": threshold_source, "thresholds": _thresholds(thresholds)}
     resource = _resource(status)
     used = status.percent or 0.0
     label = f"{status.name} ({status.scope})"
@@ -146,7 +182,7 @@ def budget_findings(
                     f"{money(status.amount)} {status.currency}), past its {threshold:g}% threshold; "
                     "review the spend before month end."
                 ),
-                details={**details, "threshold": threshold},
+                details={**details, "threshold": threshold, **judged},
                 **common,
             )
         )
@@ -166,11 +202,42 @@ def budget_findings(
                         f"{status.currency} by month end ({forecast_used:g}% of "
                         f"{money(status.amount)}, {status.method}); act now to stay within it."
                     ),
-                    details={**details, "threshold": threshold},
+                    details={**details, "threshold": threshold, **judged},
                     **common,
                 )
             )
     return out
+
+
+def without_alerts_finding(status: BudgetStatus, judged: Thresholds, policy: Policy) -> Finding:
+    """budget-without-alerts: a provider budget that alerts nobody at any threshold."""
+    provider = {"aws": "AWS", "gcp": "GCP"}.get(status.source, status.source)
+    where = "billing account" if status.source == "gcp" else "account"
+    how = (
+        "add threshold rules (e.g. 50% and 90% of actual, 100% of forecast) and who they notify"
+        if status.source == "gcp"
+        else "add notifications on actual and forecasted spend (e.g. 80% and 100%) with subscribers"
+    )
+    return Finding.create(
+        check=CHECK,
+        rule="budget-without-alerts",
+        severity=_severity(policy, "budget-without-alerts"),
+        resource=_resource(status),
+        message=(
+            f"{provider} budget {status.name} ({where} {status.account}) has no alert thresholds, "
+            f"so nobody is told when spend crosses it; {how}."
+        ),
+        details={
+            "budget": status.name,
+            "scope": status.scope,
+            "source": status.source,
+            "account": status.account,
+            "amount": money(status.amount),
+            "currency": status.currency,
+            "threshold_source": "policy",
+            "thresholds": _thresholds(judged),
+        },
+    )
 
 
 def currency_findings(status: BudgetStatus, budget: Budget, policy: Policy) -> list[Finding]:

@@ -217,13 +217,14 @@ def gcp_provider_budgets(
     policy: Any, as_of: datetime, environ: Mapping[str, str]
 ) -> tuple[list[Any], list[str]]:
     """The ``gcp-budgets`` billing source: every GCP budget as a ``ProviderBudget`` whose actual
-    and forecast come from the billing export (``gcp.billing_export``); (budgets, errors).
+    and forecast come from the billing export (``gcp.billing_export``) and whose thresholds are
+    its own threshold rules; (budgets, errors).
 
     Raises CheckSkipped when GCP is not configured. Left out (and listed in billing-links'
     stats): a budget without a currency or amount (a last-period budget after a month without
     spend), and one whose filters cannot be applied to export rows (``GcpBudget.unmapped``).
     """
-    from hygiene.sources.billing.model import ProviderBudget
+    from hygiene.sources.billing.model import AlertThreshold, ProviderBudget
     from hygiene.sources.gcp.scope import GcpScope
 
     if not policy.gcp.billing_export:
@@ -252,6 +253,10 @@ def gcp_provider_budgets(
                 actual=spend.actual,
                 forecast=spend.forecast,
                 time_unit=spend.budget.calendar_period,
+                thresholds=tuple(
+                    AlertThreshold(t.percent, "forecast" if t.basis == "forecast" else "actual")
+                    for t in spend.budget.thresholds
+                ),
             )
         )
     return budgets, part.errors

@@ -1,14 +1,17 @@
 """AWS billing sources: Cost Explorer GetCostAndUsage (opt-in: each page is billed), AWS Budgets
-DescribeBudgets, and downloading CUR/FOCUS exports from S3 for the local DuckDB reader.
+DescribeBudgets and each budget's DescribeNotificationsForBudget, and downloading CUR/FOCUS exports
+from S3 for the local DuckDB reader.
 
-Read-only: ``ce:GetCostAndUsage``, ``budgets:ViewBudget`` (DescribeBudgets), ``s3:ListBucket``,
-``s3:GetObject``. Every call goes through an :class:`AwsScope` client, so it is counted.
+Read-only: ``ce:GetCostAndUsage``, ``budgets:ViewBudget`` (DescribeBudgets,
+DescribeNotificationsForBudget), ``s3:ListBucket``, ``s3:GetObject``. Every call goes through an
+:class:`AwsScope` client, so it is counted.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +20,7 @@ from typing import Any
 from hygiene.errors import HygieneError
 from hygiene.policy import TagsPolicy
 from hygiene.sources.aws.session import AwsScope
-from hygiene.sources.billing.model import ProviderBudget, SpendRow
+from hygiene.sources.billing.model import AlertThreshold, ProviderBudget, SpendRow
 from hygiene.tagging import normalise_value
 
 log = logging.getLogger(__name__)
@@ -91,19 +94,29 @@ def ce_page_rows(page: dict[str, Any], keys: Sequence[str], policy: TagsPolicy) 
 
 
 def describe_budgets(scope: AwsScope, account: str) -> list[ProviderBudget]:
-    """Monthly cost budgets of ``account`` from AWS Budgets, with AWS's actual and forecast."""
+    """Monthly cost budgets of ``account`` from AWS Budgets, with AWS's actual and forecast and
+    their notifications (one DescribeNotificationsForBudget per budget judged)."""
     client = scope.client("budgets", CE_REGION, account)
     budgets: list[ProviderBudget] = []
     for page in client.get_paginator("describe_budgets").paginate(AccountId=account):
         for raw in page.get("Budgets", []):
             budget = provider_budget(raw, account)
-            if budget is not None:
-                budgets.append(budget)
+            if budget is None:
+                continue
+            notifications: list[dict[str, Any]] = []
+            for found in client.get_paginator("describe_notifications_for_budget").paginate(
+                AccountId=account, BudgetName=budget.name
+            ):
+                notifications += found.get("Notifications", [])
+            budgets.append(
+                replace(budget, thresholds=alert_thresholds(notifications, budget.amount))
+            )
     return budgets
 
 
 def provider_budget(raw: dict[str, Any], account: str) -> ProviderBudget | None:
-    """One DescribeBudgets entry as a record; None for non-cost or non-monthly budgets (pure)."""
+    """One DescribeBudgets entry as a record (its notifications not read: ``thresholds`` None);
+    None for non-cost or non-monthly budgets (pure)."""
     if raw.get("BudgetType", "COST") != "COST" or raw.get("TimeUnit", "MONTHLY") != "MONTHLY":
         return None
     limit = raw.get("BudgetLimit") or {}
@@ -122,6 +135,27 @@ def provider_budget(raw: dict[str, Any], account: str) -> ProviderBudget | None:
         forecast=Decimal(str(forecast["Amount"])) if forecast and forecast.get("Amount") else None,
         time_unit=str(raw.get("TimeUnit", "MONTHLY")),
     )
+
+
+def alert_thresholds(
+    notifications: list[dict[str, Any]], amount: Decimal
+) -> tuple[AlertThreshold, ...]:
+    """A budget's notifications as alert thresholds, in percent of ``amount`` (pure).
+
+    ACTUAL → actual, FORECASTED → forecast; an ABSOLUTE_VALUE threshold becomes its percentage of
+    the amount. ``LESS_THAN`` notifications (under-spend) alert on nothing over the budget and are
+    left out.
+    """
+    found = []
+    for notification in notifications:
+        if notification.get("ComparisonOperator", "GREATER_THAN") == "LESS_THAN":
+            continue
+        value = Decimal(str(notification.get("Threshold", 0)))
+        if notification.get("ThresholdType", "PERCENTAGE") == "ABSOLUTE_VALUE":
+            value = value * 100 / amount
+        forecasted = notification.get("NotificationType") == "FORECASTED"
+        found.append(AlertThreshold(round(float(value), 4), "forecast" if forecasted else "actual"))
+    return tuple(found)
 
 
 def download_s3_prefix(scope: AwsScope, url: str, dest: Path, suffixes: Sequence[str]) -> list[str]:

@@ -92,8 +92,20 @@ class SpendRow:
 
 
 @dataclass(frozen=True)
+class AlertThreshold:
+    """A provider budget's alert: a percentage of its amount, on actual or forecast spend."""
+
+    percent: float  # 80.0 for 80 %
+    basis: Literal["actual", "forecast"] = "actual"
+
+
+@dataclass(frozen=True)
 class ProviderBudget:
-    """A budget defined in a provider (AWS Budgets), with the provider's own spend figures."""
+    """A budget defined in a provider (AWS Budgets, GCP), with its spend figures.
+
+    ``thresholds`` are the budget's own alerts (AWS notifications, GCP threshold rules): ``()``
+    when it has none, ``None`` when they were not read (both judged with ``billing.thresholds``).
+    """
 
     provider: str
     account: str
@@ -103,6 +115,7 @@ class ProviderBudget:
     actual: Decimal
     forecast: Decimal | None
     time_unit: str = "MONTHLY"
+    thresholds: tuple[AlertThreshold, ...] | None = None
 
 
 @dataclass
