@@ -1,9 +1,11 @@
 """The GCP parts of the tags and billing-links collectors through ``run_audit`` with history:
 findings keep their ids across runs, a failed project's findings are never resolved, and the
-covered projects are the check's scopes."""
+covered projects are the check's scopes; billing-links and the budgets check's ``gcp-budgets``
+source read GCP billing once per run."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ import pytest
 from hygiene.pipeline import run_audit
 from hygiene.policy import GcpPolicy, Policy
 from tests.integration.gcp_server.fixtures import Gcp, gcp_fixture, gcp_servers_fixture  # noqa: F401
-from tests.integration.gcp_server.sample import AS_OF, resource
+from tests.integration.gcp_server.sample import AS_OF, EXPORT_TABLE, MAIN, resource
 from tests.integration.gcp_server.server import Denial
 
 pytestmark = pytest.mark.integration
@@ -77,4 +79,59 @@ def test_billing_links_scopes_are_the_projects_whose_links_were_read(gcp: Gcp) -
     assert result.stats["errors"] == [
         "billing.getBillingInfo project sandbox: PERMISSION_DENIED "
         "(API cloudbilling.googleapis.com): IAM_PERMISSION_DENIED"
+    ]
+
+
+def test_billing_links_and_gcp_budgets_share_one_read_of_gcp_billing(gcp: Gcp) -> None:
+    gcp.api.estate.denied[("GetProjectBillingInfo", "projects/sandbox")] = Denial()
+    policy = Policy.model_validate(
+        {
+            "gcp": {"organization": "100", "billing_export": EXPORT_TABLE},
+            "billing": {"sources": ["gcp-budgets"]},
+        }
+    )
+    run = run_audit(policy=policy, as_of=AS_OF, only=["billing-links", "budgets"], environ=gcp.env)
+    # both checks ran, concurrently; every call (each page) was made once, by whichever asked first
+    assert [c for c, n in Counter(gcp.api.calls).items() if n > 1] == []
+    assert {(method, name) for method, name, _ in gcp.api.calls} == {
+        ("ListProjects", "organizations/100"),
+        ("ListProjects", "folders/200"),
+        ("ListFolders", "organizations/100"),
+        ("ListFolders", "folders/200"),
+        ("ListBillingAccounts", ""),
+        ("GetProjectBillingInfo", "projects/shop-prod"),
+        ("GetProjectBillingInfo", "projects/shop-dev"),
+        ("GetProjectBillingInfo", "projects/sandbox"),
+        ("GetProjectBillingInfo", "projects/data-lake"),
+        ("ListBudgets", MAIN),
+    }
+    assert len(gcp.bigquery.queries) == 1  # the export, queried once for both
+    results = {r.name: r for r in run.results}
+    denied = (
+        "billing.getBillingInfo project sandbox: PERMISSION_DENIED "
+        "(API cloudbilling.googleapis.com): IAM_PERMISSION_DENIED"
+    )
+    # the one failed call is each check's error: neither passes silently over it
+    assert results["billing-links"].stats["errors"] == [denied]
+    assert results["budgets"].stats["errors"] == [denied]
+    links = {b["name"]: b["actual"] for b in results["billing-links"].stats["budgets"]}
+    judged = {b["name"]: b["actual"] for b in results["budgets"].stats["budgets"]}
+    assert (
+        links
+        == judged
+        == {
+            "shop-prod monthly": "490.25",
+            "dev label": "150.00",
+            "everything": "640.25",
+        }
+    )
+    assert sorted((f.check, f.rule, f.resource.rsplit(":", 1)[-1]) for f in run.findings) == [
+        (
+            "billing-links",
+            "billing-disabled",
+            "//cloudresourcemanager.googleapis.com/projects/data-lake",
+        ),
+        ("budgets", "budget-threshold", "shop-prod monthly"),
+        ("budgets", "budget-without-alerts", "everything"),
+        ("budgets", "forecast-exceeds-budget", "shop-prod monthly"),
     ]

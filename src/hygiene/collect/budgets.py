@@ -18,7 +18,7 @@ from typing import Any
 
 from hygiene.checks.forecast import month_start, next_month, previous_month
 from hygiene.checks.spend import as_of_cutoff, budget_status, currencies, spend_table
-from hygiene.context import Collection, RunContext
+from hygiene.context import Collection, RunContext, RunMemo
 from hygiene.errors import CheckSkipped, HygieneError
 from hygiene.policy import Policy
 from hygiene.sources.billing.model import PROVIDER_KEYS, Metric, SpendData, SpendRow
@@ -51,8 +51,13 @@ def read_sources(
     cache_dir: Path,
     memory_limit: str | None = None,
     environ: Mapping[str, str] | None = None,
+    memo: RunMemo | None = None,
 ) -> tuple[SpendData, list[str], dict[str, Any]]:
-    """Spend of ``month`` and the month before from every source: (data, errors, stats)."""
+    """Spend of ``month`` and the month before from every source: (data, errors, stats).
+
+    ``memo`` is the run's (``RunContext.memo``): with it ``gcp-budgets`` shares the run's one read
+    of GCP billing with the ``billing-links`` check.
+    """
     from hygiene.sources.billing.pushdown import is_pushdown, pushdown_rows
     from hygiene.sources.billing.sql import SpendQuery
 
@@ -90,7 +95,7 @@ def read_sources(
             elif source == GCP_BUDGETS:  # GCP budgets, their spend from gcp.billing_export
                 from hygiene.collect.gcp import gcp_provider_budgets
 
-                gcp_budgets, failed = gcp_provider_budgets(policy, as_of, environ or {})
+                gcp_budgets, failed = gcp_provider_budgets(policy, as_of, environ or {}, memo)
                 data.provider_budgets += gcp_budgets
                 errors += failed
             else:
@@ -240,6 +245,7 @@ def collect(ctx: RunContext) -> Collection:
         cache_dir=ctx.cache_dir,
         memory_limit=ctx.environ.get(MEMORY_ENV) or None,
         environ=ctx.environ,
+        memo=ctx.memo,
     )
     skipped = stats.get("skipped_sources", [])
     if skipped and len(skipped) == len(sources):

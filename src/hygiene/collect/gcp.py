@@ -3,7 +3,8 @@
 Each function returns a :class:`GcpPart`: records, failed calls, covered projects (scopes) and
 stats — or ``skipped`` with the reason when GCP is not configured or has no credentials, which
 is never an error. ``tags``, ``rotation`` and ``billing-links`` call these; the budgets collector
-calls :func:`gcp_spend`.
+calls :func:`gcp_provider_budgets`. GCP billing (:func:`gcp_billing`) is read once per run and
+shared by ``billing-links`` and the ``gcp-budgets`` source.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from hygiene.context import Collection, RunContext
+from hygiene.context import Collection, RunContext, RunMemo
 from hygiene.errors import CheckSkipped
 from hygiene.shard import first_only
 
@@ -169,29 +170,55 @@ def gcp_credentials(ctx: RunContext) -> GcpPart:
     )
 
 
-def gcp_spend(ctx: RunContext, scope: Any = None, budgets: list[Any] | None = None) -> GcpPart:
-    """FOCUS rows of the billing export (last month and this one) and every GCP budget's spend.
+@dataclass(frozen=True)
+class GcpBillingRead:
+    """One run's read of GCP billing, shared by ``billing-links`` and the ``gcp-budgets`` source
+    of ``budgets``: billing links and budgets, every budget's spend from the export (the export's
+    rows themselves are not kept), the failed calls, and stats."""
 
-    ``records`` are the FOCUS rows; ``stats["budgets"]`` the budgets with their spend
-    (:class:`~hygiene.sources.gcp.budget_spend.BudgetSpend` in ``stats["budget_spend"]``).
-    """
+    projects: int
+    billing: Any  # GcpBilling
+    spends: tuple[Any, ...]  # BudgetSpend, one per budget when the export was read
+    errors: tuple[str, ...]
+    export: Mapping[str, Any]  # gcp_export (not configured) or gcp_export_rows
+    calls: Mapping[str, Any]  # the GCP API call counts of the read
+
+
+def gcp_billing(ctx: RunContext) -> GcpBillingRead:
+    """Projects, billing links, budgets and the budgets' spend, read once per run (``ctx.memo``)
+    whichever check asks first; raises CheckSkipped when GCP is not configured."""
+    return ctx.memo.once(("gcp-billing", ctx.as_of), lambda: _read_billing(ctx))
+
+
+def _read_billing(ctx: RunContext) -> GcpBillingRead:
     from hygiene.sources.gcp.billing import collect_billing
+
+    scope = connect(ctx)
+    projects, errors = scope.projects()
+    billing, billing_errors = collect_billing(scope, projects)
+    spend = gcp_spend(ctx, scope, billing.budgets)
+    return GcpBillingRead(
+        projects=len(projects),
+        billing=billing,
+        spends=tuple(spend.stats.get("budget_spend", [])),
+        errors=(*errors, *billing_errors, *spend.errors),
+        export={k: v for k, v in spend.stats.items() if k != "budget_spend"},
+        calls=scope.stats(),
+    )
+
+
+def gcp_spend(ctx: RunContext, scope: Any, budgets: list[Any]) -> GcpPart:
+    """FOCUS rows of the billing export (last month and this one) and every budget's spend.
+
+    ``records`` are the FOCUS rows; ``stats["budget_spend"]`` the budgets with their spend
+    (:class:`~hygiene.sources.gcp.budget_spend.BudgetSpend`).
+    """
     from hygiene.sources.gcp.billing_export import query_export
     from hygiene.sources.gcp.budget_spend import budget_spend, month_bounds
     from hygiene.sources.gcp.scope import Call, describe_error
 
     table = ctx.policy.gcp.billing_export
-    if scope is None:
-        try:
-            scope = connect(ctx)
-        except CheckSkipped as skipped:
-            return GcpPart(skipped=skipped.reason)
     part = GcpPart()
-    if budgets is None:
-        projects, part.errors = scope.projects()
-        billing, errors = collect_billing(scope, projects)
-        part.errors += errors
-        budgets = billing.budgets
     if not table:
         part.stats["gcp_export"] = (
             "not configured (set gcp.billing_export to project.dataset.table)"
@@ -214,26 +241,25 @@ def gcp_spend(ctx: RunContext, scope: Any = None, budgets: list[Any] | None = No
 
 
 def gcp_provider_budgets(
-    policy: Any, as_of: datetime, environ: Mapping[str, str]
+    policy: Any, as_of: datetime, environ: Mapping[str, str], memo: RunMemo | None = None
 ) -> tuple[list[Any], list[str]]:
     """The ``gcp-budgets`` billing source: every GCP budget as a ``ProviderBudget`` whose actual
     and forecast come from the billing export (``gcp.billing_export``) and whose thresholds are
-    its own threshold rules; (budgets, errors).
+    its own threshold rules; (budgets, errors). With the run's ``memo`` GCP billing is read once
+    for this source and ``billing-links`` (:func:`gcp_billing`).
 
     Raises CheckSkipped when GCP is not configured. Left out (and listed in billing-links'
     stats): a budget without a currency or amount (a last-period budget after a month without
     spend), and one whose filters cannot be applied to export rows (``GcpBudget.unmapped``).
     """
     from hygiene.sources.billing.model import AlertThreshold, ProviderBudget
-    from hygiene.sources.gcp.scope import GcpScope
 
     if not policy.gcp.billing_export:
         return [], ["gcp-budgets: gcp.billing_export is not set, so GCP budgets have no spend"]
-    scope = GcpScope.connect(policy.gcp, environ)
-    ctx = RunContext(run_id="", as_of=as_of, policy=policy, environ=environ)
-    part = gcp_spend(ctx, scope)
+    ctx = RunContext(run_id="", as_of=as_of, policy=policy, environ=environ, memo=memo or RunMemo())
+    read = gcp_billing(ctx)
     budgets = []
-    for spend in part.stats.get("budget_spend", []):
+    for spend in read.spends:
         if not spend.amount or not spend.currency or spend.budget.unmapped:
             log.info(
                 "GCP budget %s not judged: amount %s %s, unmapped filters %s",
@@ -259,4 +285,4 @@ def gcp_provider_budgets(
                 ),
             )
         )
-    return budgets, part.errors
+    return budgets, list(read.errors)

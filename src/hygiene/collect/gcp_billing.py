@@ -1,37 +1,33 @@
 """Collector of the ``billing-links`` check: GCP billing accounts, project links and budgets,
 and — when ``gcp.billing_export`` is set — every GCP budget's spend from the export (reported in
-the check's stats: budgets carry no spend of their own)."""
+the check's stats: budgets carry no spend of their own). GCP billing is read once per run and
+shared with the ``gcp-budgets`` source of the budgets check (:func:`hygiene.collect.gcp.gcp_billing`).
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
-from hygiene.collect.gcp import connect, gcp_spend
+from hygiene.collect.gcp import gcp_billing
 from hygiene.context import Collection, RunContext
-from hygiene.sources.gcp.billing import collect_billing
 from hygiene.sources.gcp.budget_spend import BudgetSpend
 
 
 def collect(ctx: RunContext) -> Collection:
     """Billing links and budgets of every project in scope; CheckSkipped without GCP config."""
-    scope = connect(ctx)
-    projects, errors = scope.projects()
-    billing, billing_errors = collect_billing(scope, projects)
-    errors += billing_errors
-    read = {p.project_id for p in billing.projects}
+    read = gcp_billing(ctx)
+    billing = read.billing
     stats: dict[str, Any] = {
-        "projects": len(projects),
+        "projects": read.projects,
         "billing_accounts": [a.name for a in billing.accounts],
         "gcp_budgets": len(billing.budgets),
     }
-    spend = gcp_spend(ctx, scope, billing.budgets)
-    errors += spend.errors
-    spends: list[BudgetSpend] = spend.stats.pop("budget_spend", [])
-    stats.update(spend.stats)
-    stats["budgets"] = [budget_summary(s) for s in spends]
-    stats.update(scope.stats())
-    return Collection(records=billing, stats=stats, errors=errors, scopes=sorted(read))
+    stats.update(read.export)
+    stats["budgets"] = [budget_summary(s) for s in read.spends]
+    stats.update(read.calls)
+    read_links = sorted({p.project_id for p in billing.projects})
+    return Collection(records=billing, stats=stats, errors=list(read.errors), scopes=read_links)
 
 
 def budget_summary(spend: BudgetSpend) -> dict[str, Any]:
