@@ -302,15 +302,28 @@ class Store:
             return None
         return {"first_seen": row[0], "last_seen": row[1], "resolved_at": row[2]}
 
-    def runs_between(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
-        """Run documents with ``start <= as_of < end``, oldest first."""
+    def runs_between(
+        self, start: datetime, end: datetime, with_findings: bool = True
+    ) -> list[dict[str, Any]]:
+        """Run documents with ``start <= as_of < end``, oldest first; ``with_findings=False``
+        leaves the findings out (read one run's with ``run_findings`` when needed)."""
         with self._guard:
             rows = self.db.execute(
                 "SELECT id, document FROM runs WHERE as_of >= ? AND as_of < ? "
                 "ORDER BY as_of, started_at",
                 (iso_z(start), iso_z(end)),
             ).fetchall()
+            if not with_findings:
+                return [_head(text) for _run_id, text in rows]
             return [run_document(self.db, run_id, text) for run_id, text in rows]
+
+    def run_findings(self, run_id: str) -> list[dict[str, Any]]:
+        """One run's findings (contract objects, in the run's order)."""
+        with self._guard:
+            row = self.db.execute("SELECT document FROM runs WHERE id = ?", (run_id,)).fetchone()
+            if row is None:
+                return []
+            return list(run_document(self.db, run_id, row[0])["findings"])
 
     def latest_run(self) -> dict[str, Any] | None:
         """The most recent run's document, or None."""
@@ -366,6 +379,13 @@ def run_document(db: Any, run_id: str, text: str) -> dict[str, Any]:
             "SELECT data FROM run_findings WHERE run_id = ? ORDER BY seq", (run_id,)
         ).fetchall()
         document["findings"] = [json.loads(row[0]) for row in rows]
+    return document
+
+
+def _head(text: str) -> dict[str, Any]:
+    """A stored run document without its findings (older documents carry them inline)."""
+    document: dict[str, Any] = json.loads(text)
+    document.pop("findings", None)
     return document
 
 

@@ -191,3 +191,15 @@ def test_the_scope_of_a_contract_object_is_the_findings_scope() -> None:
     for f in (in_repo, in_account, nowhere):
         assert contract_scope(f.to_contract()) == f.scope
     assert [f.scope for f in (in_repo, in_account, nowhere)] == ["api", "111122223333", ""]
+
+
+def test_run_heads_leave_the_findings_to_be_read_per_run(tmp_path: Path) -> None:
+    with Store(tmp_path / "state.db") as store:
+        record(store, 0, [finding("a.pem"), finding("b.pem")])
+        record(store, 1, [finding("a.pem")])
+        heads = store.runs_between(T0, T0 + timedelta(days=5), with_findings=False)
+        assert [h["run"]["id"] for h in heads] == ["run0", "run1"]
+        assert all("findings" not in h for h in heads)
+        assert [f["resource"] for f in store.run_findings("run0")] == ["api:a.pem", "api:b.pem"]
+        assert [f["status"] for f in store.run_findings("run1")] == ["open"]
+        assert store.run_findings("nope") == []

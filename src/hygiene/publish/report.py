@@ -94,10 +94,16 @@ def _group_key(key: Any) -> str:
 
 
 class _Month:
-    """The runs of one month and, per check, the latest run in which it ran."""
+    """The runs of one month and, per check, the latest run in which it ran.
 
-    def __init__(self, runs: list[dict[str, Any]]) -> None:
+    ``runs`` are the documents without their findings; ``findings()`` reads a source run's
+    findings from the store when a section needs them (one run's, never the whole month's).
+    """
+
+    def __init__(self, runs: list[dict[str, Any]], store: Store) -> None:
         self.runs = runs
+        self.store = store
+        self._findings: dict[str, list[dict[str, Any]]] = {}
         self.source: dict[str, dict[str, Any]] = {}
         self.last_status: dict[str, dict[str, Any]] = {}
         self.counts: dict[str, Counter[str]] = {}
@@ -122,7 +128,12 @@ class _Month:
     def findings(self, name: str) -> list[dict[str, Any]]:
         """The check's findings in its source run."""
         doc = self.source.get(name)
-        return [f for f in doc["findings"] if f["check"] == name] if doc else []
+        if doc is None:
+            return []
+        run_id = doc["run"]["id"]
+        if run_id not in self._findings:
+            self._findings[run_id] = self.store.run_findings(run_id)
+        return [f for f in self._findings[run_id] if f["check"] == name]
 
 
 def _section_state(month: _Month, name: str) -> dict[str, Any]:
@@ -171,7 +182,7 @@ def build_report(
     this month is listed).
     """
     start, end = month_bounds(month)
-    current = _Month(store.runs_between(start, end))
+    current = _Month(store.runs_between(start, end, with_findings=False), store)
     report: dict[str, Any] = {
         "schema": SCHEMA,
         "month": month,
@@ -314,7 +325,11 @@ def _trend(store: Store, month: str, count: int, current: _Month) -> list[dict[s
     points = []
     for name in previous_months(month, count):
         start, end = month_bounds(name)
-        data = current if name == month else _Month(store.runs_between(start, end))
+        data = (
+            current
+            if name == month
+            else _Month(store.runs_between(start, end, with_findings=False), store)
+        )
         tags = (data.check("tags") or {}).get("stats") or {}
         spend = ((data.check("budgets") or {}).get("stats") or {}).get("spend") or {}
         untagged = spend.get("untagged") or {}
