@@ -99,6 +99,7 @@ class TagsPolicy(Strict):
             "invalid-tag-value": Severity.MEDIUM,
             "tag-key-case": Severity.LOW,
             "empty-tag-value": Severity.MEDIUM,
+            "duplicate-tag-key": Severity.MEDIUM,
         }
     )
     skip_aws_managed: bool = Field(

@@ -88,7 +88,13 @@ CHECKLIST: tuple[ChecklistRow, ...] = (
         (
             Evidence(
                 "tags",
-                ("missing-tag", "invalid-tag-value", "tag-key-case", "empty-tag-value"),
+                (
+                    "missing-tag",
+                    "invalid-tag-value",
+                    "tag-key-case",
+                    "empty-tag-value",
+                    "duplicate-tag-key",
+                ),
                 {"key": ("Env",)},
             ),
         ),

@@ -31,6 +31,9 @@ class NormalisedTags:
     raw_values: dict[str, str] = field(default_factory=dict)  # canonical key → value as found
     key_issues: list[KeyIssue] = field(default_factory=list)
     other: dict[str, str] = field(default_factory=dict)  # keys the policy does not govern
+    # canonical key → every raw key that reached it; the first is the one whose value is used
+    # (the exact spelling when present, else the first in the source's order)
+    raw_keys: dict[str, list[str]] = field(default_factory=dict)
 
 
 def key_lookup(policy: TagsPolicy) -> dict[str, str]:
@@ -60,7 +63,9 @@ def normalise_value(key: str, value: str, policy: TagsPolicy) -> str:
 def normalise_tags(
     raw: Mapping[str, str] | None, policy: TagsPolicy, *, lookup: Mapping[str, str] | None = None
 ) -> NormalisedTags:
-    """Map raw tags onto the policy's canonical keys. An exact key wins over an alias.
+    """Map raw tags onto the policy's canonical keys. An exact key wins over an alias; among
+    aliases alone, the first in the source's order wins. ``raw_keys`` records every raw key that
+    reached a canonical key (more than one: the key is carried twice).
 
     ``lookup`` is ``key_lookup(policy)``, for callers normalising many resources to build once.
     """
@@ -76,6 +81,7 @@ def normalise_tags(
         if canonical is None:
             result.other[raw_key] = value
             continue
+        result.raw_keys.setdefault(canonical, []).append(raw_key)
         if raw_key == canonical:
             exact_seen.add(canonical)
         elif canonical in exact_seen:

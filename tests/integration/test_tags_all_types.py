@@ -111,3 +111,41 @@ def test_history_resolves_only_in_fully_covered_accounts(
     assert (partial["findings"], partial["run"]["resolved"]) == ([], [])
     complete = audit(4)
     assert complete["run"]["resolved"] == [finding["id"]]
+
+
+def test_a_key_carried_twice_is_read_as_found_and_flagged(no_default_amis: None, aws: str) -> None:
+    import boto3
+
+    from hygiene.pipeline import run_audit
+    from hygiene.policy import Policy, TagsPolicy
+
+    # AWS tag keys are case-sensitive (IAM's are not, so these are a queue and a bucket)
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.create_queue(QueueName="orders")["QueueUrl"]
+    sqs.tag_queue(QueueUrl=url, Tags={"Project": "shop", "Owner": "team-a", "Env": "prod", "env": "dev"})  # fmt: skip
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="invoices")
+    s3.put_bucket_tagging(
+        Bucket="invoices",
+        Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in
+                            {"Project": "shop", "Owner": "team-a", "Environment": "production",
+                             "Env": "prod"}.items()]},
+    )  # fmt: skip
+    policy = Policy(
+        aws=AwsPolicy(regions=["us-east-1"]),
+        tags=TagsPolicy(resource_types=["sqs:queue", "s3:bucket"]),
+    )
+    run = run_audit(policy=policy, as_of=datetime(2026, 11, 27, tzinfo=UTC), only=["tags"])
+    document = run.to_contract()
+    assert document["run"]["status"] == "complete"
+    queue_arn = f"arn:aws:sqs:us-east-1:{run.results[0].stats['accounts'][0]}:orders"
+    assert sorted(
+        (f["rule"], f["resource"], f["details"]["raw_keys"], f["details"]["used_key"],
+         f["details"]["conflicting"], f["env"])
+        for f in document["findings"]
+    ) == [
+        ("duplicate-tag-key", "arn:aws:s3:::invoices", ["Env", "Environment"], "Env", False, "prod"),
+        ("duplicate-tag-key", queue_arn, ["Env", "env"], "Env", True, "prod"),
+    ]  # fmt: skip
+    stats = document["run"]["checks"]["tags"]["stats"]
+    assert (stats["resources"], stats["compliant"]) == (2, 0)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from hygiene.checks.tags import compliance, evaluate, suggest
+from hygiene.checks.tags import ComplianceTally, compliance, evaluate, suggest
 from hygiene.exceptions import apply_exceptions
 from hygiene.findings import Severity
 from hygiene.policy import Policy, PolicyException, TagsPolicy
@@ -228,3 +229,147 @@ def test_exception_on_a_tag_condition() -> None:
     applied = apply_exceptions(findings, [exception], AS_OF)
     assert [f.details["name"] for f in applied.suppressed] == ["dev"]
     assert [f.details["name"] for f in applied.kept] == ["prod"]
+
+
+BASE = {"Project": "x", "Owner": "o"}
+
+
+def test_a_required_key_carried_twice_is_flagged_once_per_key() -> None:
+    records = [
+        rec("exact-and-case", {**BASE, "Env": "prod", "env": "dev"}),
+        rec("case-first", {**BASE, "env": "dev", "Env": "prod"}),
+        rec("two-aliases", {**BASE, "Environment": "prod", "stage": "dev"}),
+        rec("same-meaning", {**BASE, "Env": "prod", "Environment": "production"}),
+        rec("owner-twice", {"Project": "x", "Owner": "a", "team": "b", "Env": "dev"}),
+        rec("whitespace", {**BASE, "Env": "prod", " Env": "dev"}),
+        rec("invalid-used", {**BASE, "Env": "prodution", "env": "prod"}),
+        rec("once", {**BASE, "Env": "prod"}),
+    ]
+    assert summary(records) == {
+        ("duplicate-tag-key", "exact-and-case", "Env"),
+        ("duplicate-tag-key", "case-first", "Env"),
+        ("tag-key-case", "two-aliases", "Environment"),
+        ("tag-key-case", "two-aliases", "stage"),
+        ("duplicate-tag-key", "two-aliases", "Env"),
+        ("duplicate-tag-key", "same-meaning", "Env"),
+        ("duplicate-tag-key", "owner-twice", "Owner"),
+        ("duplicate-tag-key", "whitespace", "Env"),
+        # the other rules judge the exact spelling's value: 'prodution', not 'prod'
+        ("duplicate-tag-key", "invalid-used", "Env"),
+        ("invalid-tag-value", "invalid-used", "Env"),
+    }
+    found = {
+        f.details["name"]: f
+        for f in evaluate(records, Policy(), AS_OF)
+        if f.rule == "duplicate-tag-key"
+    }
+    # which value counts: the exact spelling when present, whatever the order; else the first
+    assert {name: (f.details["used_key"], f.env) for name, f in found.items()} == {
+        "exact-and-case": ("Env", "prod"),
+        "case-first": ("Env", "prod"),
+        "two-aliases": ("Environment", "prod"),
+        "same-meaning": ("Env", "prod"),
+        "owner-twice": ("Owner", "dev"),
+        "whitespace": ("Env", "prod"),
+        "invalid-used": ("Env", "prodution"),
+    }
+    assert found["owner-twice"].owner == "a"
+    assert {name: f.details["conflicting"] for name, f in found.items()} == {
+        "exact-and-case": True,
+        "case-first": True,
+        "two-aliases": True,
+        "same-meaning": False,  # production is prod
+        "owner-twice": True,
+        "whitespace": True,
+        "invalid-used": True,
+    }
+
+
+def test_duplicate_tag_key_finding_content() -> None:
+    [finding] = evaluate([rec("web", {**BASE, "Env": "prod", "env": "dev"})], Policy(), AS_OF)
+    assert (finding.rule, finding.severity) == ("duplicate-tag-key", Severity.MEDIUM)
+    assert (finding.owner, finding.project, finding.env) == ("o", "x", "prod")
+    assert finding.details == {
+        "provider": "aws",
+        "account": "111111111111",
+        "region": "us-east-1",
+        "resource_type": "ec2:instance",
+        "arn": "arn:aws:ec2:us-east-1:111111111111:instance/web",
+        "name": "web",
+        "tags": {"Project": "x", "Owner": "o", "Env": "prod", "env": "dev"},
+        "key": "Env",
+        "raw_keys": ["Env", "env"],
+        "values": {"Env": "prod", "env": "dev"},
+        "used_key": "Env",
+        "used_value": "prod",
+        "conflicting": True,
+    }
+    assert finding.message == (
+        "Tag Env is set twice on ec2:instance web (account 111111111111 in us-east-1): "
+        "'Env'='prod', 'env'='dev' (hygiene uses 'Env'); keep 'Env' with the right value and "
+        "delete 'env'."
+    )
+    [aliases] = [
+        f
+        for f in evaluate(
+            [rec("db", {**BASE, "Environment": "prod", "stage": "dev", "ENV": "prod"})],
+            Policy(),
+            AS_OF,
+        )
+        if f.rule == "duplicate-tag-key"
+    ]
+    assert aliases.message == (
+        "Tag Env is set 3 times on ec2:instance db (account 111111111111 in us-east-1): "
+        "'Environment'='prod', 'stage'='dev', 'ENV'='prod' (hygiene uses 'Environment'); keep one "
+        "key, spelt 'Env', with the right value and delete the others."
+    )
+    # one finding per key, stable across value changes
+    again = evaluate([rec("web", {**BASE, "Env": "dev", "env": "prod"})], Policy(), AS_OF)
+    assert [f.id for f in again] == [finding.id]
+    policy = Policy(tags=TagsPolicy(severity={"duplicate-tag-key": Severity.HIGH}))
+    [high] = evaluate([rec("web", {**BASE, "Env": "prod", "env": "dev"})], policy, AS_OF)
+    assert high.severity is Severity.HIGH
+
+
+def test_gcp_lowercase_label_alone_is_not_a_duplicate() -> None:
+    gcp = {"provider": "gcp", "rtype": "gcp:compute.googleapis.com/Instance"}
+    assert summary([rec("vm", {"project": "x", "owner": "o", "env": "prod"}, **gcp)]) == set()
+    # as the asset source hands it over: env renamed to the policy's Env
+    assert summary([rec("vm", {"Project": "x", "Owner": "o", "Env": "prod"}, **gcp)]) == set()
+    both = [rec("vm", {"project": "x", "owner": "o", "env": "prod", "environment": "dev"}, **gcp)]
+    assert summary(both) == {
+        ("tag-key-case", "vm", "environment"),
+        ("duplicate-tag-key", "vm", "Env"),
+    }
+    [duplicate] = [f for f in evaluate(both, Policy(), AS_OF) if f.rule == "duplicate-tag-key"]
+    assert duplicate.details["used_key"] == "env"
+    assert duplicate.message.endswith("keep 'env' with the right value and delete 'environment'.")
+
+
+def test_a_duplicate_makes_a_resource_non_compliant_in_batches_too() -> None:
+    records = [
+        rec("a", GOOD),
+        rec("b", {**GOOD, "env": "dev"}),
+        rec("c", {**GOOD, "Environment": "prod"}),
+        rec("d", GOOD, account="222222222222"),
+    ]
+    stats = compliance(records, Policy(), AS_OF)
+    assert (stats["resources"], stats["compliant"]) == (4, 2)
+    tally = ComplianceTally(Policy(), AS_OF)
+    for record in records:
+        tally.add([record])
+    assert tally.stats() == stats
+
+
+def test_readme_documents_every_tags_rule_with_its_default_severity() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Check: tags", 1)[1].split("\n## ", 1)[0]
+    severities = {s.value for s in Severity}
+    rows = {
+        cells[1].strip("`"): cells[2]
+        for line in section.splitlines()
+        if line.startswith("| `")
+        and len(cells := [c.strip() for c in line.split("|")]) > 3
+        and cells[2] in severities
+    }
+    assert rows == {rule: s.value for rule, s in TagsPolicy().severity.items()}

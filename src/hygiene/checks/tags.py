@@ -12,6 +12,10 @@ Rules (severity from ``policy.tags.severity``):
 - ``tag-key-case``: a required key spelt another way — case (``project``), an alias
   (``Environment`` for ``Env``) or whitespace (``" Owner"``) (per raw key); a GCP label that is
   just the lowercase key (``env``) is correct, since GCP allows only lowercase label keys
+- ``duplicate-tag-key``: one key carried twice or more under different spellings (``Env=prod``
+  and ``env=dev``; ``Environment`` and ``Env``) (per canonical key). The other rules and the
+  finding's owner/project/env use one value: the exact spelling's when present, else the first
+  in the source's order (``tagging.normalise_tags``); the finding says which
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from hygiene.exceptions import ExceptionScreen
 from hygiene.findings import Finding, Severity
 from hygiene.policy import Policy, TagsPolicy
 from hygiene.records import ResourceRecord
-from hygiene.tagging import NormalisedTags, key_lookup, normalise_tags
+from hygiene.tagging import NormalisedTags, key_lookup, normalise_tags, normalise_value
 
 CHECK = "tags"
 NO_OWNER = "(no owner)"
@@ -124,6 +128,9 @@ def _findings(record: ResourceRecord, norm: NormalisedTags, judge: Judge) -> lis
                 why=issue.why,
             )
         )
+    for key, raw_keys in norm.raw_keys.items():
+        if len(raw_keys) > 1:
+            out.append(_duplicate(record, key, raw_keys, tags, make))
     missing = [key for key in tags.required if key not in norm.values]
     if missing:
         out.append(
@@ -168,6 +175,42 @@ def _findings(record: ResourceRecord, norm: NormalisedTags, judge: Judge) -> lis
                 )
             )
     return out
+
+
+def _duplicate(
+    record: ResourceRecord,
+    key: str,
+    raw_keys: list[str],
+    tags: TagsPolicy,
+    make: Callable[..., Finding],
+) -> Finding:
+    """``duplicate-tag-key``: ``key`` reached from several raw keys; ``raw_keys[0]`` is used."""
+    raw = record.tags or {}
+    values = {k: "" if raw.get(k) is None else str(raw[k]) for k in raw_keys}
+    used = raw_keys[0]
+    meanings = {normalise_value(key, value, tags) for value in values.values()}
+    # the spelling to keep: the required key's (GCP label keys are lowercase only: ``env``)
+    keep = key.lower() if record.provider == "gcp" else key
+    if keep in raw_keys:
+        remedy = f"keep {keep!r} with the right value and delete " + ", ".join(
+            repr(k) for k in raw_keys if k != keep
+        )
+    else:
+        remedy = f"keep one key, spelt {keep!r}, with the right value and delete the others"
+    listed = ", ".join(f"{k!r}={v!r}" for k, v in values.items())
+    times = "twice" if len(raw_keys) == 2 else f"{len(raw_keys)} times"
+    return make(
+        "duplicate-tag-key",
+        (key,),
+        f"Tag {key} is set {times} on {_label(record)}: {listed} (hygiene uses {used!r}); "
+        f"{remedy}.",
+        key=key,
+        raw_keys=list(raw_keys),
+        values=values,
+        used_key=used,
+        used_value=values[used],
+        conflicting=len(meanings) > 1,
+    )
 
 
 def _label(record: ResourceRecord) -> str:
