@@ -32,7 +32,7 @@ class NormalisedTags:
     key_issues: list[KeyIssue] = field(default_factory=list)
     other: dict[str, str] = field(default_factory=dict)  # keys the policy does not govern
     # canonical key → every raw key that reached it; the first is the one whose value is used
-    # (the exact spelling when present, else the first in the source's order)
+    # (the exact spelling when present, else the alphabetically first other spelling)
     raw_keys: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -64,8 +64,10 @@ def normalise_tags(
     raw: Mapping[str, str] | None, policy: TagsPolicy, *, lookup: Mapping[str, str] | None = None
 ) -> NormalisedTags:
     """Map raw tags onto the policy's canonical keys. An exact key wins over an alias; among
-    aliases alone, the first in the source's order wins. ``raw_keys`` records every raw key that
-    reached a canonical key (more than one: the key is carried twice).
+    other spellings alone, the alphabetically first raw key wins (code-point order, as the SQL
+    twin on every engine: the order a source returns tags in is not guaranteed). ``raw_keys``
+    records every raw key that reached a canonical key (more than one: the key is carried
+    twice), the one whose value is used first.
 
     ``lookup`` is ``key_lookup(policy)``, for callers normalising many resources to build once.
     """
@@ -73,7 +75,7 @@ def normalise_tags(
     lookup = key_lookup(policy) if lookup is None else lookup
     exact_seen: set[str] = set()
     for raw_key, raw_value in sorted(
-        (raw or {}).items(), key=lambda kv: kv[0] not in lookup.values()
+        (raw or {}).items(), key=lambda kv: (kv[0] not in lookup.values(), kv[0])
     ):
         value = "" if raw_value is None else str(raw_value)
         stripped = raw_key.strip()

@@ -23,10 +23,10 @@ DIRTY = [
     {"env": "Production"},
     {" Environment ": " stg "},
     {"ENV": "PROD", "Env": "dev"},  # the exact key wins over an alias
-    {"environment": "dev", "Stage": "prod"},  # two aliases: the first in JSON order wins
-    {"Stage": "prod", "environment": "dev"},
+    {"environment": "dev", "Stage": "prod"},  # two aliases: the alphabetically first key wins
+    {"Stage": "prod", "environment": "dev"},  # ("Stage" < "environment"), whatever the order
     {"env": None, "Environment": "staging"},  # a JSON null is no tag
-    {"env": "  ", "Environment": "staging"},  # an empty value counts as missing
+    {"env": "staging", "Environment": "  "},  # the first key's empty value counts as missing
     {"Project": "", "project": "checkout"},
     {"project_name": "Check Out ", "team": "payments"},
     {"Owner": 42, "org": "x", " org": "y"},
@@ -72,7 +72,7 @@ def test_sql_agrees_with_python_on_dirty_tags() -> None:
         "prod",
         "staging",
         "dev",
-        "dev",
+        "prod",
         "prod",
         "staging",
         None,

@@ -320,8 +320,8 @@ def test_duplicate_tag_key_finding_content() -> None:
     ]
     assert aliases.message == (
         "Tag Env is set 3 times on ec2:instance db (account 111111111111 in us-east-1): "
-        "'Environment'='prod', 'stage'='dev', 'ENV'='prod' (hygiene uses 'Environment'); keep one "
-        "key, spelt 'Env', with the right value and delete the others."
+        "'ENV'='prod', 'Environment'='prod', 'stage'='dev' (hygiene uses 'ENV': without 'Env', the "
+        "alphabetically first); keep one key, spelt 'Env', with the right value and delete the others."
     )
     # one finding per key, stable across value changes
     again = evaluate([rec("web", {**BASE, "Env": "dev", "env": "prod"})], Policy(), AS_OF)

@@ -202,8 +202,9 @@ def _duplicate(
     return make(
         "duplicate-tag-key",
         (key,),
-        f"Tag {key} is set {times} on {_label(record)}: {listed} (hygiene uses {used!r}); "
-        f"{remedy}.",
+        f"Tag {key} is set {times} on {_label(record)}: {listed} (hygiene uses {used!r}"
+        + ("" if used == key else f": without {key!r}, the alphabetically first")
+        + f"); {remedy}.",
         key=key,
         raw_keys=list(raw_keys),
         values=values,

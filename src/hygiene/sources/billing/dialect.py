@@ -117,8 +117,8 @@ class DuckDBDialect(Dialect):
             predicate = f"e.key = {self.string(exact)}"
         else:
             predicate = f"lower({self.trim('e.key')}) IN {self.strings(lowered)}"
-        return (
-            f"list_filter(map_entries({tag_map}), lambda e: {predicate} "
+        return (  # sorted by key: the alphabetically first spelling, as on Athena and BigQuery
+            f"list_filter(list_sort(map_entries({tag_map})), lambda e: {predicate} "
             "AND e.value IS NOT NULL)[1].value"
         )
 
