@@ -1,5 +1,6 @@
-"""The README documents every rule of the budgets and billing-links checks, with the default
-severity the policy gives it (the env check has its own such test in test_env_rules.py)."""
+"""The README documents every rule of the budgets, billing-links, rotation and tags checks, with
+the default severity the policy gives it (the env check has its own such test, with examples, in
+test_env_rules.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from hygiene.checks.rotation import RULES as ROTATION_RULES
 from hygiene.findings import Severity
-from hygiene.policy import BillingPolicy, GcpPolicy
+from hygiene.policy import BillingPolicy, GcpPolicy, RotationPolicy, TagsPolicy
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -30,10 +32,20 @@ def rule_rows(start: str, end: str) -> dict[str, str]:
     [
         ("## Check: budgets", "\n## ", BillingPolicy().severity),
         ("### Check: billing-links", "\n### ", GcpPolicy().severity),
+        ("## Check: rotation", "\n## ", RotationPolicy().severity),
+        ("## Check: tags", "\n## ", TagsPolicy().severity),
     ],
-    ids=["budgets", "billing-links"],
+    ids=["budgets", "billing-links", "rotation", "tags"],
 )
 def test_readme_documents_every_rule_with_its_default_severity(
     start: str, end: str, defaults: dict[str, Severity]
 ) -> None:
     assert rule_rows(start, end) == {rule: s.value for rule, s in defaults.items()}
+
+
+def test_the_rotation_policy_block_shows_every_rule_with_its_default() -> None:
+    section = README.read_text(encoding="utf-8").split("## Check: rotation", 1)[1]
+    policy_block = section.split("\n## ", 1)[0].split("### Policy", 1)[1]
+    defaults = RotationPolicy().severity
+    assert set(defaults) == set(ROTATION_RULES)
+    assert all(f"{rule}: {defaults[rule].value}" in policy_block for rule in ROTATION_RULES)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -553,19 +552,3 @@ def test_root_rule_severities_come_from_the_policy() -> None:
         ("root-access-key", Severity.HIGH),
         ("root-mfa-disabled", Severity.CRITICAL),
     }
-
-
-def test_readme_documents_every_rule_with_its_default_severity() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Check: rotation", 1)[1].split("\n## ", 1)[0]
-    severities = {s.value for s in Severity}
-    rows = {
-        cells[1].strip("`"): cells[2]
-        for line in section.splitlines()
-        if line.startswith("| `")
-        and (cells := [c.strip() for c in line.split("|")])[2] in severities
-    }
-    defaults = RotationPolicy().severity
-    assert rows == {rule: defaults[rule].value for rule in RULES}
-    policy_block = section.split("### Policy", 1)[1]
-    assert all(f"{rule}: {defaults[rule].value}" in policy_block for rule in RULES)

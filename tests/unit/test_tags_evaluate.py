@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from hygiene.checks.tags import ComplianceTally, compliance, evaluate, suggest
@@ -359,17 +358,3 @@ def test_a_duplicate_makes_a_resource_non_compliant_in_batches_too() -> None:
     for record in records:
         tally.add([record])
     assert tally.stats() == stats
-
-
-def test_readme_documents_every_tags_rule_with_its_default_severity() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Check: tags", 1)[1].split("\n## ", 1)[0]
-    severities = {s.value for s in Severity}
-    rows = {
-        cells[1].strip("`"): cells[2]
-        for line in section.splitlines()
-        if line.startswith("| `")
-        and len(cells := [c.strip() for c in line.split("|")]) > 3
-        and cells[2] in severities
-    }
-    assert rows == {rule: s.value for rule, s in TagsPolicy().severity.items()}
