@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,12 +13,14 @@ import boto3
 import botocore.exceptions
 import pytest
 
+from hygiene.checks.rotation import evaluate
 from hygiene.collect.rotation import collect
 from hygiene.context import RunContext
 from hygiene.errors import CheckSkipped
 from hygiene.findings import Finding
 from hygiene.pipeline import run_audit
 from hygiene.policy import AwsPolicy, Policy
+from hygiene.sources.aws import credentials
 from hygiene.sources.aws.credentials import IAM_ACTIONS, collect_credentials
 from hygiene.sources.aws.session import AwsScope
 from tests.fixtures.rotation.seed import ACCOUNT, SECRET_VALUE, Estate, seed
@@ -24,6 +29,27 @@ from tests.integration.readonly import ReadOnlyGuard, iam_action, not_allowed
 pytestmark = pytest.mark.integration
 
 AWS = AwsPolicy(regions=["us-east-1"])
+
+
+@pytest.fixture(autouse=True)
+def version_dates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto 5.2.5's ``ListSecretVersionIds`` stamps every version with the time of the call
+    (``int(time.time())``) instead of the ``createdate`` it stored when the version was made
+    (``GetSecretValue`` and AWS report the stored one). This puts the stored date in the answer,
+    and changes nothing else of moto's server; harmless once moto is fixed.
+    """
+    from moto.secretsmanager.models import SecretsManagerBackend
+
+    buggy = SecretsManagerBackend.list_secret_version_ids
+
+    def list_secret_version_ids(self: SecretsManagerBackend, secret_id: str) -> str:
+        answer = json.loads(buggy(self, secret_id))
+        stored = self.secrets[secret_id].versions
+        for version in answer["Versions"]:
+            version["CreatedDate"] = stored[version["VersionId"]]["createdate"]
+        return json.dumps(answer)
+
+    monkeypatch.setattr(SecretsManagerBackend, "list_secret_version_ids", list_secret_version_ids)
 
 
 @pytest.fixture
@@ -87,11 +113,16 @@ def test_sources_read_every_kind_with_read_only_calls(estate: Estate) -> None:
         "iam.GenerateCredentialReport", "iam.GetCredentialReport",
         "iam.ListUsers", "iam.ListUserTags", "iam.GetLoginProfile", "iam.ListAccessKeys",
         "iam.GetAccessKeyLastUsed", "iam.ListServerCertificates",
-        "secretsmanager.ListSecrets",
+        "secretsmanager.ListSecrets", "secretsmanager.ListSecretVersionIds",
         "kms.ListAliases", "kms.ListKeys", "kms.DescribeKey", "kms.GetKeyRotationStatus", "kms.ListResourceTags",
         "acm.ListCertificates", "acm.ListTagsForCertificate",
     }  # fmt: skip
     assert scope.calls.counts["iam.GetAccessKeyLastUsed"] == 4
+    assert scope.calls.counts["secretsmanager.ListSecretVersionIds"] == 3  # one per secret
+    # never rotated nor changed since they were seeded: aged from creation, or their rotation
+    assert by_name["db-password"].last_rotated is None
+    assert by_name["db-password"].details["current_version_created"] is not None
+    assert by_name["api-token"].last_rotated is not None
 
 
 def test_a_denied_slice_is_an_error_not_an_empty_list(estate: Estate) -> None:
@@ -369,3 +400,114 @@ def test_a_report_not_ready_in_time_makes_the_run_incomplete(
     run = run_audit(policy=Policy(aws=AWS), as_of=datetime.now(UTC), only=["rotation"])
     assert run.status == "incomplete"
     assert run.results[0].status == "error"
+
+
+def test_a_value_put_by_hand_counts_as_a_rotation_a_tag_or_description_does_not(aws: str) -> None:
+    sm = boto3.client("secretsmanager")
+    for name in ("changed", "tagged"):
+        sm.create_secret(
+            Name=name, SecretString=SECRET_VALUE, Tags=[{"Key": "Env", "Value": "prod"}]
+        )
+    time.sleep(1.05)  # moto stamps versions in whole seconds
+    sm.put_secret_value(SecretId="changed", SecretString=SECRET_VALUE[::-1])
+    sm.tag_resource(SecretId="tagged", Tags=[{"Key": "Owner", "Value": "data"}])
+    sm.update_secret(SecretId="tagged", Description="edited, value unchanged")
+    listed = {item["Name"]: item for item in sm.list_secrets()["SecretList"]}
+    created = listed["changed"]["CreatedDate"]
+    put = next(
+        v["CreatedDate"]
+        for v in sm.list_secret_version_ids(SecretId="changed")["Versions"]
+        if "AWSCURRENT" in v["VersionStages"]
+    )
+    assert put > created
+    assert listed["tagged"]["LastChangedDate"] > listed["tagged"]["CreatedDate"]  # not the age
+
+    guard = ReadOnlyGuard()
+    inventory = collect_credentials(AwsScope.connect(AWS, before_call=[guard]))
+    assert inventory.errors == [] and guard.violations == []
+    assert not_allowed(guard.operations) == set()
+    by_name = {r.name: r for r in inventory.records if r.kind == "secretsmanager-secret"}
+    assert (by_name["changed"].created, by_name["changed"].last_rotated) == (created, put)
+    assert (by_name["tagged"].created, by_name["tagged"].last_rotated) == (
+        listed["tagged"]["CreatedDate"],
+        None,
+    )
+
+    # 91 days after creation: the secret only tagged is overdue; the one given a new value a
+    # second later is 90 days old (due soon), judged by its new version's date.
+    as_of = created + timedelta(days=91)
+    run = run_audit(policy=Policy(aws=AWS), as_of=as_of, only=["rotation"])
+    assert run.status == "complete"
+    aged = {
+        f.details["name"]: f
+        for f in run.findings
+        if f.rule in ("rotation-overdue", "rotation-due-soon")
+    }
+    assert {name: f.rule for name, f in aged.items()} == {
+        "changed": "rotation-due-soon",
+        "tagged": "rotation-overdue",
+    }
+    changed, tagged = aged["changed"], aged["tagged"]
+    assert (changed.details["age_days"], changed.details["basis"]) == (90, "last_rotated")
+    assert changed.details["basis_date"] == put.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert changed.message.startswith("The Secrets Manager secret changed was last rotated 90 days")
+    assert (tagged.details["age_days"], tagged.details["basis"]) == (91, "created")
+    assert tagged.details["last_changed"] is not None
+    assert SECRET_VALUE not in repr(run.to_contract())
+    assert SECRET_VALUE[::-1] not in repr(run.to_contract())
+
+
+def test_unreadable_versions_of_one_secret_fall_back_to_its_old_dates_and_are_noted(
+    estate: Estate, caplog: pytest.LogCaptureFixture
+) -> None:
+    sm = boto3.client("secretsmanager")
+    time.sleep(1.05)  # moto stamps versions in whole seconds
+    for name in ("db-password", "api-token"):
+        sm.put_secret_value(SecretId=name, SecretString=SECRET_VALUE[::-1])
+
+    def deny_db_password(model: Any = None, params: Any = None, **_: Any) -> None:
+        body = (params or {}).get("body") or b""
+        if model.name == "ListSecretVersionIds" and "db-password" in str(body):
+            raise botocore.exceptions.ClientError(
+                {"Error": {"Code": "AccessDeniedException", "Message": "resource policy"}},
+                "ListSecretVersionIds",
+            )
+
+    with caplog.at_level(logging.WARNING, logger="hygiene.sources.aws.credentials"):
+        inventory = collect_credentials(AwsScope.connect(AWS, before_call=[deny_db_password]))
+
+    assert inventory.errors == []  # one secret, not the slice: the run stays complete
+    assert inventory.accounts == [ACCOUNT]
+    by_name = {r.name: r for r in inventory.records if r.kind == "secretsmanager-secret"}
+    denied, read = by_name["db-password"], by_name["api-token"]
+    assert denied.last_rotated is None  # its CreatedDate, as before: the new value is not seen
+    assert denied.details["current_version_created"] is None
+    assert denied.details["versions_error"] == (
+        "ListSecretVersionIds: AccessDeniedException (resource policy)"
+    )
+    assert read.last_rotated is not None
+    assert read.details["current_version_created"] is not None
+    assert "versions_error" not in read.details
+    assert read.created is not None and read.last_rotated > read.created  # its new value
+    assert read.details["current_version_created"] > read.details["last_rotation"]
+    noted = [r.getMessage() for r in caplog.records if r.name == credentials.__name__]
+    assert [text for text in noted if text.startswith("secretsmanager")] == [
+        f"secretsmanager us-east-1 {ACCOUNT}: the versions of 1 of 3 secrets could not be read, "
+        "so they are aged from LastRotatedDate/CreatedDate (a value changed by hand is not "
+        "seen): db-password: ListSecretVersionIds: AccessDeniedException (resource policy)"
+    ]
+
+    # 200 days on (over dev's 180 and prod's 90): db-password is judged from its CreatedDate and
+    # its findings say why the value's date is unknown; api-token from its new value's date
+    found = evaluate(
+        inventory.records, Policy(aws=AWS), estate.seeded_at + timedelta(days=200, hours=1)
+    )
+    db = {f.rule: f for f in found if f.details.get("name") == "db-password"}
+    assert db["rotation-overdue"].details["basis"] == "created"
+    assert db["rotation-overdue"].details["age_days"] == 200
+    assert all(f.details["versions_error"] == denied.details["versions_error"] for f in db.values())
+    api = {f.rule: f for f in found if f.details.get("name") == "api-token"}
+    assert api["rotation-overdue"].details["basis"] == "last_rotated"
+    assert api["rotation-overdue"].details["basis_date"] > estate.seeded_at.strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )

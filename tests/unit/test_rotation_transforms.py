@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from hygiene.sources.aws.credentials import (
     CredentialReportError,
     access_key_record,
     acm_record,
+    current_version_created,
     is_rotatable_kms_key,
     kms_record,
     list_acm,
@@ -26,6 +27,7 @@ from hygiene.sources.aws.credentials import (
     schedule_days,
     secret_record,
     tag_dict,
+    value_changed,
 )
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -119,6 +121,96 @@ def test_secret_record_from_a_list_secrets_item() -> None:
         "1", "eu-west-1", {"ARN": "a", "Name": "n", "RotationRules": {"AutomaticallyAfterDays": 9}}
     )
     assert (off.rotation_enabled, off.rotation_interval_days) == (False, None)
+
+
+SECRET = {"ARN": "arn:aws:secretsmanager:eu-west-1:1:secret:db-AbCdEf", "Name": "db"}
+DAY = timedelta(days=1)
+
+
+def versions(current: datetime | None) -> list[dict[str, Any]]:
+    """A ``ListSecretVersionIds`` ``Versions`` list: the AWSCURRENT version created at ``current``
+    (none when None), an AWSPREVIOUS one and one with a custom label, both older."""
+    listed: list[dict[str, Any]] = [
+        {"VersionId": "v1", "VersionStages": ["AWSPREVIOUS"], "CreatedDate": T0},
+        {"VersionId": "v0", "VersionStages": ["blue"], "CreatedDate": T0 - DAY},
+    ]
+    if current is not None:
+        listed.insert(
+            1, {"VersionId": "v2", "VersionStages": ["AWSCURRENT"], "CreatedDate": current}
+        )
+    return listed
+
+
+def test_current_version_created_is_the_awscurrent_versions_date() -> None:
+    assert current_version_created(versions(T0 + 5 * DAY)) == T0 + 5 * DAY
+    assert current_version_created(versions(None)) is None
+    assert current_version_created([]) is None
+    both = [{"VersionId": "v", "VersionStages": ["AWSPENDING", "AWSCURRENT"], "CreatedDate": T0}]
+    assert current_version_created(both) == T0
+
+
+@pytest.mark.parametrize(
+    ("created", "rotated", "current", "changed"),
+    [
+        # a value put by hand after the last rotation: the new version's date
+        (T0, T0 + DAY, T0 + 9 * DAY, T0 + 9 * DAY),
+        # rotated after the current version was created (or at the same time): the rotation
+        (T0, T0 + 9 * DAY, T0 + DAY, T0 + 9 * DAY),
+        # never rotated, value put by hand
+        (T0, None, T0 + 30 * DAY, T0 + 30 * DAY),
+        # the value the secret was created with (same second, or a moment later) is no change
+        (T0, None, T0, None),
+        (T0, None, T0 + timedelta(milliseconds=400), None),
+        (T0, T0 + DAY, T0, T0 + DAY),
+        # a second later is a change
+        (T0, None, T0 + timedelta(seconds=1), T0 + timedelta(seconds=1)),
+        # versions not read (or no AWSCURRENT version): LastRotatedDate, else nothing
+        (T0, T0 + DAY, None, T0 + DAY),
+        (T0, None, None, None),
+        # no CreatedDate to compare with: the current version counts
+        (None, None, T0, T0),
+        # naive and aware datetimes compare (naive ones are UTC)
+        (T0.replace(tzinfo=None), None, T0 + DAY, T0 + DAY),
+    ],
+)
+def test_value_changed_is_the_later_of_rotation_and_current_version(
+    created: datetime | None,
+    rotated: datetime | None,
+    current: datetime | None,
+    changed: datetime | None,
+) -> None:
+    assert value_changed(created, rotated, current) == changed
+
+
+def test_secret_record_ages_a_value_put_by_hand_not_a_metadata_edit() -> None:
+    item = {**SECRET, "CreatedDate": T0, "LastChangedDate": T0 + 20 * DAY}
+    put = secret_record("1", "eu-west-1", item, current_version_created(versions(T0 + 9 * DAY)))
+    assert (put.created, put.last_rotated) == (T0, T0 + 9 * DAY)
+    assert put.details["current_version_created"] == "2026-01-11T03:04:05Z"
+    assert put.details["last_rotation"] is None
+    assert put.details["last_changed"] == "2026-01-22T03:04:05Z"  # a tag edit: not the age
+    assert "versions_error" not in put.details
+
+    # only tagged or described since creation: LastChangedDate moved, the value did not
+    tagged = secret_record("1", "eu-west-1", item, current_version_created(versions(T0)))
+    assert (tagged.created, tagged.last_rotated) == (T0, None)
+    assert tagged.details["current_version_created"] == "2026-01-02T03:04:05Z"
+
+    rotated = {**item, "LastRotatedDate": T0 + 40 * DAY, "RotationEnabled": True}
+    record = secret_record("1", "eu-west-1", rotated, T0 + 39 * DAY)
+    assert record.last_rotated == T0 + 40 * DAY
+    assert record.details["last_rotation"] == "2026-02-11T03:04:05Z"
+
+
+def test_secret_record_whose_versions_could_not_be_read_keeps_the_old_dates() -> None:
+    item = {**SECRET, "CreatedDate": T0, "LastRotatedDate": T0 + DAY}
+    error = "ListSecretVersionIds: AccessDeniedException (denied by the resource policy)"
+    record = secret_record("1", "eu-west-1", item, versions_error=error)
+    assert (record.created, record.last_rotated) == (T0, T0 + DAY)
+    assert record.details["current_version_created"] is None
+    assert record.details["versions_error"] == error
+    never = secret_record("1", "eu-west-1", {**SECRET, "CreatedDate": T0}, versions_error=error)
+    assert never.last_rotated is None  # aged from its creation, as before
 
 
 @pytest.mark.parametrize(
