@@ -4,6 +4,7 @@ cache."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -141,3 +142,29 @@ def test_secrets_help_lists_the_verbs() -> None:
     proc = run_cli("secrets", "--help")
     assert proc.returncode == 0
     assert "baseline" in proc.stdout and "scan" in proc.stdout
+
+
+def test_update_keeps_audited_entries_whose_secret_lives_on_only_in_history(
+    make_repo: Callable[..., Path],
+) -> None:
+    repo = make_repo("svc", [{"cfg.py": f'password = "{PWD}"\n'}, {"cfg.py": "password = None\n"}])
+    baseline_file = repo / ".secrets.baseline"
+    history_only = {
+        "type": "Secret Keyword",
+        "filename": "cfg.py",
+        "hashed_secret": hashlib.sha1(PWD.encode()).hexdigest(),
+        "is_verified": False,
+        "line_number": 1,
+        "is_secret": False,  # audited: a test fixture, not a credential
+    }
+    baseline_file.write_text(json.dumps({"results": {"cfg.py": [history_only]}}))
+    audit = ["audit", "--only", "secrets", "--repo", str(repo), "--no-state", "--format", "json"]
+    assert json.loads(run_cli(*audit).stdout)["findings"] == []  # suppressed in the history
+
+    updated = run_cli("secrets", "baseline", "--repo", str(repo), "--update")
+    assert updated.returncode == 0, updated.stderr
+    kept = json.loads(baseline_file.read_text())["results"]["cfg.py"]
+    assert [(e["hashed_secret"], e["is_secret"]) for e in kept] == [
+        (history_only["hashed_secret"], False)
+    ]
+    assert json.loads(run_cli(*audit).stdout)["findings"] == []  # still suppressed

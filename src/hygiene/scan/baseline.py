@@ -49,6 +49,7 @@ def build_baseline(
             entries.append(entry)
         if entries:
             results[path] = entries
+    _keep_audited_history(results, previous or {})
     return {
         "version": VERSION,
         "plugins_used": settings["plugins_used"],
@@ -56,6 +57,25 @@ def build_baseline(
         "results": results,
         "generated_at": generated_at,
     }
+
+
+def _keep_audited_history(
+    results: dict[str, list[dict[str, Any]]], previous: Mapping[str, Any]
+) -> None:
+    """Keep the previous entries that carry a verdict but are no longer in the tree: they still
+    judge the secret where it lives on, in the history (``hygiene audit`` scans it). Entries
+    without a verdict that left the tree are dropped, as detect-secrets does."""
+    found = {(e["filename"], e["type"], e["hashed_secret"]) for es in results.values() for e in es}
+    for path, entries in (previous.get("results") or {}).items():
+        for entry in entries or []:
+            key = (path, entry.get("type"), entry.get("hashed_secret"))
+            if "is_secret" in entry and key not in found:
+                results.setdefault(path, []).append(dict(entry))
+    for path in list(results):
+        results[path] = sorted(results.pop(path), key=lambda e: (e["line_number"], e["type"]))
+    ordered = dict(sorted(results.items()))
+    results.clear()
+    results.update(ordered)
 
 
 def _verdicts(baseline: Mapping[str, Any]) -> dict[tuple[str, str, str], bool]:
