@@ -14,7 +14,7 @@ import botocore.exceptions
 import pytest
 
 from hygiene.checks.rotation import evaluate
-from hygiene.collect.rotation import collect
+from hygiene.collect.rotation import collect, secret_versions_unread
 from hygiene.context import RunContext
 from hygiene.errors import CheckSkipped
 from hygiene.findings import Finding
@@ -478,6 +478,7 @@ def test_unreadable_versions_of_one_secret_fall_back_to_its_old_dates_and_are_no
 
     assert inventory.errors == []  # one secret, not the slice: the run stays complete
     assert inventory.accounts == [ACCOUNT]
+    assert secret_versions_unread(inventory.records) == 1  # the figure in stats.aws
     by_name = {r.name: r for r in inventory.records if r.kind == "secretsmanager-secret"}
     denied, read = by_name["db-password"], by_name["api-token"]
     assert denied.last_rotated is None  # its CreatedDate, as before: the new value is not seen

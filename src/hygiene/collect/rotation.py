@@ -61,6 +61,16 @@ def registry_records(policy: RotationPolicy) -> list[CredentialRecord]:
     return [registry_record(entry) for entry in policy.registry]
 
 
+def secret_versions_unread(records: list[CredentialRecord]) -> int:
+    """Secrets Manager secrets aged from their older dates because their versions could not be
+    read (``details.versions_error``): a value changed by hand is not seen for them."""
+    return sum(
+        1
+        for r in records
+        if r.kind == "secretsmanager-secret" and r.details.get("versions_error") is not None
+    )
+
+
 def aws_part(policy: Policy) -> Part:
     """Every AWS key, secret and certificate the scope reaches (CheckSkipped without credentials)."""
     from hygiene.sources.aws.credentials import collect_credentials
@@ -73,6 +83,7 @@ def aws_part(policy: Policy) -> Part:
         "skipped_slices": inventory.skipped,
         # the root user could not be judged there: its credential report had no root row
         "root_not_in_report": inventory.root_not_in_report,
+        "secret_versions_unread": secret_versions_unread(inventory.records),
         **scope.stats(),
     }
     return Part(inventory.records, inventory.errors, inventory.accounts, stats)
