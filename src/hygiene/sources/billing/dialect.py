@@ -7,10 +7,10 @@ Known differences, all isolated here:
 * tags: DuckDB and Athena parse the FOCUS ``Tags`` JSON object into a map; BigQuery walks the
   object's keys with ``JSON_KEYS``. (The GCP billing export itself is mapped to FOCUS rows by
   ``sources/gcp/billing_export.py``; this query then runs over those rows.)
-* which alias wins when one row carries two spellings of a key (``env`` and ``Environment``): DuckDB
-  keeps the JSON order (the first one wins, like ``hygiene.tagging``); Trino maps and BigQuery's
-  ``JSON_KEYS`` do not keep it, so Athena and BigQuery take the alphabetically first raw key —
-  documented, and rare.
+* which spelling wins when one row carries two of a key but not the exact one (``env`` and
+  ``Environment``): every engine takes the alphabetically first raw key, as ``hygiene.tagging``
+  does — DuckDB sorts the map's entries, Athena takes ``array_min`` of the keys, BigQuery orders
+  ``JSON_KEYS`` (Trino maps and BigQuery's JSON keep no order of their own).
 * literals: BigQuery timestamps carry an explicit ``+00`` and identifiers use backticks;
   BigQuery has no ``IS NOT DISTINCT FROM``.
 * decimals: DECIMAL(38,12) on DuckDB/Athena, BIGNUMERIC on BigQuery.
