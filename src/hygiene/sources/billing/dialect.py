@@ -14,6 +14,8 @@ Known differences, all isolated here:
 * literals: BigQuery timestamps carry an explicit ``+00`` and identifiers use backticks;
   BigQuery has no ``IS NOT DISTINCT FROM``.
 * decimals: DECIMAL(38,12) on DuckDB/Athena, BIGNUMERIC on BigQuery.
+* the GCP billing export → FOCUS query (``sources/gcp/billing_export.py``, BigQuery and DuckDB):
+  ``ExportDialect`` at the end of this module.
 * AWS CUR tables (``cur.py``, for the file reader on DuckDB and ``athena://…?schema=cur2``): the
   engine's column type names, text timestamps (DuckDB casts any ISO form; Athena parses ISO 8601
   with ``from_iso8601_timestamp``), renaming map keys (DuckDB rebuilds the map from its entries,
@@ -23,6 +25,7 @@ Known differences, all isolated here:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import ClassVar, Literal
 
@@ -236,3 +239,46 @@ DIALECTS: dict[str, Dialect] = {
     "athena": AthenaDialect(),
     "bigquery": BigQueryDialect(),
 }
+
+
+@dataclass(frozen=True)
+class ExportDialect:
+    """Everything that differs between BigQuery and DuckDB for the GCP billing export → FOCUS
+    query (``sources/gcp/billing_export.py``)."""
+
+    name: str
+    numeric: str  # exact decimal type
+    day: str  # truncate usage_start_time to its day
+    to_json: str  # an ARRAY<STRUCT<key, value>> as a JSON string
+    unnest_credits: str  # join each row to its credits, aliased ``c``
+    param: str  # a named query parameter
+    null_string: str  # a typed NULL string
+    invoice_month: str  # invoice.month ("202611") as the first instant of that month
+
+    def table(self, name: str) -> str:
+        """The quoted table name."""
+        if self.name == "bigquery":
+            return f"`{name}`"
+        return ".".join(f'"{part}"' for part in name.split("."))
+
+
+BIGQUERY_EXPORT = ExportDialect(
+    name="bigquery",
+    numeric="NUMERIC",
+    day="TIMESTAMP_TRUNC(usage_start_time, DAY)",
+    to_json="TO_JSON_STRING({})",
+    unnest_credits="CROSS JOIN UNNEST(credits) AS c",
+    param="@{}",
+    null_string="CAST(NULL AS STRING)",
+    invoice_month="TIMESTAMP(PARSE_DATE('%Y%m', invoice.month))",
+)
+DUCKDB_EXPORT = ExportDialect(
+    name="duckdb",
+    numeric="DECIMAL(38, 9)",
+    day="date_trunc('day', usage_start_time)",
+    to_json="CAST(to_json({}) AS VARCHAR)",
+    unnest_credits="CROSS JOIN UNNEST(credits) AS credit_rows(c)",
+    param="${}",
+    null_string="CAST(NULL AS VARCHAR)",
+    invoice_month="CAST(strptime(invoice.month, '%Y%m') AS TIMESTAMPTZ)",
+)

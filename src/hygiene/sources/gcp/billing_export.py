@@ -1,7 +1,8 @@
 """Spend from the BigQuery billing export, mapped to FOCUS columns.
 
 One SQL text serves BigQuery (production) and DuckDB (tests, and local copies of the export):
-every difference between the two dialects lives in ``Dialect`` below and nowhere else. The query
+every difference between the two lives in ``ExportDialect`` (``sources/billing/dialect.py``,
+with the other engine differences) and nowhere else. The query
 reads the standard (``gcp_billing_export_v1_*``) or detailed (``gcp_billing_export_resource_v1_*``)
 table, sums cost per day × project × service × region × labels (× resource on request, from a
 detailed table), and emits credits as their own ``Credit`` rows, so ``SUM(BilledCost)`` is spend with
@@ -17,11 +18,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Literal
+
+from hygiene.sources.billing.dialect import BIGQUERY_EXPORT, DUCKDB_EXPORT, ExportDialect
 
 TableKind = Literal["standard", "detailed"]
 PROVIDER_NAME = "Google Cloud"
@@ -46,46 +48,10 @@ FOCUS_COLUMNS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Dialect:
-    """Everything that differs between BigQuery and DuckDB for the export query."""
+#: The export query's spellings live with every other engine difference, in the billing dialects.
+BIGQUERY = BIGQUERY_EXPORT
+DUCKDB = DUCKDB_EXPORT
 
-    name: str
-    numeric: str  # exact decimal type
-    day: str  # truncate usage_start_time to its day
-    to_json: str  # an ARRAY<STRUCT<key, value>> as a JSON string
-    unnest_credits: str  # join each row to its credits, aliased ``c``
-    param: str  # a named query parameter
-    null_string: str  # a typed NULL string
-    invoice_month: str  # invoice.month ("202611") as the first instant of that month
-
-    def table(self, name: str) -> str:
-        """The quoted table name."""
-        if self.name == "bigquery":
-            return f"`{name}`"
-        return ".".join(f'"{part}"' for part in name.split("."))
-
-
-BIGQUERY = Dialect(
-    name="bigquery",
-    numeric="NUMERIC",
-    day="TIMESTAMP_TRUNC(usage_start_time, DAY)",
-    to_json="TO_JSON_STRING({})",
-    unnest_credits="CROSS JOIN UNNEST(credits) AS c",
-    param="@{}",
-    null_string="CAST(NULL AS STRING)",
-    invoice_month="TIMESTAMP(PARSE_DATE('%Y%m', invoice.month))",
-)
-DUCKDB = Dialect(
-    name="duckdb",
-    numeric="DECIMAL(38, 9)",
-    day="date_trunc('day', usage_start_time)",
-    to_json="CAST(to_json({}) AS VARCHAR)",
-    unnest_credits="CROSS JOIN UNNEST(credits) AS credit_rows(c)",
-    param="${}",
-    null_string="CAST(NULL AS VARCHAR)",
-    invoice_month="CAST(strptime(invoice.month, '%Y%m') AS TIMESTAMPTZ)",
-)
 
 _SQL = """\
 WITH charges AS (
@@ -144,7 +110,7 @@ def table_kind(table: str) -> TableKind:
 
 
 def export_sql(
-    dialect: Dialect, table: str, kind: TableKind | None = None, by_resource: bool = False
+    dialect: ExportDialect, table: str, kind: TableKind | None = None, by_resource: bool = False
 ) -> str:
     """The export → FOCUS query for ``table`` in ``dialect`` (parameters ``start``, ``end``).
 
