@@ -93,6 +93,12 @@ class AuditRun:
             }
         return document
 
+    def count_at_least(self, severity: Severity) -> int:
+        """How many findings are ``severity`` or more serious (a SQL count on the spool)."""
+        if isinstance(self.findings, FindingSpool):
+            return self.findings.count_at_least(severity)
+        return sum(1 for f in self.findings if f.severity.at_least(severity))
+
     def worst(self) -> Severity | None:
         """The most serious severity among the findings."""
         if isinstance(self.findings, FindingSpool):

@@ -7,17 +7,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from hygiene.cli.options import write_atomically
 from hygiene.cli.publish_options import after_run
 from hygiene.findings import Severity
-from hygiene.pipeline import AuditRun
 from hygiene.policy import Policy
 from hygiene.publish.formats import OutputFormat, render_chunks
-from hygiene.spool import FindingSpool
+
+if TYPE_CHECKING:  # the pipeline is imported when a run starts, not for ``--help``
+    from hygiene.pipeline import AuditRun
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -125,11 +126,7 @@ def conclude(
         for chunk in chunks:
             click.echo(chunk, nl=False)
     threshold = Severity(fail_on)
-    failing = (
-        run.findings.count_at_least(threshold)
-        if isinstance(run.findings, FindingSpool)
-        else sum(1 for f in run.findings if f.severity.at_least(threshold))
-    )
+    failing = run.count_at_least(threshold)
     skipped = [r.name for r in run.results if r.status == "skipped"]
     errored = [r.name for r in run.results if r.status == "error"]
     summary = (
