@@ -99,12 +99,6 @@ class AuditRun:
             return self.findings.count_at_least(severity)
         return sum(1 for f in self.findings if f.severity.at_least(severity))
 
-    def worst(self) -> Severity | None:
-        """The most serious severity among the findings."""
-        if isinstance(self.findings, FindingSpool):
-            return self.findings.worst()
-        return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)
-
 
 def select_checks(only: Sequence[str] = (), skip: Sequence[str] = ()) -> list[CheckSpec]:
     """The registered checks to run, in registry order; unknown names are usage errors.

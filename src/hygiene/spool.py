@@ -120,18 +120,11 @@ class FindingSpool(Sequence[Finding]):
             rows = self._db.execute('SELECT "check", COUNT(*) FROM findings GROUP BY "check"')
             return {name: int(n) for name, n in rows}
 
-    def rewrite(self, transform: Callable[[list[Finding]], list[Finding]]) -> None:
-        """Replace every finding by ``transform(page)`` (same length, same order), page by page."""
-        self.rewrite_contracts(
-            lambda page: [
-                f.to_contract() for f in transform([Finding.model_validate(d) for d in page])
-            ]
-        )
-
     def rewrite_contracts(
         self, transform: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
     ) -> None:
-        """``rewrite`` on the contract objects (no model round trip: the store's fast path)."""
+        """Replace every finding's contract object by ``transform(page)`` (same length, same
+        order), page by page; the store writes ``first_seen``/``status`` back this way."""
         with self._lock:
             self._order()
             for start in range(0, self._count, PAGE):
@@ -210,12 +203,6 @@ class FindingSpool(Sequence[Finding]):
     def contracts(self) -> ContractView:
         """The contract objects as a lazy, re-iterable sequence (for renderers and publishers)."""
         return ContractView(self)
-
-    def worst(self) -> Severity | None:
-        """The most serious severity held, or None when empty."""
-        with self._lock:
-            rank = self._db.execute("SELECT MAX(rank) FROM findings").fetchone()[0]
-        return None if rank is None else next(s for s in Severity if s.rank == rank)
 
     def count_at_least(self, severity: Severity) -> int:
         """How many findings are ``severity`` or more serious."""
