@@ -1,19 +1,41 @@
 # hygiene — the two commands are `make demo` and `make test`; everything else they need is set up here.
+# The development/test/demo environment is locked (uv.lock, hashes for every file): `make install`
+# builds .venv from the lock exactly, so an upstream release cannot change a fresh clone.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
+# uv itself comes from the package registry at a pinned version, into its own small venv.
+UV_VERSION := 0.13.9
+TOOLS  := .tools
+UV     := $(TOOLS)/bin/uv
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+export UV_NO_PROGRESS := 1
 
-.PHONY: install demo audit test lint self-audit bench system-deps clean schema docs
+.PHONY: install lock upgrade demo audit test lint self-audit bench fuzz system-deps clean schema docs
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# --locked: install exactly uv.lock, and fail if pyproject.toml changed without `make lock`.
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --extra dev --quiet
 	touch $(STAMP)
+
+# Re-resolve the lock after editing pyproject.toml (keeps every version that still fits).
+lock: $(UV)
+	$(UV) lock
+
+# Move every locked package to the newest release the ranges allow, then prove it with the tests.
+upgrade: $(UV)
+	$(UV) lock --upgrade
+	$(MAKE) test
 
 demo: install
 	$(BIN)/python -m hygiene.demo
@@ -61,4 +83,4 @@ bench: install
 	$(BIN)/python -m benchmarks.run $(ARGS)
 
 clean:
-	rm -rf $(VENV) .hygiene .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .hygiene .pytest_cache .mypy_cache .ruff_cache
