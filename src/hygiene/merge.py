@@ -32,13 +32,11 @@ from hygiene.context import CheckResult
 from hygiene.errors import HygieneError
 from hygiene.exceptions import ExceptionScreen
 from hygiene.findings import SCHEMA, Finding
-from hygiene.pipeline import POLICY_CHECK, AuditRun, policy_result
+from hygiene.pipeline import MERGE_CHECK, POLICY_CHECK, AuditRun, policy_result
 from hygiene.policy import Policy
 from hygiene.registry import CHECKS
 from hygiene.shard import PARTITIONED, policy_fingerprint
 from hygiene.spool import PAGE, FindingSpool
-
-MERGE_CHECK = "shards"
 
 #: Stats every shard computes whole (from discovery, not from its units): taken from shard 0.
 SAME: dict[str, tuple[tuple[str, ...], ...]] = {

@@ -33,6 +33,8 @@ from hygiene.store import Store, is_url
 log = logging.getLogger(__name__)
 
 POLICY_CHECK = "policy"
+MERGE_CHECK = "shards"  # the merge's own result: which shards arrived
+PSEUDO_CHECKS = frozenset({POLICY_CHECK, MERGE_CHECK})  # results that audit nothing themselves
 
 
 @dataclass
@@ -49,11 +51,30 @@ class AuditRun:
     shard: Shard | None = None  # audit --shard I/N: a partial result for ``hygiene merge``
     suppressed: int = 0
     policy_fp: str = ""
+    allow_empty: bool = False  # --allow-empty: a run in which every check was skipped may pass
+
+    @property
+    def audited(self) -> bool:
+        """Whether a check actually ran: False when checks were selected and every one of them
+        was skipped (``--only policy`` selects none, and then the policy check is the audit)."""
+        checks = [r for r in self.results if r.name not in PSEUDO_CHECKS]
+        return not checks or any(r.status == "ok" for r in checks)
+
+    @property
+    def reason(self) -> str:
+        """Why the run is incomplete ("" when it is complete)."""
+        errored = [r.name for r in self.results if r.status == "error"]
+        if errored:
+            return f"check(s) failed: {', '.join(errored)}"
+        if not self.audited and not self.allow_empty and self.shard is None:
+            return "nothing was audited: every check was skipped"
+        return ""
 
     @property
     def status(self) -> str:
-        """``complete`` unless a check errored."""
-        return "incomplete" if any(r.status == "error" for r in self.results) else "complete"
+        """``complete`` unless a check errored or (without ``allow_empty``) nothing was audited:
+        a misconfigured cron job whose every check is skipped must not pass."""
+        return "incomplete" if self.reason else "complete"
 
     def to_contract(self, lazy: bool = False) -> dict[str, Any]:
         """The findings contract document (DESIGN.md); a shard's names it in ``run.shard``.
@@ -84,6 +105,8 @@ class AuditRun:
                 "resolved": list(self.resolved),
             },
         }
+        if self.reason:
+            document["run"]["reason"] = self.reason
         if self.shard is not None:
             document["run"]["shard"] = {
                 **self.shard.to_contract(),
@@ -199,6 +222,7 @@ def run_audit(
     cache_dir: Path | None = None,
     show_progress: bool = False,
     options: Mapping[str, Any] | None = None,
+    allow_empty: bool = False,
 ) -> AuditRun:
     """Run the selected checks and record the run; the library entry point behind ``audit``.
 
@@ -266,6 +290,7 @@ def run_audit(
             shard=shard,
             suppressed=screen.suppressed,
             policy_fp=policy_fingerprint(policy) if shard else "",
+            allow_empty=allow_empty,
         )
         if store is not None and shard is None:
             recorded = store.record_run(

@@ -17,7 +17,13 @@ from hygiene.cli.options import (
     split_names,
 )
 from hygiene.cli.publish_options import check_publishing, publish_options
-from hygiene.cli.run_options import artefact_options, conclude, log_options, state_options
+from hygiene.cli.run_options import (
+    allow_empty_option,
+    artefact_options,
+    conclude,
+    log_options,
+    state_options,
+)
 from hygiene.cli.shard_options import shard_option
 from hygiene.log import setup_logging, setup_sentry
 
@@ -53,6 +59,7 @@ from hygiene.log import setup_logging, setup_sentry
     envvar="HYGIENE_SHARD",
     help="Audit only shard I of N (0-based) and write a partial result for `hygiene merge`; records nothing.",
 )
+@allow_empty_option
 @publish_options
 def audit(
     configs: tuple[str, ...],
@@ -69,6 +76,7 @@ def audit(
     log_level: str,
     progress: bool | None,
     shard: str | None,
+    allow_empty: bool,
     alert: bool,
     dry_run: bool,
     metrics_file: Path | None,
@@ -88,7 +96,8 @@ def audit(
       hygiene merge part-0.json part-1.json part-2.json part-3.json --expect 4
 
     Exit codes: 0 clean (below --fail-on), 1 findings at or above --fail-on,
-    2 usage/configuration error, 3 incomplete run (a check errored).
+    2 usage/configuration error, 3 incomplete run (a check errored, or every check was
+    skipped and --allow-empty was not given), 130/143 interrupted.
     """
     from hygiene import __version__
     from hygiene.pipeline import run_audit
@@ -110,6 +119,7 @@ def audit(
         lock_timeout=float(os.environ.get("HYGIENE_LOCK_TIMEOUT", "60")),
         show_progress=sys.stderr.isatty() if progress is None else progress,
         options={"shard": part} if part else None,
+        allow_empty=allow_empty,
     )
     conclude(
         run,

@@ -13,6 +13,7 @@ import click
 
 from hygiene.cli.options import write_atomically
 from hygiene.cli.publish_options import after_run
+from hygiene.exit_codes import ExitCode
 from hygiene.findings import Severity
 from hygiene.policy import Policy
 from hygiene.publish.formats import OutputFormat, render_chunks
@@ -21,8 +22,6 @@ if TYPE_CHECKING:  # the pipeline is imported when a run starts, not for ``--hel
     from hygiene.pipeline import AuditRun
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_INCOMPLETE = 0, 1, 3
 
 
 def _apply(func: F, options: list[Callable[[F], F]]) -> F:
@@ -84,6 +83,14 @@ def state_options(func: F) -> F:
     )
 
 
+allow_empty_option = click.option(
+    "--allow-empty",
+    is_flag=True,
+    envvar="HYGIENE_ALLOW_EMPTY",
+    help="Accept a run in which every check was skipped (default: incomplete, exit 3).",
+)
+
+
 def log_options(func: F) -> F:
     """``--log-format`` and ``--log-level``."""
     return _apply(
@@ -137,6 +144,10 @@ def conclude(
         summary += f"; skipped: {', '.join(skipped)}"
     if errored:
         summary += f"; errors: {', '.join(errored)}"
+    if not run.audited and run.shard is None:
+        summary += "; nothing was audited (every check was skipped" + (
+            ")" if run.allow_empty else "; --allow-empty accepts that)"
+        )
     if output:
         summary += f"; written to {output}"
     click.echo(summary, err=True)
@@ -151,5 +162,5 @@ def conclude(
     ):
         click.echo(line, err=True)
     if run.status == "incomplete":
-        sys.exit(EXIT_INCOMPLETE)
-    sys.exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
+        sys.exit(ExitCode.INCOMPLETE)
+    sys.exit(ExitCode.FINDINGS if failing else ExitCode.CLEAN)

@@ -9,6 +9,7 @@ are still evaluated.
 
 from __future__ import annotations
 
+import difflib
 import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -304,7 +305,7 @@ def spend_report(
                 "are never added: choose one with --currency"
             )
         currency = found[0] if found else primary_currency(data.rows, month, policy)
-    return spend_table(
+    table = spend_table(
         data.rows,
         month=month,
         as_of=moment,
@@ -313,3 +314,31 @@ def spend_report(
         currency=currency,
         policy=policy,
     )
+    check_group_keys(table, policy)
+    return table
+
+
+def known_group_keys(policy: Policy) -> list[str]:
+    """Keys ``hygiene spend --by`` knows without reading the bill: the policy's tags (required,
+    aliases, budget scopes) and the provider columns."""
+    keys = [*policy.tags.required, *PROVIDER_KEYS]
+    keys += [alias for aliases in policy.tags.key_aliases.values() for alias in aliases]
+    keys += [key for budget in policy.budgets for key in budget.scope]
+    return list(dict.fromkeys(keys))
+
+
+def check_group_keys(table: Mapping[str, Any], policy: Policy) -> None:
+    """A ``--by`` key that no row of the month carries and the policy does not name is a typo:
+    a HygieneError with the nearest known key, not one group of everything under "(none)"."""
+    known = known_group_keys(policy)
+    lowered = {key.lower(): key for key in known}
+    for key in table["by"]:
+        if key in known or any(group["key"].get(key) is not None for group in table["groups"]):
+            continue
+        if not table["groups"]:
+            continue  # an empty month: nothing to say about its keys
+        near = lowered.get(key.lower()) or next(
+            iter(difflib.get_close_matches(key, known, n=1, cutoff=0.6)), None
+        )
+        hint = f"; did you mean {near!r}?" if near else f"; known keys: {', '.join(known)}"
+        raise HygieneError(f"--by {key}: no billing row of {table['month']} carries it{hint}")
