@@ -50,6 +50,11 @@ class Target:
     location: str
     name: str | None = None
 
+    @property
+    def shown(self) -> str:
+        """The location for messages and logs: a clone URL without its credentials."""
+        return git.redact_url(self.location)
+
 
 @dataclass
 class RepoScan:
@@ -99,8 +104,9 @@ def collect(ctx: RunContext) -> Collection:
                         target, policy, store=ctx.store, cache_dir=ctx.cache_dir, progress=progress
                     )
                 except HygieneError as exc:
-                    log.error("repository %s could not be scanned: %s", target.location, exc)
-                    collection.errors.append(str(exc))
+                    where, reason = target.shown, git.scrub(str(exc), target.location)
+                    log.error("repository %s could not be scanned: %s", where, reason)
+                    collection.errors.append(reason)
                     continue
                 collection.errors.extend(f"{scan.name}: {w}" for w in scan.warnings)
                 assert collection.scopes is not None
@@ -231,9 +237,9 @@ def _resolve(target: Target, cache_dir: Path) -> Path:
         return git.mirror(target.location, cache_dir)
     path = Path(target.location)
     if not path.is_dir():
-        raise HygieneError(f"{path}: not a directory; pass the path of a git repository")
+        raise HygieneError(f"{target.shown}: not a directory; pass the path of a git repository")
     if not git.is_repository(path):
-        raise HygieneError(f"{path}: not a git repository; pass the path of a git checkout")
+        raise HygieneError(f"{target.shown}: not a git repository; pass the path of a git checkout")
     return path
 
 

@@ -13,12 +13,77 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 from hygiene.errors import HygieneError
 
 
 class GitError(HygieneError):
     """A git command failed on a repository."""
+
+
+# --------------------------------------------------------------------------- credentials in URLs
+
+#: ``scheme://`` (or ``scheme:/``, what ``Path`` leaves of it) and the authority after it.
+_URL_HEAD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*:/{1,2})([^/?#]*)")
+#: scp-like ``user:password@host:path`` (a plain ``git@host:path`` holds no secret).
+_SCP_SECRET = re.compile(r"^[^/@:]+:[^/@]*@(?=[\w.-]+:)")
+#: ``scheme://userinfo@`` anywhere in a text (git's own messages).
+_URL_IN_TEXT = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*:/{1,2})[^\s/?#'\"@]*@")
+REDACTED = "***"
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its userinfo (user name, password, token) replaced by ``***``.
+
+    ``https://user:TOKEN@host/org/repo.git`` → ``https://***@host/org/repo.git``; the same for
+    ``ssh://``, ``file://`` and any other scheme, and for scp-like ``user:password@host:path``.
+    A scp-like ``git@host:org/repo`` is kept: its user name holds no secret. A userinfo that
+    breaks the URL grammar (an unencoded ``/`` in the password) is still cut at the last ``@``.
+    """
+    parts = _split_userinfo(url)
+    if parts is None:
+        return url
+    prefix, _userinfo, rest = parts
+    return f"{prefix}{REDACTED}{rest}"
+
+
+def _split_userinfo(url: str) -> tuple[str, str, str] | None:
+    """``(scheme://, userinfo, @host…)`` of ``url``, or None when it carries no userinfo."""
+    head = _URL_HEAD.match(url)
+    if head is None:
+        scp = _SCP_SECRET.match(url)
+        return ("", url[: scp.end() - 1], url[scp.end() - 1 :]) if scp else None
+    scheme, authority = head.group(1), head.group(2)
+    rest = url[len(scheme) :]
+    if "@" in authority:
+        cut = len(authority.rsplit("@", 1)[0])
+    elif "@" in rest and ":" in authority:  # user:pa/ss@host: a password with a raw "/"
+        cut = rest.rfind("@")
+    else:
+        return None
+    return scheme, rest[:cut], rest[cut:]
+
+
+def scrub(text: str, url: str | None = None) -> str:
+    """``text`` (a git message, an error) with every URL's userinfo redacted, and the userinfo
+    of ``url`` (whole, its user name and password, percent-decoded too) removed wherever else
+    it appears: git may quote it on its own."""
+    text = _URL_IN_TEXT.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
+    parts = _split_userinfo(url or "")
+    if parts is None:
+        return text
+    userinfo = parts[1]
+    pieces = {userinfo, *userinfo.split(":", 1)}
+    pieces |= {unquote(p) for p in pieces}
+    for piece in sorted((p for p in pieces if len(p) >= 4), key=len, reverse=True):
+        text = text.replace(piece, REDACTED)
+    return text
+
+
+def _label(repo: Path | str) -> str:
+    """A repository's location for messages: never the credentials of a clone URL."""
+    return redact_url(str(repo))
 
 
 def run_git(repo: Path, *args: str, input_bytes: bytes | None = None) -> bytes:
@@ -31,12 +96,10 @@ def run_git(repo: Path, *args: str, input_bytes: bytes | None = None) -> bytes:
             check=False,
         )
     except OSError as exc:
-        raise GitError(f"{repo}: cannot run git: {exc.strerror}") from None
+        raise GitError(f"{_label(repo)}: cannot run git: {exc.strerror}") from None
     if proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(
-            f"{repo}: git {args[0]} failed: {message[-1] if message else proc.returncode}"
-        )
+        reason = _reason(proc.stderr) or proc.returncode
+        raise GitError(f"{_label(repo)}: git {args[0]} failed: {scrub(str(reason))}")
     return proc.stdout
 
 
@@ -53,9 +116,14 @@ def repo_name(path: Path) -> str:
     except GitError:
         url = ""
     if url:
-        tail = url.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
-        return tail.removesuffix(".git") or path.resolve().name
+        return _url_tail(url) or path.resolve().name
     return path.resolve().name
+
+
+def _url_tail(url: str) -> str:
+    """The last part of a clone URL's path, without ``.git`` (never its credentials)."""
+    tail = redact_url(url).rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    return tail.removesuffix(".git").rsplit("@", 1)[-1]
 
 
 def tracked_files(repo: Path) -> list[str]:
@@ -75,7 +143,8 @@ def ignored(repo: Path, paths: Sequence[str]) -> set[str]:
         check=False,
     )
     if proc.returncode not in (0, 1):
-        raise GitError(f"{repo}: git check-ignore failed: {proc.stderr.decode().strip()}")
+        message = scrub(proc.stderr.decode("utf-8", "replace").strip())
+        raise GitError(f"{_label(repo)}: git check-ignore failed: {message}")
     return {p for p in proc.stdout.decode().split("\0") if p}
 
 
@@ -172,7 +241,7 @@ def read_blobs(repo: Path, oids: Iterable[str]) -> Iterator[tuple[str, bytes]]:
             stderr=subprocess.PIPE,
         )
     except OSError as exc:
-        raise GitError(f"{repo}: cannot run git: {exc.strerror}") from None
+        raise GitError(f"{_label(repo)}: cannot run git: {exc.strerror}") from None
     assert proc.stdin is not None and proc.stdout is not None
 
     def feed() -> None:
@@ -190,10 +259,10 @@ def read_blobs(repo: Path, oids: Iterable[str]) -> Iterator[tuple[str, bytes]]:
         for _ in wanted:
             header = proc.stdout.readline()
             if not header:
-                raise GitError(f"{repo}: git cat-file stopped early")
+                raise GitError(f"{_label(repo)}: git cat-file stopped early")
             parts = header.split()
             if len(parts) < 3 or parts[1] == b"missing":
-                raise GitError(f"{repo}: object {parts[0].decode()} is missing")
+                raise GitError(f"{_label(repo)}: object {parts[0].decode()} is missing")
             size = int(parts[2])
             content = proc.stdout.read(size)
             proc.stdout.read(1)  # the newline after each object
@@ -300,21 +369,30 @@ def is_clone_url(location: str) -> bool:
 def mirror(url: str, cache_dir: Path) -> Path:
     """A bare mirror of ``url`` under ``cache_dir``: cloned the first time, fetched after.
 
-    Credentials come from git's own configuration (credential helpers, SSH agent); hygiene never
-    asks for them (``GIT_TERMINAL_PROMPT=0``).
+    Credentials come from git's own configuration (credential helpers, SSH agent) or the URL;
+    hygiene never asks for them (``GIT_TERMINAL_PROMPT=0``). Credentials in the URL never reach
+    a message, a log line or the mirror's configuration: it stores the redacted URL, and every
+    fetch passes the real one on the command line.
     """
-    tail = url.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1].removesuffix(".git") or "repo"
-    digest = hashlib.sha256(url.encode()).hexdigest()[:10]
+    shown = redact_url(url)
+    tail = _url_tail(url) or "repo"
+    digest = hashlib.sha256(shown.encode()).hexdigest()[:10]
     target = cache_dir / "repos" / f"{re.sub(r'[^A-Za-z0-9._-]', '_', tail)}-{digest}.git"
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
     if (target / "HEAD").exists():
-        _run(["git", "-C", str(target), "remote", "update", "--prune"], url, env)
+        _run(["git", "-C", str(target), "config", "remote.origin.url", shown], url, env)
+        _run(
+            ["git", "-C", str(target), "fetch", "--quiet", "--prune", url, "+refs/*:refs/*"],
+            url,
+            env,
+        )
     else:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
         try:
             _run(["git", "clone", "--quiet", "--mirror", url, str(tmp)], url, env)
+            _run(["git", "-C", str(tmp), "config", "remote.origin.url", shown], url, env)
             os.replace(tmp, target)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -322,13 +400,22 @@ def mirror(url: str, cache_dir: Path) -> Path:
 
 
 def _run(args: list[str], url: str, env: dict[str, str]) -> None:
+    verb = args[3] if args[1] == "-C" else args[1]
     try:
         proc = subprocess.run(args, capture_output=True, check=False, env=env, timeout=3600)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise GitError(f"{url}: cannot clone or fetch: {exc}") from None
+    except OSError as exc:
+        raise GitError(f"{redact_url(url)}: cannot run git {verb}: {exc.strerror}") from None
+    except subprocess.TimeoutExpired:
+        raise GitError(f"{redact_url(url)}: git {verb} timed out after an hour") from None
     if proc.returncode != 0:
-        lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(
-            f"{url}: git {args[3] if args[1] == '-C' else args[1]} failed: "
-            f"{lines[-1] if lines else proc.returncode}"
-        )
+        reason = _reason(proc.stderr) or proc.returncode
+        raise GitError(f"{redact_url(url)}: git {verb} failed: {scrub(str(reason), url)}")
+
+
+def _reason(stderr: bytes) -> str:
+    """The line of git's stderr that says what went wrong: its first ``fatal:``/``error:``
+    line, else its last line."""
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
+    lines = [line for line in lines if line]
+    fatal = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    return (fatal or lines or [""])[0 if fatal else -1]
