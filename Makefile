@@ -84,3 +84,7 @@ bench: install
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .hygiene .pytest_cache .mypy_cache .ruff_cache
+
+# The property tests (tests/property, Hypothesis) with many more examples than CI runs.
+fuzz: install
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q -p no:cacheprovider tests/property $(PYTEST_ARGS)
