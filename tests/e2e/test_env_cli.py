@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import jsonschema
 from tests.conftest import REPO_ROOT, run_cli
 from tests.fixtures.env import SECRET, fixture_files
 from tests.fixtures.env.expected import DRIFT, EXPECTED
+from tests.fixtures.env.hostile import hostile_dotenv, leaks
 
 
 def test_audit_only_env_reports_exactly_the_fixture_drift(
@@ -87,3 +89,50 @@ def test_env_help_has_examples(tmp_path: Path) -> None:
     proc = run_cli("env", "report", "--help", cwd=tmp_path)
     assert proc.returncode == 0
     assert "hygiene env report ../api --format json -o env.json" in proc.stdout
+
+
+def test_dotenv_lines_never_reach_a_finding_a_report_or_the_state(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    repo = make_repo(
+        "hostile",
+        [
+            {
+                ".gitignore": ".env\n",
+                ".env.example": hostile_dotenv(),
+                "deploy/.env.production": hostile_dotenv("PROD_ONLY=1\n"),
+                "app.py": "import os\nos.environ['APP_PORT']\nos.environ['PRIVATE_KEY']\n",
+            }
+        ],
+    )
+    (repo / ".env").write_text(hostile_dotenv("LOCAL_ONLY=1\n"))  # git-ignored, on disk only
+    state = tmp_path / "state.db"
+    args = ["audit", "--only", "env", "--repo", str(repo), "--as-of", "2026-11-27"]
+    audit = run_cli(*args, "--format", "json", "--state", str(state), cwd=tmp_path)
+    assert audit.returncode == 1, audit.stderr  # the committed .env.production: high
+    findings = json.loads(audit.stdout)["findings"]
+    rules = {(f["rule"], f["resource"], f["location"]["line"]) for f in findings}
+    assert {
+        ("missing-equals", "hostile:.env.example", 7),
+        ("invalid-line", "hostile:.env.example", 3),  # lines 3-6: the key's unquoted body
+        ("env-only-variable", "hostile:.env", 1),
+        ("committed-dotenv", "hostile:deploy/.env.production", None),
+    } <= rules
+    [committed] = [f for f in findings if f["rule"] == "committed-dotenv"]
+    assert committed["details"]["keys"] == ["LAST_SETTING", "PRIVATE_KEY", "PROD_ONLY"]
+    assert {
+        (f["details"]["variable"], f["details"]["dotenv"])
+        for f in findings
+        if f["rule"] == "env-only-variable"
+    } == {("LOCAL_ONLY", ".env"), ("PROD_ONLY", "deploy/.env.production")}
+    outputs = [audit.stdout, audit.stderr]
+    sarif = run_cli(*args, "--format", "sarif", "--no-state", cwd=tmp_path)
+    markdown = run_cli(*args, "--format", "markdown", "--no-state", cwd=tmp_path)
+    outputs += [sarif.stdout, sarif.stderr, markdown.stdout]
+    for fmt in ("json", "table", "markdown"):
+        report = run_cli("env", "report", str(repo), "--format", fmt, cwd=tmp_path)
+        assert report.returncode == 0, report.stderr
+        outputs += [report.stdout, report.stderr]
+    with sqlite3.connect(state) as db:
+        outputs.append("\n".join(db.iterdump()))
+    assert [leaks(text) for text in outputs] == [[]] * len(outputs)

@@ -21,10 +21,10 @@ _ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?(?:'[^']*'|[^=#\s]+)\s*=\s*")
 
 @dataclass(frozen=True)
 class Binding:
-    """A parsed ``KEY=value`` line. ``value`` stays inside the check (it may be a secret)."""
+    """A parsed ``NAME=value`` line. ``value`` stays inside the check (it may be a secret)."""
 
     key: str
-    value: str | None
+    value: str
     line: int
     quoted: bool
     raw: str
@@ -32,10 +32,19 @@ class Binding:
 
 @dataclass(frozen=True)
 class ParsedDotenv:
-    """All bindings of a file plus the lines python-dotenv could not parse."""
+    """All bindings of a file plus the line numbers of what is not a binding.
+
+    A dotenv line that is not ``NAME=value`` may be anything — a line of an unquoted multi-line
+    private key, a pasted token — so only its line number is kept, never its text:
+    ``invalid_lines`` (python-dotenv cannot parse it, or its key is not a variable name),
+    ``missing_equals`` (no ``=``), ``unquoted_blocks`` (``(key line, first, last)``: the lines
+    an unquoted ``-----BEGIN …`` value runs on, up to its ``-----END`` line).
+    """
 
     bindings: tuple[Binding, ...]
     invalid_lines: tuple[int, ...]
+    missing_equals: tuple[int, ...] = ()
+    unquoted_blocks: tuple[tuple[int, int, int], ...] = ()
 
     def entries(self) -> tuple[EnvEntry, ...]:
         """The bindings as records (no values), with the ``${VAR}`` names each value expands."""
@@ -50,28 +59,84 @@ class ParsedDotenv:
         )
 
 
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_PEM_BEGIN, _PEM_END = "-----BEGIN", "-----END"
+
+
+def is_variable_name(key: str) -> bool:
+    """A key that can be a variable's name: letters, digits and ``_``, not starting with a
+    digit, and not shaped like a token (20+ characters mixing upper, lower case and digits
+    without an ``_``: a line of base64 followed by its ``=`` padding)."""
+    if not _NAME.match(key):
+        return False
+    token = (
+        len(key) >= 20
+        and "_" not in key
+        and any(c.isupper() for c in key)
+        and any(c.islower() for c in key)
+        and any(c.isdigit() for c in key)
+    )
+    return not token
+
+
+def _opens_block(text: str) -> bool:
+    return _PEM_BEGIN in text and _PEM_END not in text
+
+
 def parse_dotenv(text: str) -> ParsedDotenv:
-    """Parse dotenv text the way python-dotenv does, keeping the line of each key."""
+    """Parse dotenv text the way python-dotenv does, keeping the line of each key.
+
+    Only ``NAME=value`` lines whose key is a variable name become bindings; every other line is
+    known by its number only (see :class:`ParsedDotenv`). A value that starts a PEM block
+    without quotes (``KEY=-----BEGIN PRIVATE KEY-----``) swallows the lines up to its
+    ``-----END`` line (or the end of the file): they are the key's, not bindings.
+    """
     bindings: list[Binding] = []
     invalid: list[int] = []
+    no_equals: list[int] = []
+    blocks: list[tuple[int, int, int]] = []
+    block: list[int] | None = None  # [key line, first, last] of the open unquoted block
     for binding in parse_stream(io.StringIO(text)):
         raw = binding.original.string
         stripped = raw.lstrip()
         line = binding.original.line + raw[: len(raw) - len(stripped)].count("\n")
-        if binding.error:
-            invalid.append(line)
-        elif binding.key is not None:
-            after = _ASSIGNMENT.sub("", stripped, count=1) if binding.value is not None else ""
-            bindings.append(
-                Binding(
-                    key=binding.key,
-                    value=binding.value,
-                    line=line,
-                    quoted=after[:1] in ("'", '"'),
-                    raw=stripped.rstrip("\r\n"),
-                )
+        if not stripped:
+            continue
+        if block is not None:
+            block[1] = block[1] or line
+            block[2] = line + stripped.rstrip("\r\n").count("\n")
+            if _PEM_END in stripped:
+                blocks.append((block[0], block[1], block[2]))
+                block = None
+            continue
+        if binding.error or binding.key is None:
+            if binding.error:
+                invalid.append(line)
+                if _opens_block(stripped):
+                    block = [line, 0, 0]
+            continue
+        if binding.value is None:
+            no_equals.append(line)
+            continue
+        after = _ASSIGNMENT.sub("", stripped, count=1)
+        if not is_variable_name(binding.key) or (binding.value and not binding.value.strip("=")):
+            invalid.append(line)  # a pasted line of base64 ("…Zm9v==") is not a key
+            continue
+        quoted = after[:1] in ("'", '"')
+        bindings.append(
+            Binding(
+                key=binding.key,
+                value=binding.value,
+                line=line,
+                quoted=quoted,
+                raw=stripped.rstrip("\r\n"),
             )
-    return ParsedDotenv(tuple(bindings), tuple(invalid))
+        )
+        if not quoted and _opens_block(binding.value):
+            block = [line, 0, 0]
+    if block is not None and block[1]:
+        blocks.append((block[0], block[1], block[2]))
+    return ParsedDotenv(tuple(bindings), tuple(invalid), tuple(no_equals), tuple(blocks))
 
 
 def _interpolated(binding: Binding) -> bool:
@@ -80,15 +145,19 @@ def _interpolated(binding: Binding) -> bool:
 
 
 def references(value: str) -> tuple[str, ...]:
-    """The ``${VAR}`` / ``${VAR:-default}`` names a value expands (python-dotenv's syntax)."""
+    """The ``${VAR}`` / ``${VAR:-default}`` names a value expands (python-dotenv's syntax);
+    only variable names (``${…}`` holding anything else is part of the value)."""
     return tuple(
-        atom.name for atom in parse_variables(value) if isinstance(atom, Variable) and atom.name
+        atom.name
+        for atom in parse_variables(value)
+        if isinstance(atom, Variable) and _NAME.match(atom.name)
     )
 
 
 def lint(parsed: ParsedDotenv) -> tuple[LintIssue, ...]:
     """dotenv-linter-style problems of an example: duplicated key, lowercase key, unquoted value
-    with spaces, missing ``=``, and lines python-dotenv cannot parse."""
+    with spaces or over several lines, missing ``=``, and lines that are not bindings. A line
+    that is not a binding is named by its number only: its text may be a secret."""
     issues: list[LintIssue] = []
     first_line: dict[str, int] = {}
     for b in parsed.bindings:
@@ -105,9 +174,7 @@ def lint(parsed: ParsedDotenv) -> tuple[LintIssue, ...]:
             first_line[b.key] = b.line
         if b.key != b.key.upper():
             issues.append(LintIssue("lowercase-key", b.line, b.key, f"{b.key} is not upper case"))
-        if b.value is None:
-            issues.append(LintIssue("missing-equals", b.line, b.key, f"{b.key} has no '='"))
-        elif not b.quoted and re.search(r"\s", b.value):
+        if not b.quoted and re.search(r"\s", b.value or ""):
             issues.append(
                 LintIssue(
                     "unquoted-spaces",
@@ -116,8 +183,29 @@ def lint(parsed: ParsedDotenv) -> tuple[LintIssue, ...]:
                     f"the value of {b.key} contains spaces but is not quoted",
                 )
             )
+    for line in parsed.missing_equals:
+        issues.append(
+            LintIssue(
+                "missing-equals",
+                line,
+                None,
+                "this line has no '=' (a value that goes on over several lines must be quoted)",
+            )
+        )
     for line in parsed.invalid_lines:
-        issues.append(LintIssue("invalid-line", line, None, "python-dotenv cannot parse this line"))
+        issues.append(
+            LintIssue("invalid-line", line, None, "this line is not a NAME=value binding")
+        )
+    for key_line, first, last in parsed.unquoted_blocks:
+        span = f"lines {first}-{last} continue" if last > first else f"line {first} continues"
+        issues.append(
+            LintIssue(
+                "invalid-line",
+                first,
+                None,
+                f"{span} the unquoted multi-line value begun on line {key_line}; quote the value",
+            )
+        )
     return tuple(sorted(issues, key=lambda i: (i.line, i.rule)))
 
 
