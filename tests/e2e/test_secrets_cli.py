@@ -168,3 +168,32 @@ def test_update_keeps_audited_entries_whose_secret_lives_on_only_in_history(
         (history_only["hashed_secret"], False)
     ]
     assert json.loads(run_cli(*audit).stdout)["findings"] == []  # still suppressed
+
+
+def test_a_clone_url_token_reaches_no_output_log_or_state(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    token = "Tok3nInTheCloneUrl9x"
+    origin = make_repo("origin", [{"app.py": f'AWS = "{AWS}"\n'}])
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        "version: 1\nrepos:\n"
+        f"  - url: file://user:{token}@{origin}\n"
+        f"  - url: file://user:{token}@{tmp_path}/nope.git\n"
+    )
+    state = tmp_path / "state" / "state.db"
+    proc = run_cli(
+        *("audit", "--only", "secrets", "--config", str(policy), "--format", "json"),
+        *("--state", str(state), "--log-level", "DEBUG", "--log-format", "json"),
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 3, proc.stderr
+    document = json.loads(proc.stdout)
+    assert {f["resource"] for f in document["findings"]} == {"origin:app.py"}
+    assert "nope.git" in document["run"]["checks"]["secrets"]["reason"]
+    assert token not in proc.stdout and token not in proc.stderr
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and origin not in p.parents]
+    assert any(part.endswith(".git") for p in written for part in p.parts)  # the mirror
+    for path in written:
+        if path != policy:
+            assert token.encode() not in path.read_bytes(), path
