@@ -16,10 +16,12 @@ import pytest
 from hygiene.pipeline import run_audit
 from hygiene.policy import Policy, Repo
 from hygiene.publish.formats import render_json
+from tests.conftest import git
 
 AWS = "AKIAZ3MHGKQW7P2LSNYT"
 GHP = "ghp_9fK2LmQ8vR4tZ1xW7yB3nC6hJ0pS5dG2aE8u"
 TOKEN = "Tok3nInTheCloneUrl9x"
+PWD = "Tr0ub4dor&3-horse-battery"
 AS_OF = datetime(2026, 11, 27, 12, tzinfo=UTC)
 
 
@@ -63,3 +65,117 @@ def test_credentials_in_clone_urls_reach_no_reason_log_output_state_or_cache(
         assert not [r for r in caplog.records if TOKEN in r.getMessage()]
         assert TOKEN.encode() not in _bytes_under(state.parent)
         assert TOKEN.encode() not in _bytes_under(cache)  # the mirror keeps the redacted URL
+
+
+# --------------------------------------------------------------------------- 2. shallow, partial
+
+
+def _audit(repos: list[Path], state: Path | None = None, policy: Policy | None = None):  # type: ignore[no-untyped-def]
+    return run_audit(
+        policy=policy or Policy(), as_of=AS_OF, only=["secrets"], repos=repos, state_path=state
+    )
+
+
+def _clone(origin: Path, dest: Path, *options: str) -> Path:
+    git(dest.parent, "clone", "-q", *options, f"file://{origin}", str(dest))
+    return dest
+
+
+def _history_only_origin(make_repo: Callable[..., Path]) -> Path:
+    return make_repo(
+        "svc",
+        [
+            {"old.py": f'TOKEN = "{GHP}"\n', "app.py": "x = 1\n"},
+            {"old.py": None, "app.py": "x = 2\n"},
+        ],
+    )
+
+
+def test_a_shallow_clone_resolves_no_history_finding(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    origin = _history_only_origin(make_repo)
+    full = _clone(origin, tmp_path / "full")
+    shallow = _clone(origin, tmp_path / "shallow", "--depth", "1")
+    state = tmp_path / "state.db"
+    first = _audit([full], state)
+    (finding,) = list(first.findings)
+    assert finding.rule == "history-only" and finding.resource == "svc:old.py"
+    assert first.results[0].scopes == ["svc"] and first.results[0].stats["history"] == {}
+
+    second = _audit([shallow], state)
+    result = second.results[0]
+    assert result.status == "ok" and list(second.findings) == []
+    assert result.stats["history"] == {"svc": "shallow"}
+    assert result.scopes == []  # the history of svc was not covered: nothing of it resolves
+    assert second.resolved == []
+
+    third = _audit([full], state)
+    assert [(f.id, f.status) for f in third.findings] == [(finding.id, "open")]
+
+
+def test_a_partial_clone_is_reported_and_its_promised_blobs_are_not_fetched(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    origin = _history_only_origin(make_repo)
+    git(origin, "config", "uploadpack.allowFilter", "true")
+    full = _clone(origin, tmp_path / "full")
+    partial = _clone(origin, tmp_path / "partial", "--filter=blob:none")
+    listing = ["rev-list", "--objects", "--all", "--missing=print"]
+    absent = [line for line in git(partial, *listing).splitlines() if line.startswith("?")]
+    assert absent  # the old blobs were never fetched
+    state = tmp_path / "state.db"
+    (finding,) = list(_audit([full], state).findings)
+    run = _audit([partial], state)
+    assert finding.rule == "history-only"
+    result = run.results[0]
+    assert result.status == "ok" and list(run.findings) == [] and run.resolved == []
+    assert result.stats["history"] == {"svc": "partial"}
+    assert result.stats["missing_objects"] == len(absent) and result.scopes == []
+    assert [line for line in git(partial, *listing).splitlines() if line.startswith("?")] == absent
+    assert [(f.id, f.status) for f in _audit([full], state).findings] == [(finding.id, "open")]
+
+
+# --------------------------------------------------------------------------- 3. missing objects
+
+
+def _drop_object(repo: Path, oid: str) -> None:
+    (repo / ".git" / "objects" / oid[:2] / oid[2:]).unlink()
+
+
+def test_a_missing_blob_loses_only_itself(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo(
+        "svc",
+        [
+            {"lost.py": f'password = "{PWD}"\n', "old.py": f'TOKEN = "{GHP}"\n'},
+            {"lost.py": None, "old.py": None, "app.py": f'AWS = "{AWS}"\n'},
+        ],
+    )
+    other = make_repo("other", [{"key.py": f'AWS = "{AWS}"\n'}])
+    _drop_object(repo, git(repo, "rev-parse", "HEAD~1:lost.py").strip())
+    run = _audit([repo, other])
+    result = run.results[0]
+    assert run.status == "incomplete" and result.status == "error"
+    assert {(f.rule, f.resource) for f in run.findings} == {
+        ("in-tree", "svc:app.py"),
+        ("history-only", "svc:old.py"),
+        ("in-tree", "other:key.py"),
+    }
+    (error,) = result.stats["errors"]
+    assert error.startswith("svc: 1 object(s) are missing")
+    assert result.stats["missing_objects"] == 1
+    assert result.stats["history"] == {"svc": "missing-objects"}
+    assert result.scopes == ["other"]
+
+
+def test_a_missing_tree_still_reports_head(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo(
+        "svc",
+        [{"old/x.py": f'TOKEN = "{GHP}"\n'}, {"old/x.py": None, "app.py": f'AWS = "{AWS}"\n'}],
+    )
+    _drop_object(repo, git(repo, "rev-parse", "HEAD~1:old").strip())
+    run = _audit([repo])
+    result = run.results[0]
+    assert result.status == "error" and "svc: history could not be listed" in result.reason
+    assert {(f.rule, f.resource) for f in run.findings} == {("in-tree", "svc:app.py")}
+    assert result.stats["history"] == {"svc": "missing-objects"}

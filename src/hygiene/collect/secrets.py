@@ -64,6 +64,45 @@ class RepoScan:
     records: list[SecretRecord]
     stats: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: how much of the history was seen: ``full``, ``off`` (policy), else what limited it:
+    #: ``shallow``, ``partial``, ``missing-objects`` (joined by ``+`` when several)
+    history: str = "full"
+
+    @property
+    def covered(self) -> bool:
+        """Whether the scan saw all it reports on, so what it no longer finds may be resolved."""
+        return self.history in ("full", "off")
+
+
+@dataclass
+class _Coverage:
+    """What a scan could not see: the history's limits and the objects git could not read."""
+
+    limits: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    unlisted: str | None = None  # why the history could not be listed at all
+
+    def state(self, history: bool) -> str:
+        """``RepoScan.history`` for this coverage."""
+        if not history:
+            return "off" if not self.missing else "missing-objects"
+        gaps = list(self.limits)
+        if (self.missing and "partial" not in gaps) or self.unlisted:
+            gaps.append("missing-objects")
+        return "+".join(gaps) or "full"
+
+    def warnings(self) -> list[str]:
+        """The gaps that make the check incomplete (a shallow or partial clone is a choice)."""
+        out = []
+        if self.unlisted:
+            out.append(f"history could not be listed ({self.unlisted}); only HEAD was scanned")
+        count = len(set(self.missing))
+        if count and "partial" not in self.limits:
+            out.append(
+                f"{count} object(s) are missing from the repository and were not scanned; "
+                "run `git fsck` and re-fetch them"
+            )
+        return out
 
 
 def engine_config(policy: SecretsPolicy) -> EngineConfig:
@@ -96,6 +135,7 @@ def collect(ctx: RunContext) -> Collection:
 
     def batches() -> Iterator[list[SecretRecord]]:
         totals: dict[str, int] = {}
+        history: dict[str, str] = {}  # repo -> what limited its history, when not whole
         secrets = 0
         with _ProgressBar(ctx.show_progress) as progress:
             for target in chosen:
@@ -110,12 +150,25 @@ def collect(ctx: RunContext) -> Collection:
                     continue
                 collection.errors.extend(f"{scan.name}: {w}" for w in scan.warnings)
                 assert collection.scopes is not None
-                collection.scopes.append(scan.name)
+                if scan.covered:
+                    collection.scopes.append(scan.name)
+                else:
+                    history[scan.name] = scan.history
+                    log.warning(
+                        "%s: history not wholly scanned (%s): its earlier findings stay open",
+                        scan.name,
+                        scan.history,
+                    )
                 for key, value in scan.stats.items():
                     totals[key] = totals.get(key, 0) + value
                 secrets += len(scan.records)
                 yield scan.records
-        collection.stats = {"repos": len(chosen), **totals, "secrets": secrets}
+        collection.stats = {
+            "repos": len(chosen),
+            **totals,
+            "secrets": secrets,
+            "history": history,
+        }
 
     collection.batches = batches()
     return collection
@@ -145,7 +198,8 @@ def scan_repository(
         "excluded_paths": 0,
         "long_lines": 0,
     }
-    placements, sizes = _placements(path, head, policy.history)
+    coverage = _Coverage(limits=git.history_limits(path) if policy.history else [])
+    placements, sizes = _placements(path, head, policy.history, coverage)
     stats["blobs"] = len(sizes)
     kept = [p for p in placements if not _skipped(p.path, policy)]
     stats["excluded_paths"] = len(placements) - len(kept)
@@ -166,13 +220,16 @@ def scan_repository(
         stats["blobs_cached"] = sum(1 for k in todo if k in results)
         todo = [k for k in todo if k not in results]
     units: dict[str, tuple[str, str]] = {}  # key -> (oid, a path no file-name filter excludes)
+    absent = set(coverage.missing)  # never asked of git: a partial clone would fetch them
     for key in todo:
         path_ok = next((p for p in paths_of[key] if not file_filtered(p)), None)
+        if oid_of[key] in absent:
+            continue
         if path_ok is None:
             results[key] = ContentResult(skipped="excluded-file")
         else:
             units[key] = (oid_of[key], path_ok)
-    fresh = _scan(path, name, list(units), units, sizes, policy, progress)
+    fresh = _scan(path, name, list(units), units, sizes, policy, progress, coverage.missing)
     stats["blobs_scanned"] = len(fresh)
     stats["bytes_scanned"] = sum(sizes.get(units[k][0], 0) for k in fresh)
     results.update(fresh)
@@ -195,7 +252,8 @@ def scan_repository(
             stats["skipped_large"] += 1
     kept = _fill_unknown_commits(path, kept, results) if policy.history else kept
     records = build_records(name, kept, results, head)
-    warnings: list[str] = []
+    stats["missing_objects"] = len(set(coverage.missing))
+    warnings = coverage.warnings()
     baseline = _read_baseline(path, policy.baseline, warnings)
     if baseline is not None:
         records = annotate_baseline(records, baseline_index(baseline))
@@ -209,7 +267,13 @@ def scan_repository(
         len(records),
         time.perf_counter() - started,
     )
-    return RepoScan(name=name, records=records, stats=stats, warnings=warnings)
+    return RepoScan(
+        name=name,
+        records=records,
+        stats=stats,
+        warnings=warnings,
+        history=coverage.state(policy.history),
+    )
 
 
 def _skipped(path: str, policy: SecretsPolicy) -> bool:
@@ -244,9 +308,10 @@ def _resolve(target: Target, cache_dir: Path) -> Path:
 
 
 def _placements(
-    repo: Path, head: dict[str, str], history: bool
+    repo: Path, head: dict[str, str], history: bool, coverage: _Coverage
 ) -> tuple[list[Placement], dict[str, int]]:
-    """Every (blob, path) to consider, with its first commit when known; and blob sizes."""
+    """Every (blob, path) to consider, with its first commit when known; and blob sizes. What
+    git cannot read goes to ``coverage``: the readable rest is still scanned."""
     placements: list[Placement] = []
     seen: set[tuple[str, str]] = set()
 
@@ -255,20 +320,36 @@ def _placements(
             seen.add((oid, path))
             placements.append(Placement(oid, path, scan_key(oid, path), commit, order))
 
+    sizes: dict[str, int] = {}
     if history:
-        blobs = git.reachable_blobs(repo)
-        sizes = {b.oid: b.size for b in blobs}
-        occurrences = git.blob_occurrences(repo)
-        for blob in blobs:
-            for occ in occurrences.get(blob.oid, []):
-                add(blob.oid, occ.path, occ.commit, occ.order)
-            if blob.oid not in occurrences and blob.path:
-                add(blob.oid, blob.path, None, UNKNOWN_ORDER)
-    else:
+        try:
+            listed = git.reachable_blobs(repo)
+        except git.GitError as exc:  # a missing commit or tree: rev-list gives up
+            coverage.unlisted = str(exc)
+            history = False
+        else:
+            coverage.missing.extend(listed.missing)
+            sizes = {b.oid: b.size for b in listed.blobs}
+            occurrences = _occurrences(repo, coverage)
+            for blob in listed.blobs:
+                for occ in occurrences.get(blob.oid, []):
+                    add(blob.oid, occ.path, occ.commit, occ.order)
+                if blob.oid not in occurrences and blob.path:
+                    add(blob.oid, blob.path, None, UNKNOWN_ORDER)
+    if not history:
         sizes = git.blob_sizes(repo, set(head.values()))
     for path, oid in head.items():
         add(oid, path, None, UNKNOWN_ORDER)
     return placements, sizes
+
+
+def _occurrences(repo: Path, coverage: _Coverage) -> dict[str, list[git.Occurrence]]:
+    """Blob → the commits that wrote it; none when the log cannot be read (noted)."""
+    try:
+        return git.blob_occurrences(repo)
+    except git.GitError as exc:
+        coverage.unlisted = coverage.unlisted or str(exc)
+        return {}
 
 
 def _scan(
@@ -279,6 +360,7 @@ def _scan(
     sizes: dict[str, int],
     policy: SecretsPolicy,
     progress: Progress | None,
+    missing: list[str] | None = None,
 ) -> dict[str, ContentResult]:
     if not todo:
         return {}
@@ -287,7 +369,7 @@ def _scan(
         keys_by_oid.setdefault(units[key][0], []).append(key)
 
     def items() -> Iterator[Item]:
-        for oid, content in git.read_blobs(repo, keys_by_oid):
+        for oid, content in git.read_blobs(repo, keys_by_oid, missing):
             for key in keys_by_oid[oid]:
                 yield key, units[key][1], content
 
@@ -308,7 +390,10 @@ def _fill_unknown_commits(
     for placement in placements:
         result = results.get(placement.key)
         if placement.commit is None and placement.oid not in known and result and result.hits:
-            commit = git.first_commit_of(repo, placement.oid)
+            try:
+                commit = git.first_commit_of(repo, placement.oid)
+            except git.GitError:  # a history with missing objects (already reported)
+                commit = None
             placement = Placement(
                 placement.oid, placement.path, placement.key, commit, placement.order
             )

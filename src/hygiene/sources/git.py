@@ -86,6 +86,12 @@ def _label(repo: Path | str) -> str:
     return redact_url(str(repo))
 
 
+def _read_env() -> dict[str, str]:
+    """git's environment for reads: never fetch a partial clone's missing objects (git ≥ 2.44
+    honours ``GIT_NO_LAZY_FETCH``), never prompt."""
+    return {**os.environ, "GIT_NO_LAZY_FETCH": "1", "GIT_TERMINAL_PROMPT": "0"}
+
+
 def run_git(repo: Path, *args: str, input_bytes: bytes | None = None) -> bytes:
     """Run ``git -C repo args`` and return stdout; GitError names the repo on failure."""
     try:
@@ -94,6 +100,7 @@ def run_git(repo: Path, *args: str, input_bytes: bytes | None = None) -> bytes:
             input=input_bytes,
             capture_output=True,
             check=False,
+            env=_read_env(),
         )
     except OSError as exc:
         raise GitError(f"{_label(repo)}: cannot run git: {exc.strerror}") from None
@@ -180,24 +187,73 @@ class Occurrence:
     order: int
 
 
-def reachable_blobs(repo: Path) -> list[BlobInfo]:
+@dataclass(frozen=True)
+class History:
+    """What ``rev-list --objects --all`` reached: the blobs it could read, and the ids of the
+    objects it could not (a partial clone's promised blobs, or objects lost from the store)."""
+
+    blobs: list[BlobInfo]
+    missing: list[str]
+
+
+_OID_LINE = re.compile(rb"^([0-9a-f]{40}(?:[0-9a-f]{24})?)(?: (.*))?$")
+
+
+def reachable_blobs(repo: Path) -> History:
     """Every blob reachable from any ref, once each (``rev-list --objects --all`` piped into
-    ``cat-file --batch-check``)."""
-    listing = run_git(repo, "rev-list", "--objects", "--all")
-    if not listing.strip():
-        return []
+    ``cat-file --batch-check``). Missing objects are listed, not fatal, and never fetched from
+    a promisor remote (``--missing=print``)."""
+    listing = run_git(repo, "rev-list", "--objects", "--all", "--missing=print")
+    missing: list[str] = []
+    paths: dict[str, str] = {}
+    for line in listing.splitlines():
+        if line.startswith(b"?"):
+            missing.append(line[1:].strip().decode("ascii", "replace"))
+            continue
+        match = _OID_LINE.match(line)
+        if match:  # anything else would be a path git broke across lines
+            oid = match.group(1).decode()
+            paths.setdefault(oid, (match.group(2) or b"").decode("utf-8", "surrogateescape"))
+    if not paths:
+        return History([], missing)
     out = run_git(
         repo,
         "cat-file",
-        "--batch-check=%(objectname) %(objecttype) %(objectsize) %(rest)",
-        input_bytes=listing,
+        "--batch-check=%(objectname) %(objecttype) %(objectsize)",
+        input_bytes="".join(f"{oid}\n" for oid in paths).encode(),
     )
     blobs: list[BlobInfo] = []
-    for raw in out.decode("utf-8", "surrogateescape").splitlines():
-        oid, kind, size, *rest = raw.split(" ", 3)
-        if kind == "blob":
-            blobs.append(BlobInfo(oid, int(size), rest[0] if rest else ""))
-    return blobs
+    for raw in out.decode("ascii", "replace").splitlines():
+        parts = raw.split(" ")
+        if len(parts) == 3 and parts[1] == "blob":
+            blobs.append(BlobInfo(parts[0], int(parts[2]), paths.get(parts[0], "")))
+        elif len(parts) == 2 and parts[1] == "missing":
+            missing.append(parts[0])
+    return History(blobs, missing)
+
+
+def history_limits(repo: Path) -> list[str]:
+    """What keeps this repository's history from being whole: ``shallow`` (a ``--depth``
+    clone), ``partial`` (a ``--filter`` clone with a promisor remote). Empty for a full one."""
+    limits = []
+    if run_git(repo, "rev-parse", "--is-shallow-repository").decode().strip() == "true":
+        limits.append("shallow")
+    try:
+        promisor = run_git(
+            repo,
+            "config",
+            "--get-regexp",
+            r"^(remote\..*\.(promisor|partialclonefilter)|extensions\.partialclone)$",
+        )
+    except GitError:  # exit 1: no such key
+        promisor = b""
+    if any(
+        not line.lower().endswith((b" false", b" 0", b" no", b" off"))
+        for line in promisor.splitlines()
+        if line.strip()
+    ):
+        limits.append("partial")
+    return limits
 
 
 def blob_sizes(repo: Path, oids: Iterable[str]) -> dict[str, int]:
@@ -228,8 +284,14 @@ def is_bare(path: Path) -> bool:
     return run_git(path, "rev-parse", "--is-bare-repository").decode().strip() == "true"
 
 
-def read_blobs(repo: Path, oids: Iterable[str]) -> Iterator[tuple[str, bytes]]:
-    """Stream ``(oid, content)`` for ``oids`` through one ``git cat-file --batch`` process."""
+def read_blobs(
+    repo: Path, oids: Iterable[str], missing: list[str] | None = None
+) -> Iterator[tuple[str, bytes]]:
+    """Stream ``(oid, content)`` for ``oids`` through one ``git cat-file --batch`` process.
+
+    An object git reports missing is a :class:`GitError`, unless ``missing`` is given: its id
+    is appended there and the stream goes on with the next one.
+    """
     wanted = list(oids)
     if not wanted:
         return
@@ -238,7 +300,8 @@ def read_blobs(repo: Path, oids: Iterable[str]) -> Iterator[tuple[str, bytes]]:
             ["git", "-C", str(repo), "cat-file", "--batch"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=_read_env(),
         )
     except OSError as exc:
         raise GitError(f"{_label(repo)}: cannot run git: {exc.strerror}") from None
@@ -261,15 +324,19 @@ def read_blobs(repo: Path, oids: Iterable[str]) -> Iterator[tuple[str, bytes]]:
             if not header:
                 raise GitError(f"{_label(repo)}: git cat-file stopped early")
             parts = header.split()
-            if len(parts) < 3 or parts[1] == b"missing":
-                raise GitError(f"{_label(repo)}: object {parts[0].decode()} is missing")
+            if len(parts) < 3:  # "<oid> missing" (or "ambiguous")
+                oid = parts[0].decode("ascii", "replace") if parts else "?"
+                if missing is None:
+                    raise GitError(f"{_label(repo)}: object {oid} is missing")
+                missing.append(oid)
+                continue
             size = int(parts[2])
             content = proc.stdout.read(size)
             proc.stdout.read(1)  # the newline after each object
             yield parts[0].decode(), content
     finally:
+        proc.stdout.close()  # first: a consumer that stops early must not leave git blocked
         writer.join()
-        proc.stdout.close()
         proc.wait()
 
 
