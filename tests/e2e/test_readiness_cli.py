@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import git, run_cli
 from tests.integration.test_readiness_repo import fixture_commit
 
 
@@ -31,3 +31,27 @@ def test_cli_audit_only_readiness(make_repo: Callable[..., Path], tmp_path: Path
         ("alert-rule-missing", "express_partial:alerts/disk"),
         ("alert-rule-missing", "express_partial:alerts/memory"),
     }
+
+
+def test_cli_audits_a_clone_url_listed_in_the_policy(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    source = make_repo("express_partial", [fixture_commit("express_partial")])
+    bare = tmp_path / "remote" / "web.git"
+    git(tmp_path, "clone", "-q", "--bare", str(source), str(bare))
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(f'version: 1\nrepos:\n  - url: "file://{bare}"\n')
+    args = ["audit", "--only", "readiness,env", "-c", str(policy), "--format", "json"]
+    proc = run_cli(*args, "--state", str(tmp_path / "state" / "state.db"), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    document = json.loads(proc.stdout)
+    checks = document["run"]["checks"]
+    assert (checks["readiness"]["status"], checks["env"]["status"]) == ("ok", "ok")
+    assert {
+        (f["rule"], f["resource"]) for f in document["findings"] if f["check"] == "readiness"
+    } == {
+        ("health-endpoint-missing", "web:/readyz"),
+        ("alert-rule-missing", "web:alerts/disk"),
+        ("alert-rule-missing", "web:alerts/memory"),
+    }
+    assert (tmp_path / "state" / "cache" / "work-trees" / "checkouts").is_dir()

@@ -8,9 +8,13 @@ from pathlib import Path
 
 from hygiene.checks.readiness import evaluate
 from hygiene.collect.readiness import collect
+from hygiene.collect.repos import RepoTarget, clone_location, repo_targets
 from hygiene.context import RunContext
+from hygiene.pipeline import run_audit
 from hygiene.policy import Policy
+from tests.conftest import git
 
+AS_OF = datetime(2026, 11, 27, tzinfo=UTC)
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "readiness"
 
 
@@ -58,4 +62,122 @@ def test_not_a_repo_is_an_error_slice(tmp_path: Path, make_repo: Callable[..., P
     }
     assert collection.errors == [
         f"{plain}: not inside a git repository; pass the path of a git checkout"
+    ]
+
+
+def _bare_clone(repo: Path, where: Path) -> Path:
+    bare = where / "remote" / "shop-api.git"
+    bare.parent.mkdir(parents=True)
+    git(where, "clone", "-q", "--bare", str(repo), str(bare))
+    return bare
+
+
+def _checks(run: object) -> dict[str, tuple[str, str]]:
+    results = run.results  # type: ignore[attr-defined]
+    return {r.name: (r.status, r.reason) for r in results if r.name != "policy"}
+
+
+def test_a_clone_url_in_repos_is_mirrored_checked_out_and_named_like_the_secrets_check(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    source = make_repo(
+        "source",
+        [{**fixture_commit("flask_gaps"), ".gitignore": ".env\n", ".env.example": "PORT=1\n"}],
+    )
+    bare = _bare_clone(source, tmp_path)
+    url = f"file://{bare}"
+    policy = Policy.model_validate({"repos": [{"url": url}]})
+    cache = tmp_path / "cache"
+
+    def audit() -> object:
+        return run_audit(
+            policy=policy,
+            as_of=AS_OF,
+            only=["env", "readiness", "secrets"],  # all three at once, in threads
+            repos=[Path(r.url) for r in policy.repos],  # what the CLI passes: Path mangles //
+            cache_dir=cache,
+        )
+
+    run = audit()
+    ok = ("ok", "")
+    assert _checks(run) == {"env": ok, "readiness": ok, "secrets": ok}
+    assert {r.name: r.scopes for r in run.results if r.name != "policy"} == {
+        "env": ["shop-api"],
+        "readiness": ["shop-api"],
+        "secrets": ["shop-api"],
+    }
+    found = {(f.check, f.rule, f.location.repo) for f in run.findings}  # type: ignore[attr-defined]
+    assert ("readiness", "sentry-dsn-hardcoded", "shop-api") in found
+    assert ("env", "undocumented-variable", "shop-api") in found  # SECRET_KEY
+    assert ("env", "unused-variable", "shop-api") in found  # PORT
+    assert {f.location.repo for f in run.findings} == {"shop-api"}  # type: ignore[attr-defined]
+    [mirror] = (cache / "work-trees" / "repos").iterdir()  # one mirror for both checks
+    assert mirror.name.startswith("shop-api-") and mirror.name.endswith(".git")
+
+    # the next run reads the branch as it is now: the checkout is refreshed from the mirror
+    git(source, "rm", "-q", ".env.example")
+    git(source, "commit", "-q", "-m", "drop the example")
+    git(source, "push", "-q", str(bare), "main")
+    again = audit()
+    assert _checks(again) == {"env": ok, "readiness": ok, "secrets": ok}
+    rules = {(f.check, f.rule) for f in again.findings}  # type: ignore[attr-defined]
+    assert ("env", "unused-variable") not in rules
+    assert ("readiness", "env-example-missing") in rules
+    head = git(bare, "rev-parse", "HEAD").strip()
+    commits = {f.location.commit for f in again.findings if f.check != "secrets"}  # type: ignore[attr-defined]
+    assert commits == {head}
+
+
+def test_a_policy_name_names_a_clone_url_and_a_bad_url_is_that_repo_s_error(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    bare = _bare_clone(make_repo("source", [fixture_commit("flask_gaps")]), tmp_path)
+    missing = f"file://{tmp_path}/nowhere/gone.git"
+    policy = Policy.model_validate(
+        {"repos": [{"url": f"file://{bare}", "name": "storefront"}, {"url": missing}]}
+    )
+    run = run_audit(
+        policy=policy,
+        as_of=AS_OF,
+        only=["readiness"],
+        repos=[Path(r.url) for r in policy.repos],
+        cache_dir=tmp_path / "cache",
+    )
+    [result] = [r for r in run.results if r.name == "readiness"]
+    assert result.status == "error" and result.scopes == ["storefront"]
+    assert "gone.git" in result.reason
+    assert {f.location.repo for f in run.findings} == {"storefront"}  # type: ignore[union-attr]
+
+
+def test_a_clone_url_s_credentials_never_reach_a_reason_or_a_name(tmp_path: Path) -> None:
+    token = "tok" + "SECRET" + "4242"
+    url = f"https://robot:{token}@127.0.0.1:9/org/shop.git"  # nothing listens on port 9
+    policy = Policy.model_validate({"repos": [{"url": url}]})
+    run = run_audit(
+        policy=policy,
+        as_of=AS_OF,
+        only=["env", "readiness"],
+        repos=[Path(url)],
+        cache_dir=tmp_path / "cache",
+    )
+    checks = _checks(run)
+    assert {name: status for name, (status, _) in checks.items()} == {
+        "env": "error",
+        "readiness": "error",
+    }
+    assert all("127.0.0.1:9/org/shop.git" in reason for _, reason in checks.values())
+    assert token not in repr(checks) and token not in repr(run.findings)  # type: ignore[attr-defined]
+
+
+def test_clone_locations_come_back_from_what_path_made_of_them() -> None:
+    assert clone_location(Path("https://host/org/x.git")) == "https://host/org/x.git"
+    assert clone_location(Path("file:///srv/git/x.git")) == "file:///srv/git/x.git"
+    assert clone_location(Path("ssh://git@host/x")) == "ssh://git@host/x"
+    assert clone_location("git@host:org/x.git") == "git@host:org/x.git"
+    assert clone_location(Path("/srv/checkouts/x")) == "/srv/checkouts/x"
+    assert clone_location(Path("relative/x")) == "relative/x"
+    policy = Policy.model_validate({"repos": [{"url": "file:///srv/x.git", "name": "x"}]})
+    assert repo_targets((Path("file:///srv/x.git"), Path("/work/y")), policy) == [
+        RepoTarget("file:///srv/x.git", "x"),
+        RepoTarget("/work/y"),
     ]

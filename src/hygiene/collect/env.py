@@ -48,17 +48,18 @@ def collect(ctx: RunContext) -> Collection:
 
     keys = ("repos", "files_read", "reads", "dynamic_reads", "examples", "unparsable_files")
     return stream_repos(
-        ctx.repos,
-        lambda path: collect_repo(path, ctx.policy.env),
+        ctx,
+        lambda tree: collect_repo(tree.path, ctx.policy.env, tree.name),
         lambda record: record.repo,
         count,
         dict.fromkeys((*keys, "files_too_large"), 0),
     )
 
 
-def collect_repo(path: Path, policy: EnvPolicy) -> RepoEnv:
+def collect_repo(path: Path, policy: EnvPolicy, name: str | None = None) -> RepoEnv:
     """The record of the repository holding ``path`` (the whole checkout, whatever directory
-    inside it ``path`` names); HygieneError when it is not a readable git checkout."""
+    inside it ``path`` names), named ``name`` (default: ``git.repo_name``); HygieneError when
+    it is not a readable git checkout."""
     if not path.is_dir():
         raise HygieneError(f"{path}: not a directory; pass the path of a git checkout")
     try:
@@ -67,7 +68,7 @@ def collect_repo(path: Path, policy: EnvPolicy) -> RepoEnv:
         raise HygieneError(
             f"{path}: not inside a git repository; pass the path of a git checkout"
         ) from None
-    name = git.repo_name(top)
+    name = name or git.repo_name(top)
     tracked = [p for p in git.tracked_files(top) if selected(p, policy.include, policy.exclude)]
     examples: list[DotenvFile] = []
     committed: list[str] = []

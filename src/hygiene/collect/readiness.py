@@ -40,8 +40,8 @@ def collect(ctx: RunContext) -> Collection:
         stats["files_read"] += len(record.files)
 
     return stream_repos(
-        ctx.repos,
-        lambda path: read_repo(path, ctx.policy),
+        ctx,
+        lambda tree: read_repo(tree.path, ctx.policy, tree.name),
         lambda record: record.repo,
         count,
         {"repos": [], "services": [], "applications": [], "alerting": [], "files_read": 0},
@@ -60,8 +60,9 @@ def wanted(path: str, policy: Policy) -> bool:
     return interesting and selected(path, ["**/*"], policy.readiness.exclude)
 
 
-def read_repo(path: Path, policy: Policy) -> RepoFiles:
-    """One repository's record; HygieneError (naming the path) when it is not a git checkout."""
+def read_repo(path: Path, policy: Policy, name: str | None = None) -> RepoFiles:
+    """One repository's record, named ``name`` (default: ``git.repo_name``); HygieneError
+    (naming the path) when it is not a git checkout."""
     if not path.is_dir():
         raise HygieneError(f"{path}: not a directory; pass the path of a git checkout")
     try:
@@ -81,4 +82,4 @@ def read_repo(path: Path, policy: Policy) -> RepoFiles:
             files[rel] = target.read_bytes().decode("utf-8", "replace")
         except OSError:
             continue  # deleted in the work tree or unreadable: not part of what ships
-    return RepoFiles(repo=git.repo_name(top), commit=git.head_commit(top), files=files)
+    return RepoFiles(repo=name or git.repo_name(top), commit=git.head_commit(top), files=files)

@@ -1,40 +1,127 @@
-"""Streaming a check's repositories: one repository's record at a time (env, readiness).
+"""The repositories of a check that reads work trees (env, readiness), streamed one at a time.
 
 A run over 1,000 repositories must not hold every repository's files or reads at once: the
 pipeline evaluates each repository's record, spools its findings and drops it before the next
 repository is read. A repository that cannot be read is an error line, never a silent gap.
+
+A repository is a local path (any directory of a checkout) or a clone URL. A URL is mirrored
+(``git.mirror``) into ``<cache_dir>/work-trees`` and read from a checkout of its default branch
+kept beside the mirror (``git_checkout.checkout``, refreshed each run); env and readiness share
+both through ``ctx.memo``. It is named as the secrets check names it: the policy entry's
+``name``, else the URL's last part (``git.repo_name`` of the mirror, never its credentials).
+
+The mirror is not the secrets check's own (``<cache_dir>/repos``): the checks run in threads at
+once, and ``git.mirror`` does not lock a mirror against a second writer in the same process.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from hygiene.context import Collection
+from hygiene.context import Collection, RunContext
 from hygiene.errors import HygieneError
+from hygiene.policy import Policy
+from hygiene.sources import git, git_checkout
 
 T = TypeVar("T")
 
+#: where the work-tree checks keep their mirrors and checkouts, under the run's cache directory
+WORK_TREES = "work-trees"
+
+#: what ``Path`` leaves of a URL: ``https:/host/…`` (``//`` collapsed), ``file:/srv/…``
+_MANGLED_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):/(?!/)")
+
+
+@dataclass(frozen=True)
+class RepoTarget:
+    """A repository of the run: where it is (a path or a clone URL) and the name a policy
+    entry gives it."""
+
+    location: str
+    name: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """The location for messages and logs: a URL's credentials redacted."""
+        return git.redact_url(self.location)
+
+
+@dataclass(frozen=True)
+class WorkTree:
+    """A local checkout to read and the name its findings carry (None: git's own)."""
+
+    path: Path
+    name: str | None
+
+
+def clone_location(path: Path | str) -> str:
+    """The location a ``--repo`` / policy value names: a clone URL back from what ``Path`` made
+    of it (``https:/host/x`` → ``https://host/x``, ``file:/srv/x`` → ``file:///srv/x``), or
+    the path as given."""
+    text = str(path)
+    match = _MANGLED_URL.match(text)
+    if match is None or git.is_clone_url(text):
+        return text
+    scheme = match.group(1)
+    rest = text[match.end() :]
+    return f"{scheme}:///{rest}" if scheme.lower() == "file" else f"{scheme}://{rest}"
+
+
+def repo_targets(paths: Sequence[Path], policy: Policy) -> list[RepoTarget]:
+    """The run's repositories (``--repo`` values, else the policy's); a policy entry gives its
+    URL exactly (``Path`` mangles ``//``) and its name."""
+    by_path = {str(Path(r.url)): r for r in policy.repos}
+    chosen = []
+    for path in paths:
+        entry = by_path.get(str(path))
+        if entry is not None:
+            chosen.append(RepoTarget(entry.url, entry.name))
+        else:
+            chosen.append(RepoTarget(clone_location(path)))
+    return chosen
+
+
+def work_tree(target: RepoTarget, cache_dir: Path) -> WorkTree:
+    """A local work tree of ``target``: a local path as is; a clone URL's mirror (under
+    ``cache_dir``) checked out at its default branch. HygieneError (credentials redacted)
+    when it cannot be had."""
+    if not git.is_clone_url(target.location):
+        return WorkTree(Path(target.location), target.name)
+    mirror = git.mirror(target.location, cache_dir / WORK_TREES)
+    if git.head_commit(mirror) is None:
+        raise HygieneError(f"{target.shown}: the repository has no commits to check out")
+    tree = git_checkout.checkout(mirror, cache_dir / WORK_TREES)
+    return WorkTree(tree, target.name or git.repo_name(mirror))
+
 
 def stream_repos(
-    paths: Sequence[Path],
-    read: Callable[[Path], T],
+    ctx: RunContext,
+    read: Callable[[WorkTree], T],
     name: Callable[[T], str],
     count: Callable[[T, dict[str, Any]], None],
     stats: dict[str, Any],
 ) -> Collection:
-    """A streaming Collection of ``read(path)`` for each path, one repository per batch.
+    """A streaming Collection of ``read(work tree)`` for each repository of the run, one
+    repository per batch. Both checks of a run that read work trees share one mirror and
+    checkout per URL (``ctx.memo``).
 
     ``count(record, stats)`` adds a record's figures to ``stats`` as it passes; ``stats``,
     ``scopes`` (the repositories read) and ``errors`` are complete once the stream is exhausted.
     """
     collection = Collection(scopes=[])
+    targets = repo_targets(ctx.repos, ctx.policy)
 
     def batches() -> Iterator[list[T]]:
-        for path in paths:
+        for target in targets:
             try:
-                record = read(path)
+                key = ("work-tree", target.location, str(ctx.cache_dir))
+                tree = ctx.memo.once(key, partial(work_tree, target, ctx.cache_dir))
+                record = read(tree)
             except HygieneError as exc:
                 collection.errors.append(str(exc))
                 continue
