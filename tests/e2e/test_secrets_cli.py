@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -197,3 +201,74 @@ def test_a_clone_url_token_reaches_no_output_log_or_state(
     for path in written:
         if path != policy:
             assert token.encode() not in path.read_bytes(), path
+
+
+def _hostile_links(make_repo: Callable[..., Path], tmp_path: Path) -> Path:
+    """A repo tracking a link to a key file outside it, a link to /dev/stdin, and a file the
+    work tree has swapped for a FIFO."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "key.py").write_text(f'AWS = "{AWS}"\n')
+    repo = make_repo("svc", [{"app.py": "x = 1\n", "pipe.py": "y = 2\n"}])
+    os.symlink(outside / "key.py", repo / "creds.py")
+    os.symlink("/dev/stdin", repo / "stdin.py")
+    git(repo, "add", "creds.py", "stdin.py")
+    git(repo, "commit", "-q", "-m", "links")
+    (repo / "pipe.py").unlink()
+    os.mkfifo(repo / "pipe.py")
+    return repo
+
+
+def _run_with_blocking_stdin(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The CLI with a stdin that never ends (a FIFO we hold open), bounded by a timeout."""
+    exe = shutil.which("hygiene", path=str(Path(sys.executable).parent)) or "hygiene"
+    fifo = cwd.parent / "stdin.fifo"
+    os.mkfifo(fifo)
+    held = os.open(fifo, os.O_RDWR)
+    try:
+        return subprocess.run(
+            [exe, *args], cwd=cwd, stdin=held, capture_output=True, text=True, timeout=60
+        )
+    finally:
+        os.close(held)
+
+
+def test_baseline_never_follows_a_tracked_link_out_or_opens_a_fifo(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    repo = _hostile_links(make_repo, tmp_path)
+    made = _run_with_blocking_stdin("secrets", "baseline", "--repo", str(repo), cwd=repo)
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout)["results"] == {}  # the link text is all creds.py holds
+    _assert_no_secret(made.stdout + made.stderr, "secrets baseline")
+
+
+def test_scan_of_files_reads_a_link_as_its_text(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    repo = _hostile_links(make_repo, tmp_path)
+    names = [str(repo / n) for n in ("creds.py", "stdin.py", "pipe.py", "app.py")]
+    proc = _run_with_blocking_stdin("secrets", "scan", "--repo", str(repo), *names, cwd=repo)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "no new secrets" in proc.stderr
+
+
+def test_audit_ignores_a_baseline_linked_out_of_the_repository(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    repo = make_repo("svc", [{"app.py": f'AWS = "{AWS}"\n'}])
+    hidden = tmp_path / "elsewhere.baseline"
+    made = run_cli("secrets", "baseline", "--repo", str(repo), "-o", str(hidden))
+    data = json.loads(hidden.read_text())
+    for entry in data["results"]["app.py"]:
+        entry["is_secret"] = False  # a verdict from outside the repository must not count
+    hidden.write_text(json.dumps(data))
+    os.symlink(hidden, repo / ".secrets.baseline")
+    assert made.returncode == 0, made.stderr
+    proc = run_cli(
+        "audit", "--only", "secrets", "--repo", str(repo), "--no-state", "--format", "json"
+    )
+    document = json.loads(proc.stdout)
+    assert proc.returncode == 3
+    assert [f["resource"] for f in document["findings"]] == ["svc:app.py"]
+    assert "link out of the repository" in document["run"]["checks"]["secrets"]["reason"]

@@ -6,6 +6,7 @@ The full audit of a repository, history included, is ``hygiene audit --only secr
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,7 +68,7 @@ def baseline(configs: tuple[str, ...], repo: Path, output: Path | None, update: 
 
     policy = load(configs)
     target = output or (repo / policy.secrets.baseline if update else None)
-    previous = _read_json(target) if update and target is not None else None
+    previous = _read_json(target, repo) if update and target is not None else None
     hits = tree_hits(repo, policy.secrets)
     document = build_baseline(hits, iso_z(datetime.now(UTC)), previous)
     text = json.dumps(document, indent=2) + "\n"
@@ -114,7 +115,7 @@ def scan(
 
     policy = load(configs)
     top = git.toplevel(repo)
-    known = _read_json(baseline_path or top / policy.secrets.baseline)
+    known = _read_json(baseline_path or top / policy.secrets.baseline, top)
     hits = staged_hits(top, policy.secrets, list(files) or None)
     fresh = new_hits(hits, known)
     for path in sorted(fresh):
@@ -132,12 +133,31 @@ def scan(
     click.echo("hygiene: no new secrets", err=True)
 
 
-def _read_json(path: Path | None) -> dict[str, object] | None:
-    if path is None or not path.is_file():
+def _read_json(path: Path | None, top: Path | None = None) -> dict[str, object] | None:
+    """The baseline at ``path``, or None when there is none. Inside the repository ``top`` only
+    a regular file is read (never a link out of it, a FIFO or a device); elsewhere ``path`` must
+    be a regular file too."""
+    from hygiene.collect.secrets import BASELINE_MAX_BYTES, NOT_READ
+    from hygiene.sources.checkout import Skipped, read_checkout_file
+
+    if path is None:
         return None
+    inside = _inside(path, top)
+    if inside is not None:
+        found = read_checkout_file(inside[0], inside[1], BASELINE_MAX_BYTES)
+    else:  # a file the user named: its links are theirs to follow
+        real = Path(os.path.realpath(path))
+        found = read_checkout_file(real.parent, real.name, BASELINE_MAX_BYTES)
+    if isinstance(found, Skipped):
+        if found.reason == "missing":
+            return None
+        raise HygieneError(
+            f"{path}: not read as a baseline ({NOT_READ.get(found.reason, found.reason)}); "
+            "point --baseline at a regular file"
+        )
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        data = json.loads(found)
+    except (ValueError, RecursionError) as exc:
         raise HygieneError(
             f"{path}: not a readable detect-secrets baseline ({exc}); fix it or regenerate it "
             "with `hygiene secrets baseline -o <file>`"
@@ -145,3 +165,14 @@ def _read_json(path: Path | None) -> dict[str, object] | None:
     if not isinstance(data, dict):
         raise HygieneError(f"{path}:1: a baseline is a JSON object with a results key")
     return data
+
+
+def _inside(path: Path, top: Path | None) -> tuple[Path, str] | None:
+    """``(top, path relative to it)`` when ``path`` is in the repository ``top``."""
+    if top is None:
+        return None
+    try:
+        rel = path.absolute().relative_to(top.absolute())
+    except ValueError:
+        return None
+    return top, rel.as_posix()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -34,11 +35,22 @@ from hygiene.scan.history import (
 from hygiene.scan.hits import SecretHit
 from hygiene.scan.pool import Item, scan_items
 from hygiene.sources import git
+from hygiene.sources.checkout import Skipped, contained_target, read_checkout_file
 
 if TYPE_CHECKING:
     from hygiene.store import Store
 
 log = logging.getLogger(__name__)
+
+#: The largest baseline read (detect-secrets writes ~200 bytes per secret).
+BASELINE_MAX_BYTES = 64 * 1024 * 1024
+#: Why a work-tree file was not read, for messages.
+NOT_READ = {
+    "outside": "a link out of the repository",
+    "special": "not a regular file",
+    "too-large": "too large",
+    "missing": "missing",
+}
 
 Progress = Callable[[str, int, int], None]  # (repo, advanced by, total)
 
@@ -402,12 +414,19 @@ def _fill_unknown_commits(
 
 
 def _read_baseline(repo: Path, rel: str, warnings: list[str]) -> dict[str, Any] | None:
-    """The repository's detect-secrets baseline: the work tree's file, else HEAD's."""
+    """The repository's detect-secrets baseline: the work tree's file, else HEAD's. Only a
+    regular file inside the repository is read (never a link out of it, a FIFO or a device)."""
     raw: bytes | None = None
-    file = repo / rel
-    if not git.is_bare(repo) and file.is_file():
-        raw = file.read_bytes()
-    else:
+    if not git.is_bare(repo):
+        found = read_checkout_file(repo, rel, BASELINE_MAX_BYTES)
+        if isinstance(found, Skipped) and found.reason != "missing":
+            warnings.append(
+                f"{rel}: baseline not read ({NOT_READ.get(found.reason, found.reason)}); "
+                "findings are reported without it"
+            )
+            return None
+        raw = None if isinstance(found, Skipped) else found
+    if raw is None:
         raw = git.read_file_at_head(repo, rel)
     if raw is None:
         return None
@@ -482,15 +501,36 @@ def staged_hits(
     content staged for the next commit."""
     top = git.toplevel(repo)
     if files:
-        rel = []
-        for name in files:
-            try:
-                rel.append(Path(name).resolve().relative_to(top.resolve()).as_posix())
-            except ValueError:
-                raise HygieneError(f"{name}: not inside the repository {top}") from None
+        rel = [_relative(top, name) for name in files]
         return _hits_of_files(top, [r for r in rel if not _skipped(r, policy)], policy)
     staged = {p: o for p, o in git.staged_files(top).items() if not _skipped(p, policy)}
     return _hits_of_blobs(top, staged, policy)
+
+
+def _relative(top: Path, name: str) -> str:
+    """``name`` (as pre-commit passes it) relative to ``top``, resolving its directories but
+    not the file itself: a symlink is the link, not what it points at."""
+    absolute = os.path.abspath(name)
+    real = Path(os.path.realpath(os.path.dirname(absolute))) / os.path.basename(absolute)
+    try:
+        return real.relative_to(top.resolve()).as_posix()
+    except ValueError:
+        raise HygieneError(f"{name}: not inside the repository {top}") from None
+
+
+def work_tree_content(top: Path, rel: str, max_bytes: int) -> bytes | Skipped:
+    """What git would store for the work tree's ``rel``: a symlink's link text (never what it
+    points at), a regular file's bytes (read with :func:`read_checkout_file`); why not, for a
+    FIFO, a device, a link out of the repository, a missing or too large file."""
+    parent = os.path.dirname(rel)
+    if parent and isinstance(contained_target(top, parent), Skipped):
+        return Skipped("outside")  # a directory replaced by a link out of the repository
+    try:
+        if os.path.islink(top / rel):
+            return os.fsencode(os.readlink(top / rel))
+    except OSError:
+        return Skipped("missing")
+    return read_checkout_file(top, rel, max_bytes)
 
 
 def _hits_of_files(
@@ -500,12 +540,11 @@ def _hits_of_files(
         for rel in files:
             if file_filtered(rel):
                 continue
-            try:
-                yield rel, rel, (top / rel).read_bytes()
-            except (FileNotFoundError, IsADirectoryError):
-                continue  # deleted or a submodule
-            except OSError as exc:
-                raise HygieneError(f"{top / rel}: cannot read: {exc.strerror}") from None
+            content = work_tree_content(top, rel, policy.max_file_bytes)
+            if isinstance(content, Skipped):
+                log.info("%s: not scanned (%s)", rel, NOT_READ[content.reason])
+                continue  # deleted, a submodule, or nothing of the repository's own
+            yield rel, rel, content
 
     found = scan_items(list(items()), engine_config(policy), policy.workers)
     return {path: result.hits for path, result in found if result.hits}
