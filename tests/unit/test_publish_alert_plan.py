@@ -88,3 +88,26 @@ def test_slack_escapes_and_truncates() -> None:
     assert len(sections) == MAX_ITEMS and len(body["blocks"]) <= 50
     assert "&lt;b&gt;&amp;x&lt;/b&gt;" in sections[0]["text"]["text"]
     assert body["blocks"][-1]["elements"][0]["text"] == "… and 3 more; see the run's report."
+
+
+def test_a_channel_that_raises_anything_is_a_failed_delivery_retried_without_its_message() -> None:
+    from hygiene.publish.alerts.dispatch import deliver
+
+    class Broken:
+        name = "broken"
+        calls = 0
+
+        def send(self, batch: AlertBatch) -> None:
+            Broken.calls += 1
+            raise KeyError("https://hooks.example.invalid/T0/s3cr3t")
+
+    batch = AlertBatch(
+        "broken", "run", "2026-11-20T06:00:00Z", "complete", [AlertItem("new", f("a"))]
+    )
+    slept: list[float] = []
+    delivered, attempts, error = deliver(
+        Broken(), batch, attempts=3, backoff=1.0, sleep=slept.append
+    )
+    assert (delivered, attempts, Broken.calls) == (False, 3, 3)
+    assert slept == [1.0, 2.0]
+    assert error == "channel broken: unexpected KeyError"

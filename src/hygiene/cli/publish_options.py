@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -61,6 +62,14 @@ def check_publishing(
         build_channels(policy, environ)
 
 
+@dataclass
+class Published:
+    """What publishing the run printed, and how many alert channels were not delivered."""
+
+    lines: list[str] = field(default_factory=list)
+    alerts_failed: int = 0
+
+
 def after_run(
     document: Mapping[str, Any],
     policy: Policy,
@@ -70,9 +79,11 @@ def after_run(
     metrics_file: Path | None,
     pushgateway: str | None,
     state: Path | None,
-) -> list[str]:
-    """Send alerts and publish metrics for the finished run; returns lines for stderr."""
-    lines: list[str] = []
+) -> Published:
+    """Send alerts and publish metrics for the finished run; returns lines for stderr and how
+    many channels failed (the run then exits 3; metrics are still published)."""
+    published = Published()
+    lines = published.lines
     lock_timeout = float(os.environ.get("HYGIENE_LOCK_TIMEOUT", "60"))
     if alert or dry_run:
         from hygiene.publish.alerts import send_alerts
@@ -87,6 +98,7 @@ def after_run(
             lock_timeout=lock_timeout,
         )
         lines.append(outcome.summary())
+        published.alerts_failed = len(outcome.failed)
         if dry_run:
             for channel in outcome.channels:
                 lines += [f"  {channel.channel}: {describe(item)}" for item in channel.batch.items]
@@ -100,4 +112,9 @@ def after_run(
             last_success=last_complete_run(state, lock_timeout),
         )
         lines.append("metrics: " + ", ".join(str(x) for x in (metrics_file, pushgateway) if x))
-    return lines
+    if published.alerts_failed:
+        lines.append(
+            f"hygiene: {published.alerts_failed} alert channel(s) not delivered; "
+            "exit 3 (they are sent again next run)"
+        )
+    return published

@@ -151,7 +151,7 @@ def conclude(
     if output:
         summary += f"; written to {output}"
     click.echo(summary, err=True)
-    for line in after_run(
+    published = after_run(
         document,
         policy,
         alert=alert,
@@ -159,8 +159,9 @@ def conclude(
         metrics_file=metrics_file,
         pushgateway=pushgateway,
         state=state,
-    ):
+    )
+    for line in published.lines:
         click.echo(line, err=True)
-    if run.status == "incomplete":
+    if run.status == "incomplete" or published.alerts_failed:
         sys.exit(ExitCode.INCOMPLETE)
     sys.exit(ExitCode.FINDINGS if failing else ExitCode.CLEAN)

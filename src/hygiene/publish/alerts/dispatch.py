@@ -115,7 +115,10 @@ def deliver(
     backoff: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[bool, int, str]:
-    """Send with retries (``backoff`` seconds, doubling). Returns (delivered, attempts, error)."""
+    """Send with retries (``backoff`` seconds, doubling). Returns (delivered, attempts, error).
+
+    Any exception from the channel is a failed attempt (a bug in one channel must not stop the
+    others); only ``DeliveryError`` messages are shown, as others may name the URL."""
     error = ""
     for attempt in range(1, attempts + 1):
         try:
@@ -124,8 +127,11 @@ def deliver(
         except DeliveryError as exc:
             error = str(exc)
             log.warning("alert delivery attempt %d/%d failed: %s", attempt, attempts, error)
-            if attempt < attempts:
-                sleep(backoff * 2 ** (attempt - 1))
+        except Exception as exc:
+            error = f"channel {channel.name}: unexpected {type(exc).__name__}"
+            log.warning("alert delivery attempt %d/%d failed: %s", attempt, attempts, error)
+        if attempt < attempts:
+            sleep(backoff * 2 ** (attempt - 1))
     return False, attempts, error
 
 

@@ -1,13 +1,19 @@
-"""Email over SMTP: STARTTLS (required unless the policy turns it off), an HTML and a text part."""
+"""Email over SMTP: STARTTLS (required unless the policy turns it off), an HTML and a text part.
+
+``timeout`` bounds the whole conversation (connect, TLS, AUTH, DATA), not each read: the
+connection is shut down when it expires (see ``_http.Deadline``).
+"""
 
 from __future__ import annotations
 
 import html
 import smtplib
+import socket
 import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
+from hygiene.publish.alerts._http import Deadline
 from hygiene.publish.alerts.base import AlertBatch, DeliveryError, describe, where_of
 
 _COLOURS = {
@@ -67,6 +73,20 @@ def build_message(batch: AlertBatch, sender: str, recipients: list[str]) -> Emai
     return msg
 
 
+class _BoundedSMTP(smtplib.SMTP):
+    """``smtplib.SMTP`` whose connection lives no longer than ``deadline``."""
+
+    def __init__(self, host: str, port: int, deadline: Deadline) -> None:
+        self.deadline = deadline
+        super().__init__(host, port, timeout=deadline.remaining())
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        sock = socket.create_connection(
+            (host, port), self.deadline.remaining(), self.source_address
+        )
+        return self.deadline.watch(sock)
+
+
 @dataclass
 class EmailChannel:
     """Sends one email per run through an SMTP relay. The CA bundle is the system's (or
@@ -85,8 +105,13 @@ class EmailChannel:
     def send(self, batch: AlertBatch) -> None:
         """Deliver the batch as one email."""
         message = build_message(batch, self.sender, self.recipients)
+        deadline = Deadline(self.timeout)
+        with deadline.running():
+            self._converse(message, deadline)
+
+    def _converse(self, message: EmailMessage, deadline: Deadline) -> None:
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            with _BoundedSMTP(self.host, self.port, deadline) as smtp:
                 smtp.ehlo()
                 if self.starttls:
                     if not smtp.has_extn("starttls"):
@@ -101,8 +126,15 @@ class EmailChannel:
                 smtp.send_message(message)
         except DeliveryError:
             raise
-        except (smtplib.SMTPException, ssl.SSLError, OSError) as exc:
+        except (smtplib.SMTPException, ssl.SSLError, OSError, ValueError) as exc:
             raise DeliveryError(
                 f"channel {self.name}: SMTP delivery to {self.host}:{self.port} failed "
-                f"({type(exc).__name__}: {exc})"
+                f"({_reason(exc, deadline)})"
             ) from None
+
+
+def _reason(exc: BaseException, deadline: Deadline) -> str:
+    """The failure in words: the deadline when it cut the conversation, else the error."""
+    if deadline.expired() or isinstance(exc, TimeoutError):
+        return f"no complete answer within {deadline.seconds:g} s (deadline for one attempt)"
+    return f"{type(exc).__name__}: {exc}"
