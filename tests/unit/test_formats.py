@@ -77,3 +77,44 @@ def test_sarif_has_physical_and_logical_locations() -> None:
         "secrets/private-key",
         "tags/missing-tag",
     }
+
+
+def test_sarif_uris_are_percent_encoded_relative_references_that_round_trip() -> None:
+    """Spaces, ``#``, ``%``, ``?``, ``:`` and non-ASCII in a path are percent-encoded (UTF-8), so
+    a SARIF consumer resolving the URI against the repository root finds the file again."""
+    from urllib.parse import unquote, urlsplit
+
+    paths = [
+        "docs/release notes #3.md",
+        "100%/done?.py",
+        "c:odd/name.py",
+        "naïve/café/日本.py",
+        "plain/dir/file.py",
+    ]
+    findings = [
+        Finding.create(
+            check="secrets",
+            rule="private-key",
+            severity="high",
+            resource=f"api:{path}",
+            message="m",
+            identity=(path,),
+            location=Location(repo="api", path=path, line=1),
+        )
+        for path in paths
+    ]
+    doc = AuditRun("r1", T, T, T, [CheckResult("secrets", "ok")], findings).to_contract()
+    sarif = json.loads(render(doc, "sarif"))
+    uris = [
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in sarif["runs"][0]["results"]
+    ]
+    assert sorted(unquote(uri, errors="strict") for uri in uris) == sorted(paths)
+    for uri in uris:
+        assert uri.isascii() and " " not in uri and "#" not in uri and "?" not in uri
+        parts = urlsplit(uri)  # a relative reference: no scheme, no fragment, no query
+        assert (parts.scheme, parts.netloc, parts.query, parts.fragment) == ("", "", "", "")
+        assert parts.path == uri
+    assert "docs/release%20notes%20%233.md" in uris
+    assert "100%25/done%3F.py" in uris
+    assert "plain/dir/file.py" in uris

@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from enum import StrEnum
 from typing import Any
+from urllib.parse import quote
 
 from hygiene import __version__
 
@@ -127,6 +128,12 @@ _SARIF_LEVEL = {
 _SARIF_SCORE = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "0.0"}
 
 
+def sarif_uri(path: str) -> str:
+    """A repository path as SARIF's ``artifactLocation.uri``: a relative URI reference, so
+    spaces, ``#``, ``%``, ``?``, ``:`` and non-ASCII are percent-encoded (UTF-8); ``/`` stays."""
+    return quote(str(path), safe="/")
+
+
 def render_sarif(document: dict[str, Any]) -> str:
     """SARIF 2.1.0 for GitHub code scanning. Repo findings carry physical locations; cloud
     findings a logical location (the resource)."""
@@ -155,7 +162,7 @@ def render_sarif(document: dict[str, Any]) -> str:
         }
         loc = f.get("location")
         if loc:
-            physical: dict[str, Any] = {"artifactLocation": {"uri": loc["path"]}}
+            physical: dict[str, Any] = {"artifactLocation": {"uri": sarif_uri(loc["path"])}}
             if loc.get("line"):
                 physical["region"] = {"startLine": int(loc["line"])}
             result["locations"] = [{"physicalLocation": physical}]
