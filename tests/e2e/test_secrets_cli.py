@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 from tests.conftest import git, run_cli
 
@@ -272,3 +273,25 @@ def test_audit_ignores_a_baseline_linked_out_of_the_repository(
     assert proc.returncode == 3
     assert [f["resource"] for f in document["findings"]] == ["svc:app.py"]
     assert "link out of the repository" in document["run"]["checks"]["secrets"]["reason"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"results": {"app.py": "x"}}',
+        '{"results": []}',
+        '{"results": {"app.py": [{"type": "AWS Access Key", "is_secret": false}]}}',
+        "[" * 100_000 + "]" * 100_000,
+    ],
+    ids=["a string per file", "results a list", "an entry without its hash", "deep nesting"],
+)
+def test_update_refuses_a_corrupt_baseline_and_leaves_it_untouched(
+    make_repo: Callable[..., Path], text: str
+) -> None:
+    repo = make_repo("svc", [{"app.py": f'AWS = "{AWS}"\n'}])
+    baseline_file = repo / ".secrets.baseline"
+    baseline_file.write_text(text)
+    proc = run_cli("secrets", "baseline", "--repo", str(repo), "--update")
+    assert proc.returncode == 2, proc.stderr
+    assert ".secrets.baseline" in proc.stderr and "Traceback" not in proc.stderr
+    assert baseline_file.read_text() == text

@@ -179,3 +179,28 @@ def test_a_missing_tree_still_reports_head(make_repo: Callable[..., Path]) -> No
     assert result.status == "error" and "svc: history could not be listed" in result.reason
     assert {(f.rule, f.resource) for f in run.findings} == {("in-tree", "svc:app.py")}
     assert result.stats["history"] == {"svc": "missing-objects"}
+
+
+# --------------------------------------------------------------------------- 5. broken baselines
+
+BROKEN_BASELINES = {
+    "a string per file": '{"results": {"a.py": "x"}}',
+    "a top-level list": "[1, 2]",
+    "a number per entry": '{"results": {"a.py": [1]}}',
+    "100k-deep nesting": "[" * 100_000 + "]" * 100_000,
+}
+
+
+@pytest.mark.parametrize("text", BROKEN_BASELINES.values(), ids=BROKEN_BASELINES.keys())
+def test_a_broken_baseline_stays_with_its_repository(
+    make_repo: Callable[..., Path], text: str
+) -> None:
+    broken = make_repo("broken", [{"app.py": f'AWS = "{AWS}"\n', ".secrets.baseline": text}])
+    other = make_repo("other", [{"key.py": f'TOKEN = "{GHP}"\n'}])
+    run = _audit([broken, other])
+    result = run.results[0]
+    assert run.status == "incomplete" and result.status == "error"
+    (error,) = result.stats["errors"]
+    assert error.startswith("broken: unreadable baseline") and ".secrets.baseline" in error
+    assert {f.resource for f in run.findings} == {"broken:app.py", "other:key.py"}
+    assert result.scopes == ["broken", "other"]

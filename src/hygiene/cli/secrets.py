@@ -10,6 +10,7 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -133,11 +134,12 @@ def scan(
     click.echo("hygiene: no new secrets", err=True)
 
 
-def _read_json(path: Path | None, top: Path | None = None) -> dict[str, object] | None:
+def _read_json(path: Path | None, top: Path | None = None) -> dict[str, Any] | None:
     """The baseline at ``path``, or None when there is none. Inside the repository ``top`` only
     a regular file is read (never a link out of it, a FIFO or a device); elsewhere ``path`` must
     be a regular file too."""
     from hygiene.collect.secrets import BASELINE_MAX_BYTES, NOT_READ
+    from hygiene.scan.baseline import parse_baseline
     from hygiene.sources.checkout import Skipped, read_checkout_file
 
     if path is None:
@@ -153,18 +155,9 @@ def _read_json(path: Path | None, top: Path | None = None) -> dict[str, object] 
             return None
         raise HygieneError(
             f"{path}: not read as a baseline ({NOT_READ.get(found.reason, found.reason)}); "
-            "point --baseline at a regular file"
+            "use a regular file inside the repository"
         )
-    try:
-        data = json.loads(found)
-    except (ValueError, RecursionError) as exc:
-        raise HygieneError(
-            f"{path}: not a readable detect-secrets baseline ({exc}); fix it or regenerate it "
-            "with `hygiene secrets baseline -o <file>`"
-        ) from None
-    if not isinstance(data, dict):
-        raise HygieneError(f"{path}:1: a baseline is a JSON object with a results key")
-    return data
+    return parse_baseline(found, str(path))
 
 
 def _inside(path: Path, top: Path | None) -> tuple[Path, str] | None:

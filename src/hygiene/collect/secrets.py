@@ -9,7 +9,6 @@ read is an error slice of its own; the others are still reported.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from hygiene.context import Collection, RunContext
 from hygiene.errors import CheckSkipped, HygieneError
 from hygiene.policy import Policy, SecretsPolicy
+from hygiene.scan.baseline import parse_baseline
 from hygiene.scan.engine import ContentResult, EngineConfig, file_filtered
 from hygiene.scan.history import (
     UNKNOWN_ORDER,
@@ -159,6 +159,12 @@ def collect(ctx: RunContext) -> Collection:
                     where, reason = target.shown, git.scrub(str(exc), target.location)
                     log.error("repository %s could not be scanned: %s", where, reason)
                     collection.errors.append(reason)
+                    continue
+                except Exception as exc:  # a bug on one repository's input: keep the others
+                    where = target.shown
+                    log.error("repository %s could not be scanned: %s", where, type(exc).__name__)
+                    log.debug("repository %s: traceback", where, exc_info=True)
+                    collection.errors.append(f"{where}: internal error ({type(exc).__name__})")
                     continue
                 collection.errors.extend(f"{scan.name}: {w}" for w in scan.warnings)
                 assert collection.scopes is not None
@@ -431,16 +437,10 @@ def _read_baseline(repo: Path, rel: str, warnings: list[str]) -> dict[str, Any] 
     if raw is None:
         return None
     try:
-        data = json.loads(raw)
-        if not isinstance(data, dict) or not isinstance(data.get("results", {}), dict):
-            raise ValueError("not a detect-secrets baseline")
-    except ValueError as exc:
-        warnings.append(
-            f"{rel}: unreadable baseline ({exc}); fix or regenerate it with "
-            "`hygiene secrets baseline`"
-        )
+        return parse_baseline(raw, rel)
+    except HygieneError as exc:
+        warnings.append(f"unreadable baseline, findings reported without it: {exc}")
         return None
-    return data
 
 
 class _ProgressBar:

@@ -8,10 +8,93 @@ an existing baseline are kept.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from hygiene.errors import HygieneError
 from hygiene.scan.hits import SecretHit
+
+REGENERATE = "fix it or regenerate it with `hygiene secrets baseline`"
+
+
+def parse_baseline(raw: bytes | str, name: str) -> dict[str, Any]:
+    """The detect-secrets baseline in ``raw`` (the file ``name``), checked to have its shape:
+    an object whose ``results`` maps each file to a list of entries, each an object with string
+    ``type`` and ``hashed_secret``, ``is_secret`` true, false or null and ``line_number`` a
+    number when present.
+
+    Anything else — invalid or too deeply nested JSON, another shape — is a
+    :class:`HygieneError` naming the file (and line or key); no value of the file is quoted.
+    """
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise HygieneError(
+            f"{name}:{exc.lineno}: not valid JSON ({exc.msg}); {REGENERATE}"
+        ) from None
+    except UnicodeDecodeError:
+        raise HygieneError(f"{name}: not UTF-8 text; {REGENERATE}") from None
+    except RecursionError:
+        raise HygieneError(f"{name}: JSON nested too deeply; {REGENERATE}") from None
+    except ValueError as exc:  # e.g. an integer with too many digits
+        raise HygieneError(f"{name}: not valid JSON ({_short(exc)}); {REGENERATE}") from None
+    if not isinstance(data, dict):
+        raise HygieneError(
+            f"{name}: a baseline is a JSON object with a results key, not {_kind(data)}; "
+            + REGENERATE
+        )
+    results = data.get("results", {})
+    if not isinstance(results, dict):
+        raise HygieneError(f"{name}: results: an object of file → entries, not {_kind(results)}")
+    for path, entries in results.items():
+        where = f"{name}: results[{_quoted(path)}]"
+        if not isinstance(entries, list):
+            raise HygieneError(f"{where}: a list of entries, not {_kind(entries)}; {REGENERATE}")
+        for number, entry in enumerate(entries, start=1):
+            _check_entry(entry, f"{where}[{number - 1}]")
+    return data
+
+
+def _check_entry(entry: object, where: str) -> None:
+    if not isinstance(entry, dict):
+        raise HygieneError(f"{where}: an object, not {_kind(entry)}; {REGENERATE}")
+    for key in ("type", "hashed_secret"):
+        if not isinstance(entry.get(key), str):
+            raise HygieneError(f"{where}: {key}: a string, not {_kind(entry.get(key))}")
+    line = entry.get("line_number")
+    if line is not None and (not isinstance(line, int) or isinstance(line, bool)):
+        raise HygieneError(f"{where}: line_number: a number, not {_kind(line)}")
+    verdict = entry.get("is_secret")
+    if verdict is not None and not isinstance(verdict, bool):
+        raise HygieneError(f"{where}: is_secret: true, false or null, not {_kind(verdict)}")
+
+
+def _kind(value: object) -> str:
+    """The JSON kind of ``value``, for messages (never the value itself)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _quoted(path: str) -> str:
+    """A file name of the baseline for messages: JSON-quoted, at most 80 characters."""
+    text = json.dumps(path)
+    return text if len(text) <= 80 else text[:76] + "…" + '"'
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).split(":")[0][:80]
 
 
 def build_baseline(
@@ -72,7 +155,9 @@ def _keep_audited_history(
             if "is_secret" in entry and key not in found:
                 results.setdefault(path, []).append(dict(entry))
     for path in list(results):
-        results[path] = sorted(results.pop(path), key=lambda e: (e["line_number"], e["type"]))
+        results[path] = sorted(
+            results.pop(path), key=lambda e: (e.get("line_number") or 0, e["type"])
+        )
     ordered = dict(sorted(results.items()))
     results.clear()
     results.update(ordered)
