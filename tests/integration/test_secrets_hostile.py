@@ -204,3 +204,29 @@ def test_a_broken_baseline_stays_with_its_repository(
     assert error.startswith("broken: unreadable baseline") and ".secrets.baseline" in error
     assert {f.resource for f in run.findings} == {"broken:app.py", "other:key.py"}
     assert result.scopes == ["broken", "other"]
+
+
+# --------------------------------------------------------------------------- 6. encodings
+
+
+def test_keys_in_cp1252_and_utf16_files_are_found_in_the_tree_and_history(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    import codecs
+
+    repo = make_repo("svc", [{"README.md": "x\n"}])
+    text = f'# café\nAWS = "{AWS}"\n'
+    (repo / "legacy.py").write_bytes(text.encode("cp1252"))
+    (repo / "wide.py").write_bytes(codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
+    git(repo, "add", "legacy.py", "wide.py")
+    git(repo, "commit", "-q", "-m", "encodings")
+    (repo / "wide.py").unlink()
+    git(repo, "commit", "-q", "-am", "drop the UTF-16 one")
+    state = tmp_path / "state.db"
+    for _ in range(2):  # cold, then from the blob cache
+        run = _audit([repo], state)
+        assert {(f.rule, f.resource, f.location.line) for f in run.findings} == {
+            ("in-tree", "svc:legacy.py", 2),
+            ("history-only", "svc:wide.py", 2),
+        }
+        assert run.results[0].stats["skipped_binary"] == 0

@@ -26,7 +26,7 @@ from typing import Any
 from hygiene.scan import filters as hygiene_filters
 from hygiene.scan.hits import SecretHit
 
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"  # 2: legacy and UTF-16 text decoded (was skipped as binary)
 #: detect-secrets' filters that assume a file on disk; the engine scans blob contents.
 DISABLED_FILTERS = ("detect_secrets.filters.common.is_invalid_file",)
 
@@ -184,12 +184,13 @@ def file_filtered(path: str) -> bool:
 
 
 def decode(content: bytes) -> str | None:
-    """UTF-8 text with universal newlines, or None for binary content."""
-    if b"\0" in content[:8192]:
-        return None
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError:
+    """Text with universal newlines, or None for binary content: UTF-8, UTF-16/32 (with a BOM,
+    or BOM-less UTF-16) and legacy cp1252/latin-1 text (``sources.checkout.decode_text``), so a
+    key in a Windows-1252 or UTF-16 file is scanned rather than skipped as binary."""
+    from hygiene.sources.checkout import decode_text
+
+    text = decode_text(content)
+    if text is None:
         return None
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
