@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import jsonschema
 
-from tests.conftest import REPO_ROOT, run_cli
+from tests.conftest import REPO_ROOT, git, run_cli
 from tests.fixtures.env import SECRET, fixture_files
 from tests.fixtures.env.expected import DRIFT, EXPECTED
 from tests.fixtures.env.hostile import hostile_dotenv, leaks
@@ -136,3 +140,60 @@ def test_dotenv_lines_never_reach_a_finding_a_report_or_the_state(
     with sqlite3.connect(state) as db:
         outputs.append("\n".join(db.iterdump()))
     assert [leaks(text) for text in outputs] == [[]] * len(outputs)
+
+
+def _audit_with_open_stdin(repo: Path, cwd: Path, checks: str) -> subprocess.CompletedProcess[str]:
+    """``hygiene audit`` whose stdin is a pipe nobody writes to or closes: reading /dev/stdin
+    blocks. The timeout turns a hang into a failure."""
+    exe = shutil.which("hygiene", path=str(Path(sys.executable).parent)) or "hygiene"
+    read_end, write_end = os.pipe()
+    try:
+        return subprocess.run(
+            [exe, "audit", "--only", checks, "--repo", str(repo), "--format", "json", "--no-state"],
+            stdin=read_end,
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+            timeout=120,
+        )
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+
+def test_links_to_dev_stdin_and_fifos_do_not_hang_the_env_check(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    repo = make_repo(
+        "special",
+        [
+            {
+                ".gitignore": ".env\n.env.local\n.env.development\n",
+                ".env.example": "DOCUMENTED=1\n",
+                "app.py": "import os\nos.environ['DOCUMENTED']\nos.environ['MISSING_ONE']\n",
+                "bin/tool": "#!/bin/sh\necho $DOCUMENTED\n",
+                "bin/fifo-script": "#!/bin/sh\necho $DOCUMENTED\n",
+                "config/settings.py": "import os\n",
+            }
+        ],
+    )
+    # tracked paths turned into a link to /dev/stdin and a FIFO in the work tree
+    (repo / "bin" / "tool").unlink()
+    (repo / "bin" / "tool").symlink_to("/dev/stdin")
+    (repo / "bin" / "fifo-script").unlink()
+    os.mkfifo(repo / "bin" / "fifo-script")
+    (repo / "config" / "settings.py").unlink()
+    (repo / "config" / "settings.py").symlink_to("/dev/stdin")
+    os.mkfifo(repo / ".env.local")  # untracked local dotenv files, beside the example
+    (repo / ".env.development").symlink_to("/dev/stdin")
+    git(repo, "add", "bin/tool")  # tracked as the link itself
+    git(repo, "commit", "-q", "-m", "link")
+    proc = _audit_with_open_stdin(repo, tmp_path, "env,readiness")
+    assert proc.returncode == 0, proc.stderr
+    document = json.loads(proc.stdout)
+    assert document["run"]["status"] == "complete"
+    assert document["run"]["checks"]["env"]["status"] == "ok"
+    assert document["run"]["checks"]["env"]["stats"]["files_skipped"] == 5
+    assert document["run"]["checks"]["readiness"]["stats"]["files_skipped"] == 1
+    found = {(f["rule"], f["details"].get("variable")) for f in document["findings"]}
+    assert ("undocumented-variable", "MISSING_ONE") in found  # the regular files still count

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -209,3 +210,51 @@ def test_committed_dotenv_in_a_subdirectory(make_repo: Callable[..., Path]) -> N
         ("committed-dotenv", "sub:deploy/.env.production", "['DOCUMENTED', 'PROD_ONLY']"),
         ("env-only-variable", "sub:deploy/.env.production", "PROD_ONLY"),
     }
+
+
+def test_links_out_of_the_repository_and_special_files_are_not_read(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "reads.py").write_text("import os\nos.environ['FROM_OUTSIDE']\n")
+    (outside / "dotenv").write_text("OUTSIDE_KEY=1\n")
+    repo = make_repo(
+        "links",
+        [
+            {
+                ".gitignore": ".env\n.env.local\n",
+                ".env.example": "DOCUMENTED=1\n",
+                "app.py": "import os\nos.environ['DOCUMENTED']\n",
+            }
+        ],
+    )
+    (repo / "linked.py").symlink_to(outside / "reads.py")
+    (repo / "script").symlink_to(outside / "reads.py")
+    git(repo, "add", "linked.py", "script")
+    git(repo, "commit", "-q", "-m", "links")
+    (repo / ".env").symlink_to(outside / "dotenv")
+    os.mkfifo(repo / ".env.local")
+    record = collect_repo(repo, Policy().env)
+    assert {r.name for r in record.reads} == {"DOCUMENTED"}
+    assert record.local_envs == ()
+    assert record.stats["files_skipped"] == 4  # (a tracked FIFO: tests/e2e/test_env_cli.py)
+    assert evaluate([record], Policy(), AS_OF) == []
+
+
+def test_utf16_and_cp1252_files_are_decoded(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo("encodings", [{".gitignore": ".env\n"}])
+    (repo / ".env.example").write_bytes("# réglages\nFROM_UTF16=1\n".encode("utf-16"))
+    (repo / "app.py").write_bytes(
+        "# caf\xe9 \u201cquoted\u201d\nimport os\nos.environ['FROM_UTF16']\n".encode("cp1252")
+    )
+    (repo / "run.sh").write_bytes("#!/bin/sh\necho $FROM_UTF16_LE\n".encode("utf-16-le"))
+    git(repo, "add", ".env.example", "app.py", "run.sh")
+    git(repo, "commit", "-q", "-m", "encodings")
+    record = collect_repo(repo, Policy().env)
+    assert [e.key for e in record.examples[0].entries] == ["FROM_UTF16"]
+    assert {(r.name, r.path) for r in record.reads} == {
+        ("FROM_UTF16", "app.py"),
+        ("FROM_UTF16_LE", "run.sh"),
+    }
+    assert {f.rule for f in evaluate([record], Policy(), AS_OF)} == {"undocumented-variable"}

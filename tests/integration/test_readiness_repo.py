@@ -181,3 +181,42 @@ def test_clone_locations_come_back_from_what_path_made_of_them() -> None:
         RepoTarget("file:///srv/x.git", "x"),
         RepoTarget("/work/y"),
     ]
+
+
+def test_a_tracked_link_out_of_the_repository_is_not_read(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    dsn = "https://" + "0123456789abcdef" * 2 + "@o1.ingest.sentry.io/42"
+    (outside / "secret_settings.py").write_text(f'SENTRY = "{dsn}"\n')
+    repo = make_repo("linked", [{"app.py": "print('hello')\n"}])
+    (repo / "settings.py").symlink_to(outside / "secret_settings.py")
+    (repo / "inside.py").symlink_to("app.py")  # a link that stays inside is read as its target
+    git(repo, "add", "settings.py", "inside.py")
+    git(repo, "commit", "-q", "-m", "links")
+    ctx = RunContext(run_id="t", as_of=AS_OF, policy=Policy(), repos=(repo,))
+    collection = collect(ctx)
+    [record] = [r for batch in collection.record_batches() for r in batch]
+    assert set(record.files) == {"app.py", "inside.py"}
+    assert record.skipped == 1 and collection.stats["files_skipped"] == 1
+    assert [f.rule for f in evaluate([record], ctx.policy, AS_OF)] == []
+
+
+def test_utf16_and_cp1252_files_are_decoded(make_repo: Callable[..., Path]) -> None:
+    dsn = "https://" + "0123456789abcdef" * 2 + "@o1.ingest.sentry.io/42"
+    repo = make_repo("encodings", [{"README.md": "x\n"}])
+    (repo / "config.json").write_bytes(f'{{"dsn": "{dsn}"}}\n'.encode("utf-16"))  # with a BOM
+    (repo / "other.yaml").write_bytes(f"dsn: {dsn}\n".encode("utf-16-le"))  # without
+    (repo / "legacy.py").write_bytes(f'# caf\xe9 \x93quoted\x94\nDSN = "{dsn}"\n'.encode("latin-1"))
+    git(repo, "add", "config.json", "other.yaml", "legacy.py")
+    git(repo, "commit", "-q", "-m", "encodings")
+    ctx = RunContext(run_id="t", as_of=AS_OF, policy=Policy(), repos=(repo,))
+    [record] = [r for batch in collect(ctx).record_batches() for r in batch]
+    assert record.files["legacy.py"].startswith("# café “quoted”\n")  # cp1252, not U+FFFD
+    found = {
+        f.location.path  # type: ignore[union-attr]
+        for f in evaluate([record], ctx.policy, AS_OF)
+        if f.rule == "sentry-dsn-hardcoded"
+    }
+    assert found == {"config.json", "other.yaml", "legacy.py"}

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -26,6 +27,7 @@ from hygiene.exceptions import apply_exceptions
 from hygiene.findings import Finding
 from hygiene.policy import EnvPolicy, Policy
 from hygiene.sources import git
+from hygiene.sources.checkout import Skipped, decode_text, read_checkout_file
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ def collect(ctx: RunContext) -> Collection:
 
     def count(record: RepoEnv, stats: dict[str, Any]) -> None:
         stats["repos"] += 1
-        for key in ("files_read", "reads", "dynamic_reads", "files_too_large"):
+        for key in ("files_read", "reads", "dynamic_reads", "files_too_large", "files_skipped"):
             stats[key] += record.stats.get(key, 0)
         stats["examples"] += len(record.examples)
         stats["unparsable_files"] += len(record.unparsable)
@@ -52,7 +54,7 @@ def collect(ctx: RunContext) -> Collection:
         lambda tree: collect_repo(tree.path, ctx.policy.env, tree.name),
         lambda record: record.repo,
         count,
-        dict.fromkeys((*keys, "files_too_large"), 0),
+        dict.fromkeys((*keys, "files_too_large", "files_skipped"), 0),
     )
 
 
@@ -75,22 +77,24 @@ def collect_repo(path: Path, policy: EnvPolicy, name: str | None = None) -> Repo
     reads: list[EnvRead] = []
     unparsable: list[tuple[str, str]] = []
     constants: list[tuple[str, str]] = []
-    too_large: list[str] = []
+    files = _Files(top)
+    too_large = files.too_large
     files_read = 0
     for rel in tracked:
         base = PurePosixPath(rel).name
         if base in policy.examples:
-            text = _read_text(top, rel)
+            text = files.text(rel)
             if text is not None:
                 examples.append(read_example(rel, text))
             continue
         if is_dotenv(base, policy.examples):
             committed.append(rel)
             continue
-        if not _may_hold_reads(top, rel):
+        claimed = _may_hold_reads(rel)
+        if claimed is False:
             continue
-        text = _read_text(top, rel, too_large)
-        if text is None:
+        text = files.text(rel, report_size=claimed is True)
+        if text is None or (claimed is None and not text.startswith("#!")):
             continue
         files_read += 1
         try:
@@ -104,7 +108,7 @@ def collect_repo(path: Path, policy: EnvPolicy, name: str | None = None) -> Repo
     directories = sorted({"", *(e.directory for e in examples)})
     committed_dirs = {c.rpartition("/")[0] for c in committed}
     local_envs = _local_envs(
-        top, sorted({*directories, *committed_dirs}), policy.examples, committed
+        files, sorted({*directories, *committed_dirs}), policy.examples, committed
     )
     unignored: list[str] = []
     if reads or examples or committed:
@@ -124,6 +128,7 @@ def collect_repo(path: Path, policy: EnvPolicy, name: str | None = None) -> Repo
         stats={
             "files_read": files_read,
             "files_too_large": len(too_large),
+            "files_skipped": files.skipped,
             "reads": sum(1 for r in reads if r.name),
             "dynamic_reads": sum(1 for r in reads if r.name is None),
         },
@@ -144,18 +149,18 @@ def read_example(rel: str, text: str) -> DotenvFile:
 
 
 def _local_envs(
-    top: Path, directories: list[str], examples: list[str], committed: list[str]
+    files: _Files, directories: list[str], examples: list[str], committed: list[str]
 ) -> list[DotenvFile]:
     """``.env`` / ``.env.*`` files on disk (tracked or not) beside each example and at the root:
-    their keys only."""
+    their keys only. Only regular files inside the checkout are read (not a link, a FIFO …)."""
     found: list[DotenvFile] = []
     for directory in directories:
-        folder = top / directory if directory else top
+        folder = files.top / directory if directory else files.top
         for file in sorted(folder.glob(".env*")):
             rel = _join(directory, file.name)
-            if not is_dotenv(file.name, examples) or not file.is_file():
+            if not is_dotenv(file.name, examples):
                 continue
-            text = _read_text(top, rel)
+            text = files.text(rel)
             if text is None:
                 continue
             entries = tuple(e for e in parse_dotenv(text).entries())
@@ -163,8 +168,9 @@ def _local_envs(
     return found
 
 
-def _may_hold_reads(top: Path, rel: str) -> bool:
-    """Whether a finder could claim the file: by suffix or name, or a script's shebang."""
+def _may_hold_reads(rel: str) -> bool | None:
+    """Whether a finder could claim the file by its suffix or name; None for a file without a
+    suffix, which a script's shebang (``#!``) may still claim once read."""
     pure = PurePosixPath(rel)
     suffix = pure.suffix.lower()
     name = pure.name
@@ -172,36 +178,35 @@ def _may_hold_reads(top: Path, rel: str) -> bool:
         return True
     if name.lower().startswith(("dockerfile", "containerfile")):
         return True
-    if suffix:
-        return False
-    try:
-        with (top / rel).open("rb") as head:
-            return head.read(2) == b"#!"
-    except OSError:
-        return False  # a submodule, a dangling symlink, a file deleted from the work tree
+    return False if suffix else None
 
 
-def _read_text(top: Path, rel: str, too_large: list[str] | None = None) -> str | None:
-    """The file's text, or None for what is not a readable text file (binary, too big — listed
-    in ``too_large`` —, a submodule, a symlink); an I/O error is the repository's error."""
-    path = top / rel
-    try:
-        if path.is_symlink() or not path.is_file():
+class _Files:
+    """Reads of one checkout's files: regular files inside it only, never a symlink (a link is
+    another path to a file read under its own name, or leaves the repository), a FIFO or a
+    device; decoded with ``decode_text``. Counts what it would not read."""
+
+    def __init__(self, top: Path) -> None:
+        self.top = top
+        self.too_large: list[str] = []
+        self.skipped = 0  # links, FIFOs, devices, submodules
+
+    def text(self, rel: str, report_size: bool = True) -> str | None:
+        """The file's text, or None for what is not a readable text file (binary, too big —
+        listed in ``too_large`` when ``report_size`` —, a link, not a regular file, gone); an
+        I/O error is the repository's error (HygieneError)."""
+        if os.path.islink(self.top / rel):
+            self.skipped += 1
             return None
-        if path.stat().st_size > MAX_FILE_BYTES:
-            log.warning("%s: larger than %d bytes, not read", rel, MAX_FILE_BYTES)
-            if too_large is not None:
-                too_large.append(rel)
+        data = read_checkout_file(self.top, rel, MAX_FILE_BYTES)
+        if isinstance(data, Skipped):
+            if data.reason == "too-large" and report_size:
+                log.warning("%s: larger than %d bytes, not read", rel, MAX_FILE_BYTES)
+                self.too_large.append(rel)
+            elif data.reason in ("outside", "special"):
+                self.skipped += 1
             return None
-        data = path.read_bytes()
-    except OSError as exc:
-        raise HygieneError(f"{top}: cannot read {rel}: {exc.strerror}") from None
-    if b"\0" in data[:8192]:
-        return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+        return decode_text(data)
 
 
 def _join(directory: str, name: str) -> str:

@@ -16,6 +16,7 @@ from hygiene.context import Collection, RunContext
 from hygiene.errors import CheckSkipped, HygieneError
 from hygiene.policy import Policy
 from hygiene.sources import git
+from hygiene.sources.checkout import Skipped, decode_text, read_checkout_file
 
 EXTRA_SUFFIXES = (".rb", ".java", ".kt", ".rs", ".sh")
 
@@ -38,13 +39,21 @@ def collect(ctx: RunContext) -> Collection:
             if kind in kinds:
                 stats[key].append(record.repo)
         stats["files_read"] += len(record.files)
+        stats["files_skipped"] += record.skipped
 
     return stream_repos(
         ctx,
         lambda tree: read_repo(tree.path, ctx.policy, tree.name),
         lambda record: record.repo,
         count,
-        {"repos": [], "services": [], "applications": [], "alerting": [], "files_read": 0},
+        {
+            "repos": [],
+            "services": [],
+            "applications": [],
+            "alerting": [],
+            "files_read": 0,
+            "files_skipped": 0,
+        },
     )
 
 
@@ -72,14 +81,23 @@ def read_repo(path: Path, policy: Policy, name: str | None = None) -> RepoFiles:
             f"{path}: not inside a git repository; pass the path of a git checkout"
         ) from None
     files: dict[str, str] = {}
+    skipped = 0
     for rel in git.tracked_files(top):
         if not wanted(rel, policy):
             continue
-        target = top / rel
-        try:
-            if not target.is_file() or target.stat().st_size > policy.readiness.max_file_bytes:
-                continue
-            files[rel] = target.read_bytes().decode("utf-8", "replace")
-        except OSError:
-            continue  # deleted in the work tree or unreadable: not part of what ships
-    return RepoFiles(repo=name or git.repo_name(top), commit=git.head_commit(top), files=files)
+        # regular files inside the checkout only: a link out of it, a FIFO or a device is not
+        # what the repository ships (and opening one could block)
+        data = read_checkout_file(top, rel, policy.readiness.max_file_bytes)
+        if isinstance(data, Skipped):
+            if data.reason in ("outside", "special"):
+                skipped += 1
+            continue  # also: deleted in the work tree, larger than max_file_bytes
+        text = decode_text(data)
+        if text is not None:
+            files[rel] = text
+    return RepoFiles(
+        repo=name or git.repo_name(top),
+        commit=git.head_commit(top),
+        files=files,
+        skipped=skipped,
+    )

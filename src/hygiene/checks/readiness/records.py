@@ -12,6 +12,7 @@ class RepoFiles:
     repo: str  # the repo's stable name (hygiene.sources.git.repo_name)
     commit: str | None
     files: dict[str, str] = field(default_factory=dict)
+    skipped: int = 0  # tracked paths not read: links out of the checkout, FIFOs, devices
 
 
 @dataclass(frozen=True)
