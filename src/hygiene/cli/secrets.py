@@ -121,7 +121,8 @@ def scan(
     fresh = new_hits(hits, known)
     for path in sorted(fresh):
         for hit in sorted(fresh[path], key=lambda h: (h.line, h.rule)):
-            click.echo(f"{path}:{hit.line}: {hit.rule} {hit.preview} sha256:{hit.sha256[:12]}")
+            shown = git.display_path(path)
+            click.echo(f"{shown}:{hit.line}: {hit.rule} {hit.preview} sha256:{hit.sha256[:12]}")
     total = sum(len(v) for v in fresh.values())
     if total:
         click.echo(

@@ -13,7 +13,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -203,7 +203,7 @@ def scan_repository(
     """Scan one repository's tree and (when ``policy.history``) its whole history."""
     started = time.perf_counter()
     path = _resolve(target, cache_dir)
-    name = target.name or git.repo_name(path)
+    name = git.display_path(target.name or git.repo_name(path))
     config = engine_config(policy)
     head = git.head_tree(path)
     stats = {
@@ -275,6 +275,7 @@ def scan_repository(
     baseline = _read_baseline(path, policy.baseline, warnings)
     if baseline is not None:
         records = annotate_baseline(records, baseline_index(baseline))
+    records = [_displayable(r) for r in records]
     stats["suppressed_by_baseline"] = sum(1 for r in records if r.baseline == "false-positive")
     log.info(
         "%s: %d blob(s), %d scanned, %d cached, %d secret(s) in %.2fs",
@@ -292,6 +293,13 @@ def scan_repository(
         warnings=warnings,
         history=coverage.state(policy.history),
     )
+
+
+def _displayable(record: SecretRecord) -> SecretRecord:
+    """The record with a path every output can carry (a file name need not be UTF-8); the
+    baseline was matched on git's own path before."""
+    shown = git.display_path(record.path)
+    return record if shown == record.path else replace(record, path=shown)
 
 
 def _skipped(path: str, policy: SecretsPolicy) -> bool:
@@ -542,7 +550,7 @@ def _hits_of_files(
                 continue
             content = work_tree_content(top, rel, policy.max_file_bytes)
             if isinstance(content, Skipped):
-                log.info("%s: not scanned (%s)", rel, NOT_READ[content.reason])
+                log.info("%s: not scanned (%s)", git.display_path(rel), NOT_READ[content.reason])
                 continue  # deleted, a submodule, or nothing of the repository's own
             yield rel, rel, content
 

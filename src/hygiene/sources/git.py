@@ -139,6 +139,26 @@ def tracked_files(repo: Path) -> list[str]:
     return sorted({p for p in out.decode("utf-8", "surrogateescape").split("\0") if p})
 
 
+def display_path(path: str) -> str:
+    """A path as git gave it (decoded with ``surrogateescape``) made valid text for findings,
+    messages and every output: bytes that are not UTF-8 become ``\\xNN``, other lone
+    surrogates ``\\uNNNN``. Valid text is returned as it is."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join(_shown_char(c) for c in path)
+    return path
+
+
+def _shown_char(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte surrogateescape kept
+        return f"\\x{code - 0xDC00:02x}"
+    if 0xD800 <= code <= 0xDFFF:
+        return f"\\u{code:04x}"
+    return char
+
+
 def ignored(repo: Path, paths: Sequence[str]) -> set[str]:
     """Which of ``paths`` git's ignore rules cover (whether or not the file exists)."""
     if not paths:
