@@ -168,6 +168,24 @@ def test_a_missing_blob_loses_only_itself(make_repo: Callable[..., Path]) -> Non
     assert result.scopes == ["other"]
 
 
+@pytest.mark.parametrize("history", [True, False])
+def test_a_missing_blob_in_head_loses_only_itself(
+    make_repo: Callable[..., Path], history: bool
+) -> None:
+    from hygiene.policy import SecretsPolicy
+
+    repo = make_repo("svc", [{"lost.py": f'password = "{PWD}"\n', "app.py": f'AWS = "{AWS}"\n'}])
+    _drop_object(repo, git(repo, "rev-parse", "HEAD:lost.py").strip())
+    run = _audit([repo], policy=Policy(secrets=SecretsPolicy(history=history)))
+    result = run.results[0]
+    assert result.status == "error" and result.stats["missing_objects"] == 1
+    assert result.stats["errors"] == [
+        "svc: 1 object(s) are missing from the repository and were not scanned; "
+        "run `git fsck` and re-fetch them"
+    ]
+    assert {(f.rule, f.resource) for f in run.findings} == {("in-tree", "svc:app.py")}
+
+
 def test_a_missing_tree_still_reports_head(make_repo: Callable[..., Path]) -> None:
     repo = make_repo(
         "svc",
