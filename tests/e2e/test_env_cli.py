@@ -197,3 +197,29 @@ def test_links_to_dev_stdin_and_fifos_do_not_hang_the_env_check(
     assert document["run"]["checks"]["readiness"]["stats"]["files_skipped"] == 1
     found = {(f["rule"], f["details"].get("variable")) for f in document["findings"]}
     assert ("undocumented-variable", "MISSING_ONE") in found  # the regular files still count
+
+
+def test_env_report_names_a_file_it_could_not_parse_and_exits_3(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    repo = make_repo(
+        "generated",
+        [
+            {
+                ".gitignore": ".env\n",
+                ".env.example": "DOCUMENTED=1\n",
+                "app.py": "import os\nos.environ['DOCUMENTED']\n",
+                "gen.py": "import os\nos.environ['X']\nx = " + "+".join(["1"] * 50_000) + "\n",
+            }
+        ],
+    )
+    proc = run_cli("env", "report", str(repo), "--format", "json", cwd=tmp_path)
+    assert proc.returncode == 3, proc.stderr
+    document = json.loads(proc.stdout)
+    assert document["errors"] == [
+        {"path": "gen.py", "reason": "too deeply nested to parse (RecursionError)"}
+    ]
+    assert {row["name"]: row["status"] for row in document["variables"]} == {
+        "DOCUMENTED": "documented"
+    }
+    assert "gen.py: too deeply nested to parse" in proc.stderr and "Traceback" not in proc.stderr

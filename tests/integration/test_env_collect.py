@@ -258,3 +258,43 @@ def test_utf16_and_cp1252_files_are_decoded(make_repo: Callable[..., Path]) -> N
         ("FROM_UTF16_LE", "run.sh"),
     }
     assert {f.rule for f in evaluate([record], Policy(), AS_OF)} == {"undocumented-variable"}
+
+
+def _pathological_files() -> dict[str | None, str]:
+    deep = "[" * 10_000 + "]" * 10_000
+    return {
+        ".gitignore": ".env\n",
+        ".env.example": "DOCUMENTED=1\n",
+        "app.py": "import os\nos.environ['DOCUMENTED']\nos.environ['STILL_SEEN']\n",
+        # a generated module: ast recurses once per "+" (RecursionError)
+        "gen.py": "import os\nos.environ['GENERATED']\nx = " + "+".join(["1"] * 50_000) + "\n",
+        # 10,000 levels of flow sequences: PyYAML's composer recurses per level
+        "docker-compose.yml": f"services: {deep}\n",
+        "k8s/deploy.yaml": f"apiVersion: v1\nkind: Pod\nspec: {deep}\n",
+    }
+
+
+def test_one_pathological_file_stays_that_file_s_error(make_repo: Callable[..., Path]) -> None:
+    bad = make_repo("generated", [_pathological_files()])
+    good = make_repo(
+        "clean",
+        [{".gitignore": ".env\n", ".env.example": "A=1\n", "x.py": "import os\nos.getenv('B')\n"}],
+    )
+    run = run_audit(policy=Policy(), as_of=AS_OF, only=["env"], repos=[bad, good])
+    assert run.status == "incomplete"
+    [result] = [r for r in run.results if r.name == "env"]
+    assert result.status == "error" and result.scopes == ["generated", "clean"]
+    assert sorted(result.stats["errors"]) == [
+        f"generated: {path}: too deeply nested to parse (RecursionError); "
+        "its environment reads were not audited"
+        for path in ("docker-compose.yml", "gen.py", "k8s/deploy.yaml")
+    ]
+    assert result.stats["files_failed"] == 3
+    assert {
+        (f.location.repo, f.rule, f.details.get("variable"))  # type: ignore[union-attr]
+        for f in run.findings
+    } == {
+        ("generated", "undocumented-variable", "STILL_SEEN"),
+        ("clean", "undocumented-variable", "B"),
+        ("clean", "unused-variable", "A"),
+    }

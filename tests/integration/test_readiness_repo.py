@@ -220,3 +220,36 @@ def test_utf16_and_cp1252_files_are_decoded(make_repo: Callable[..., Path]) -> N
         if f.rule == "sentry-dsn-hardcoded"
     }
     assert found == {"config.json", "other.yaml", "legacy.py"}
+
+
+def test_one_pathological_file_stays_that_file_s_error(make_repo: Callable[..., Path]) -> None:
+    deep = "[" * 10_000 + "]" * 10_000
+    bad = make_repo(
+        "generated",
+        [
+            {
+                **fixture_commit("flask_gaps"),
+                "gen.py": "import os\nos.environ['X']\nx = " + "+".join(["1"] * 50_000) + "\n",
+                "alerts/rules.yml": f"groups:\n- rules:\n  - alert: A\n    expr: {deep}\n",
+                "deploy/values.json": '{"a": ' * 5_000 + "1" + "}" * 5_000,
+            }
+        ],
+    )
+    good = make_repo("go_ok", [fixture_commit("go_ok"), {".env.example": "PORT=1\n"}])
+    (good / "main.go").write_text(
+        (good / "main.go").read_text() + '\nvar dsn = "https://' + "ab" * 16 + '@o1.sentry.io/7"\n'
+    )
+    git(good, "commit", "-q", "-am", "dsn")
+    run = run_audit(policy=Policy(), as_of=AS_OF, only=["readiness"], repos=[bad, good])
+    assert run.status == "incomplete"
+    [result] = [r for r in run.results if r.name == "readiness"]
+    assert result.status == "error" and result.scopes == ["generated", "go_ok"]
+    assert sorted(result.stats["errors"]) == [
+        f"generated: {path}: too deeply nested to parse (RecursionError); "
+        "its readiness signals were not judged"
+        for path in ("alerts/rules.yml", "gen.py")
+    ]
+    found = {(f.location.repo, f.rule) for f in run.findings}  # type: ignore[union-attr]
+    assert ("generated", "sentry-dsn-hardcoded") in found  # the other files are still judged
+    assert ("generated", "health-endpoint-missing") in found
+    assert ("go_ok", "sentry-dsn-hardcoded") in found

@@ -217,3 +217,23 @@ def test_every_finding_points_at_a_file() -> None:
             assert finding.location is not None and finding.location.path in load(name).files, (
                 finding
             )
+
+
+def test_plain_records_with_a_pathological_file_are_judged_without_it() -> None:
+    repo = load("flask_gaps")
+    deep = "[" * 10_000 + "]" * 10_000
+    files = {
+        **repo.files,
+        "gen.py": "import os\nos.environ['X']\nx = " + "+".join(["1"] * 50_000) + "\n",
+        "rules.yml": f"groups:\n- rules:\n  - alert: A\n    expr: {deep}\n",
+    }
+    found = evaluate([RepoFiles("flask_gaps", None, files)], Policy(), AS_OF)
+    assert {(f.rule, f.resource) for f in found} == outcome("flask_gaps")
+
+
+def test_the_collector_s_parse_is_used_when_given() -> None:
+    repo = load("flask_gaps")
+    parsed = RepoFiles(repo.repo, None, repo.files, reads=(), alert_rules=())
+    rules = {f.rule for f in evaluate([parsed], Policy(), AS_OF)}
+    assert ("env-example-missing", "flask_gaps:.env.example") in outcome("flask_gaps")
+    assert "env-example-missing" not in rules  # no reads: nothing asks for an example

@@ -69,7 +69,8 @@ def report(
     Statuses: documented, undocumented (read, not in the governing example), no-example
     (read where no example governs), unused (documented, read nowhere), ignored (a platform
     name from env.ignore_names). Exit codes: 0 ok; 1 a finding at or above --fail-on;
-    2 usage or configuration error (PATH is not a git checkout).
+    2 usage or configuration error (PATH is not a git checkout); 3 incomplete: a file could
+    not be parsed (too deeply nested …; named on stderr), the report covers the others.
     """
     from hygiene.collect.env import env_report
 
@@ -93,6 +94,11 @@ def report(
         + f"); {len(result.findings)} finding(s)"
     )
     click.echo(summary + (f"; written to {output}" if output else ""), err=True)
+    if result.record.errors:
+        for rel, why in result.record.errors:
+            click.echo(f"hygiene env: {rel}: {why}; its reads were not audited", err=True)
+        click.echo("hygiene env: incomplete", err=True)
+        sys.exit(3)
     if fail_on != "never" and any(f.severity.at_least(Severity(fail_on)) for f in result.findings):
         sys.exit(1)
 

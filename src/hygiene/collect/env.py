@@ -7,20 +7,21 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 from hygiene.checks.env import evaluate_repo
-from hygiene.checks.env.dotenv_files import is_dotenv, lint, parse_dotenv
+from hygiene.checks.env.dotenv_files import ParsedDotenv, is_dotenv, lint, parse_dotenv
 from hygiene.checks.env.paths import selected
 from hygiene.checks.env.read_python import find_python_constants
 from hygiene.checks.env.reads import BY_SUFFIX, UnparsableFile, find_reads
 from hygiene.checks.env.records import DotenvFile, EnvRead, RepoEnv
 from hygiene.checks.env.report import VariableRow, inventory
 from hygiene.checks.env.secrets import secret_marks
-from hygiene.collect.repos import stream_repos
+from hygiene.collect.repos import parse_failure, stream_repos
 from hygiene.context import Collection, RunContext
 from hygiene.errors import CheckSkipped, HygieneError
 from hygiene.exceptions import apply_exceptions
@@ -30,6 +31,7 @@ from hygiene.sources import git
 from hygiene.sources.checkout import Skipped, decode_text, read_checkout_file
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_FILE_BYTES = 2_000_000
 _MAYBE_READ_SUFFIXES = frozenset({*BY_SUFFIX, ".yml", ".yaml", ".dockerfile", ".containerfile"})
@@ -43,7 +45,7 @@ def collect(ctx: RunContext) -> Collection:
 
     def count(record: RepoEnv, stats: dict[str, Any]) -> None:
         stats["repos"] += 1
-        for key in ("files_read", "reads", "dynamic_reads", "files_too_large", "files_skipped"):
+        for key in _SUMMED:
             stats[key] += record.stats.get(key, 0)
         stats["examples"] += len(record.examples)
         stats["unparsable_files"] += len(record.unparsable)
@@ -54,8 +56,22 @@ def collect(ctx: RunContext) -> Collection:
         lambda tree: collect_repo(tree.path, ctx.policy.env, tree.name),
         lambda record: record.repo,
         count,
-        dict.fromkeys((*keys, "files_too_large", "files_skipped"), 0),
+        dict.fromkeys((*keys, *_SUMMED), 0),
+        errors=lambda record: [
+            f"{record.repo}: {path}: {reason}; its environment reads were not audited"
+            for path, reason in record.errors
+        ],
     )
+
+
+_SUMMED = (
+    "files_read",
+    "reads",
+    "dynamic_reads",
+    "files_too_large",
+    "files_skipped",
+    "files_failed",
+)
 
 
 def collect_repo(path: Path, policy: EnvPolicy, name: str | None = None) -> RepoEnv:
@@ -79,13 +95,16 @@ def collect_repo(path: Path, policy: EnvPolicy, name: str | None = None) -> Repo
     constants: list[tuple[str, str]] = []
     files = _Files(top)
     too_large = files.too_large
+    failed = files.failed
     files_read = 0
     for rel in tracked:
         base = PurePosixPath(rel).name
         if base in policy.examples:
             text = files.text(rel)
             if text is not None:
-                examples.append(read_example(rel, text))
+                example = files.parse(rel, read_example, text)
+                if example is not None:
+                    examples.append(example)
             continue
         if is_dotenv(base, policy.examples):
             committed.append(rel)
@@ -98,12 +117,13 @@ def collect_repo(path: Path, policy: EnvPolicy, name: str | None = None) -> Repo
             continue
         files_read += 1
         try:
-            reads.extend(find_reads(rel, text))
+            found = files.parse(rel, _source_reads, text)
         except UnparsableFile as exc:
             unparsable.append((rel, str(exc)))
             continue
-        if rel.endswith(".py"):
-            constants.extend(find_python_constants(rel, text).items())
+        if found is not None:
+            reads.extend(found[0])
+            constants.extend(found[1])
     unparsable += [(rel, f"larger than {MAX_FILE_BYTES} bytes, not read") for rel in too_large]
     directories = sorted({"", *(e.directory for e in examples)})
     committed_dirs = {c.rpartition("/")[0] for c in committed}
@@ -124,15 +144,24 @@ def collect_repo(path: Path, policy: EnvPolicy, name: str | None = None) -> Repo
         unignored_dotenvs=tuple(unignored),
         unparsable=tuple(unparsable),
         constants=tuple(constants),
+        errors=tuple(failed),
         commit=git.head_commit(top),
         stats={
             "files_read": files_read,
             "files_too_large": len(too_large),
             "files_skipped": files.skipped,
+            "files_failed": len(failed),
             "reads": sum(1 for r in reads if r.name),
             "dynamic_reads": sum(1 for r in reads if r.name is None),
         },
     )
+
+
+def _source_reads(rel: str, text: str) -> tuple[list[EnvRead], list[tuple[str, str]]]:
+    """A source file's reads and (Python) module-level string constants; UnparsableFile."""
+    reads = find_reads(rel, text)
+    constants = list(find_python_constants(rel, text).items()) if rel.endswith(".py") else []
+    return reads, constants
 
 
 def read_example(rel: str, text: str) -> DotenvFile:
@@ -161,9 +190,10 @@ def _local_envs(
             if not is_dotenv(file.name, examples):
                 continue
             text = files.text(rel)
-            if text is None:
+            parsed = None if text is None else files.parse(rel, _dotenv_parse, text)
+            if parsed is None:
                 continue
-            entries = tuple(e for e in parse_dotenv(text).entries())
+            entries = parsed.entries()
             found.append(DotenvFile(path=rel, entries=entries, tracked=rel in committed))
     return found
 
@@ -181,6 +211,10 @@ def _may_hold_reads(rel: str) -> bool | None:
     return False if suffix else None
 
 
+def _dotenv_parse(rel: str, text: str) -> ParsedDotenv:
+    return parse_dotenv(text)
+
+
 class _Files:
     """Reads of one checkout's files: regular files inside it only, never a symlink (a link is
     another path to a file read under its own name, or leaves the repository), a FIFO or a
@@ -190,6 +224,23 @@ class _Files:
         self.top = top
         self.too_large: list[str] = []
         self.skipped = 0  # links, FIFOs, devices, submodules
+        self.failed: list[tuple[str, str]] = []  # (path, why its parser could not finish)
+
+    def parse(self, rel: str, parse: Callable[[str, str], T], text: str) -> T | None:
+        """``parse(rel, text)``, or None when it fails other than with ``UnparsableFile`` (a
+        RecursionError on deep nesting, a MemoryError, a parser's bug): the file is listed in
+        ``failed`` — the run's error — and the other files are still read."""
+        try:
+            return parse(rel, text)
+        except UnparsableFile:
+            raise
+        except Exception as exc:  # one pathological file must not lose the repository
+            reason = parse_failure(exc)
+            log.warning(
+                "%s: %s", rel, reason, exc_info=not isinstance(exc, RecursionError | MemoryError)
+            )
+            self.failed.append((rel, reason))
+            return None
 
     def text(self, rel: str, report_size: bool = True) -> str | None:
         """The file's text, or None for what is not a readable text file (binary, too big —
@@ -222,12 +273,14 @@ class EnvReport:
     findings: list[Finding]
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-able document: repo, variables, findings (in the findings contract's shape)."""
+        """A JSON-able document: repo, variables, findings (in the findings contract's shape),
+        and the files whose parser could not finish (``errors``: their reads are missing)."""
         return {
             "repo": self.record.repo,
             "commit": self.record.commit,
             "variables": [row.to_json() for row in self.variables],
             "findings": [finding.to_contract() for finding in self.findings],
+            "errors": [{"path": path, "reason": why} for path, why in self.record.errors],
         }
 
 

@@ -3,21 +3,25 @@ detectors read (source, YAML/JSON/TOML config, example env files), within a size
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from hygiene.checks.env.dotenv_files import is_example
 from hygiene.checks.env.paths import selected
+from hygiene.checks.env.records import EnvRead
+from hygiene.checks.readiness.alert_rules import AlertRule
 from hygiene.checks.readiness.records import RepoFiles
-from hygiene.checks.readiness.rules import repo_kinds
+from hygiene.checks.readiness.rules import file_reads, file_rules, repo_kinds
 from hygiene.checks.readiness.signals import CODE_SUFFIXES, CONFIG_SUFFIXES
-from hygiene.collect.repos import stream_repos
+from hygiene.collect.repos import parse_failure, stream_repos
 from hygiene.context import Collection, RunContext
 from hygiene.errors import CheckSkipped, HygieneError
 from hygiene.policy import Policy
 from hygiene.sources import git
 from hygiene.sources.checkout import Skipped, decode_text, read_checkout_file
 
+log = logging.getLogger(__name__)
 EXTRA_SUFFIXES = (".rb", ".java", ".kt", ".rs", ".sh")
 
 
@@ -40,6 +44,7 @@ def collect(ctx: RunContext) -> Collection:
                 stats[key].append(record.repo)
         stats["files_read"] += len(record.files)
         stats["files_skipped"] += record.skipped
+        stats["files_failed"] += len(record.errors)
 
     return stream_repos(
         ctx,
@@ -53,7 +58,12 @@ def collect(ctx: RunContext) -> Collection:
             "alerting": [],
             "files_read": 0,
             "files_skipped": 0,
+            "files_failed": 0,
         },
+        errors=lambda record: [
+            f"{record.repo}: {path}: {reason}; its readiness signals were not judged"
+            for path, reason in record.errors
+        ],
     )
 
 
@@ -95,9 +105,38 @@ def read_repo(path: Path, policy: Policy, name: str | None = None) -> RepoFiles:
         text = decode_text(data)
         if text is not None:
             files[rel] = text
+    reads, rules, errors = parse_files(files)
     return RepoFiles(
         repo=name or git.repo_name(top),
         commit=git.head_commit(top),
         files=files,
         skipped=skipped,
+        reads=reads,
+        alert_rules=rules,
+        errors=errors,
     )
+
+
+def parse_files(
+    files: dict[str, str],
+) -> tuple[tuple[EnvRead, ...], tuple[AlertRule, ...], tuple[tuple[str, str], ...]]:
+    """The env reads and alerting rules of every file, each parsed once; a file whose parser
+    cannot finish (RecursionError on deep nesting, MemoryError …) is left out and named in the
+    third item, the other files are still parsed."""
+    reads: list[EnvRead] = []
+    rules: list[AlertRule] = []
+    errors: list[tuple[str, str]] = []
+    for path, text in sorted(files.items()):
+        try:
+            found, declared = file_reads(path, text), file_rules(path, text)
+        except Exception as exc:  # one pathological file must not lose the repository
+            reason = parse_failure(exc)
+            log.warning("%s: %s", path, reason, exc_info=not isinstance(exc, _EXPECTED))
+            errors.append((path, reason))
+            continue
+        reads += found
+        rules += declared
+    return tuple(reads), tuple(rules), tuple(errors)
+
+
+_EXPECTED = (RecursionError, MemoryError)

@@ -99,19 +99,32 @@ def work_tree(target: RepoTarget, cache_dir: Path) -> WorkTree:
     return WorkTree(tree, target.name or git.repo_name(mirror))
 
 
+def parse_failure(exc: BaseException) -> str:
+    """Why a file's parser could not finish, for the run's errors: never the exception's own
+    text (a parser may quote the file, and the file may hold a secret)."""
+    if isinstance(exc, RecursionError):
+        return "too deeply nested to parse (RecursionError)"
+    if isinstance(exc, MemoryError):
+        return "too large to parse (MemoryError)"
+    return f"its parser failed ({type(exc).__name__})"
+
+
 def stream_repos(
     ctx: RunContext,
     read: Callable[[WorkTree], T],
     name: Callable[[T], str],
     count: Callable[[T, dict[str, Any]], None],
     stats: dict[str, Any],
+    errors: Callable[[T], Sequence[str]] | None = None,
 ) -> Collection:
     """A streaming Collection of ``read(work tree)`` for each repository of the run, one
     repository per batch. Both checks of a run that read work trees share one mirror and
     checkout per URL (``ctx.memo``).
 
-    ``count(record, stats)`` adds a record's figures to ``stats`` as it passes; ``stats``,
-    ``scopes`` (the repositories read) and ``errors`` are complete once the stream is exhausted.
+    ``count(record, stats)`` adds a record's figures to ``stats`` as it passes, ``errors(record)``
+    the parts of a repository that could not be read (a file whose parser failed: the check
+    errs, the record is still judged); ``stats``, ``scopes`` (the repositories read) and
+    ``errors`` are complete once the stream is exhausted.
     """
     collection = Collection(scopes=[])
     targets = repo_targets(ctx.repos, ctx.policy)
@@ -128,6 +141,8 @@ def stream_repos(
             assert collection.scopes is not None
             collection.scopes.append(name(record))
             count(record, stats)
+            if errors is not None:
+                collection.errors.extend(errors(record))
             yield [record]
         collection.stats = stats
 

@@ -89,5 +89,6 @@ class RepoEnv:
     unignored_dotenvs: tuple[str, ...] = ()  # would-be .env paths .gitignore does not cover
     unparsable: tuple[tuple[str, str], ...] = ()  # (path, reason)
     constants: tuple[tuple[str, str], ...] = ()  # Python module-level (NAME, "string") bindings
+    errors: tuple[tuple[str, str], ...] = ()  # (path, why): files whose parser could not finish
     commit: str | None = None
     stats: dict[str, int] = field(default_factory=dict)

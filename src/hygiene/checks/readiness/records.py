@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hygiene.checks.env.records import EnvRead
+    from hygiene.checks.readiness.alert_rules import AlertRule
 
 
 @dataclass(frozen=True)
 class RepoFiles:
-    """The text of a repository's tracked files that the detectors look at (path → text)."""
+    """The text of a repository's tracked files that the detectors look at (path → text).
+
+    ``reads`` (the env read-finders' results) and ``alert_rules`` (Prometheus rules) are what
+    the collector parsed from ``files``, each file once, a file whose parser failed left out
+    (and named in ``errors``: ``(path, why)``); None means "parse ``files`` when judging"."""
 
     repo: str  # the repo's stable name (hygiene.sources.git.repo_name)
     commit: str | None
     files: dict[str, str] = field(default_factory=dict)
     skipped: int = 0  # tracked paths not read: links out of the checkout, FIFOs, devices
+    reads: tuple[EnvRead, ...] | None = None
+    alert_rules: tuple[AlertRule, ...] | None = None
+    errors: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from pathlib import PurePosixPath
 from hygiene.checks.env.dotenv_files import is_example
 from hygiene.checks.env.paths import name_ignored
 from hygiene.checks.env.reads import UnparsableFile, find_reads
+from hygiene.checks.env.records import EnvRead
 from hygiene.checks.readiness import repo_finding
 from hygiene.checks.readiness.alert_rules import (
     KINDS,
@@ -44,14 +45,39 @@ _KIND_TEXT = {
 }
 
 
+def file_reads(path: str, text: str) -> list[EnvRead]:
+    """The env read-finders' reads of one file; [] when a finder cannot parse it (a syntax
+    error). RecursionError, MemoryError … propagate: the collector names the file."""
+    try:
+        return find_reads(path, text)
+    except UnparsableFile:
+        return []
+
+
+def file_rules(path: str, text: str) -> list[AlertRule]:
+    """The Prometheus alerting rules of one file ([] for a file that holds none)."""
+    return parse_rules(path, text) if is_rule_file(path, text) else []
+
+
+def _parsed(repo: RepoFiles) -> tuple[tuple[EnvRead, ...], tuple[AlertRule, ...]]:
+    """The collector's parse of the files, else (plain records) a parse here that leaves out a
+    file whose parser fails."""
+    if repo.reads is not None and repo.alert_rules is not None:
+        return repo.reads, repo.alert_rules
+    reads: list[EnvRead] = []
+    rules: list[AlertRule] = []
+    for path, text in sorted(repo.files.items()):
+        try:
+            reads += file_reads(path, text)
+            rules += file_rules(path, text)
+        except (RecursionError, MemoryError):
+            continue
+    return tuple(reads), tuple(rules)
+
+
 def _classified_rules(repo: RepoFiles) -> list[tuple[AlertRule, str | None]]:
     """Every alerting rule of the repo's rule files with its blueprint kind (or None)."""
-    return [
-        (rule, classify(rule.expr))
-        for path, text in sorted(repo.files.items())
-        if is_rule_file(path, text)
-        for rule in parse_rules(path, text)
-    ]
+    return [(rule, classify(rule.expr)) for rule in _parsed(repo)[1]]
 
 
 def repo_kinds(repo: RepoFiles) -> frozenset[str]:
@@ -145,19 +171,14 @@ def evaluate_repo(repo: RepoFiles, policy: Policy) -> list[Finding]:
 def _env_example(repo: RepoFiles, policy: Policy) -> list[Finding]:
     reads: list[Evidence] = []
     names: set[str] = set()
-    for path, text in sorted(repo.files.items()):
-        try:
-            found = find_reads(path, text)
-        except UnparsableFile:
-            continue
-        for read in found:
-            if (
-                read.name
-                and read.kind in APP_READ_KINDS
-                and not name_ignored(read.name, policy.env.ignore_names)
-            ):
-                names.add(read.name)
-                reads.append(Evidence(read.path, read.line, read.name))
+    for read in _parsed(repo)[0]:
+        if (
+            read.name
+            and read.kind in APP_READ_KINDS
+            and not name_ignored(read.name, policy.env.ignore_names)
+        ):
+            names.add(read.name)
+            reads.append(Evidence(read.path, read.line, read.name))
     examples = [p for p in repo.files if is_example(PurePosixPath(p).name, policy.env.examples)]
     if not names or examples:
         return []
