@@ -5,6 +5,12 @@ the blobs reachable from all refs, look their scans up in the state DB's blob ca
 id and the engine's fingerprint), scan the rest across processes, attach provenance (path, first
 commit, still in HEAD?) and the detect-secrets baseline's verdicts. A repository that cannot be
 read is an error slice of its own; the others are still reported.
+
+A scan knows what it could not see. A shallow or partial clone, or objects missing from the
+store, leave the repository out of the check's scopes (so none of its earlier findings is
+resolved) and ``stats.history`` says why; missing objects outside a partial clone also make the
+check incomplete, while everything readable is still reported. Work-tree files are read only as
+regular files inside the repository; a tracked symlink is its link text, as git stores it.
 """
 
 from __future__ import annotations
