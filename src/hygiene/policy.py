@@ -1,6 +1,6 @@
 """The policy: typed models of the organisation's rules, with the blueprint's defaults.
 
-Every field has a default, so an empty file is a valid policy and a team file may hold only the
+Every field has a default, so ``{}`` is a valid policy and a team file may hold only the
 keys it overrides. ``policies/default.yaml`` spells these defaults out; a test keeps them equal.
 Loading (YAML, file:line:key errors, merging) lives in ``config.py``.
 """

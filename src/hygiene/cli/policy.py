@@ -22,7 +22,7 @@ def policy() -> None:
 
 
 @policy.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(readable=False))
 def validate(files: tuple[str, ...]) -> None:
     """Validate policy FILES, each alone and then merged in order.
 
