@@ -290,23 +290,33 @@ def _instant(value: Any) -> datetime:
 
 
 def record_merged(merged: Merged, state: Path | str | None, lock_timeout: float = 60.0) -> AuditRun:
-    """Record the merged run in the store (one transaction), like an unsharded run."""
+    """Record the merged run in the store (one transaction), like an unsharded run.
+
+    A state that cannot be opened or written raises ``HygieneError`` (exit 2); a recording that
+    fails part-way (a full disk) leaves the previous state, and the run comes back incomplete
+    with a ``state`` result naming the failure, so its artefact can still be written.
+    """
     run = merged.run
     if state is None:
         return run
-    from hygiene.store import Store
+    from hygiene.store import RECORD_RESULT, StateWriteError, Store
 
     with Store(state, lock_timeout=lock_timeout) as store:
-        recorded = store.record_run(
-            run_id=run.id,
-            started_at=run.started_at,
-            finished_at=run.finished_at,
-            as_of=run.as_of,
-            status=run.status,
-            results=run.results,
-            findings=run.findings,
-            build_document=lambda resolved: replace(run, resolved=resolved).contract_head(),
-        )
+        store.ensure_writable()
+        try:
+            recorded = store.record_run(
+                run_id=run.id,
+                started_at=run.started_at,
+                finished_at=run.finished_at,
+                as_of=run.as_of,
+                status=run.status,
+                results=run.results,
+                findings=run.findings,
+                build_document=lambda resolved: replace(run, resolved=resolved).contract_head(),
+            )
+        except StateWriteError as exc:
+            run.results.append(CheckResult(name=RECORD_RESULT, status="error", reason=str(exc)))
+            return run
     run.findings, run.resolved = recorded.findings, recorded.resolved
     return run
 

@@ -28,7 +28,7 @@ from hygiene.policy import Policy
 from hygiene.registry import CHECKS, CheckSpec
 from hygiene.shard import PARTITIONED, Shard, partitioning, policy_fingerprint
 from hygiene.spool import FindingSpool
-from hygiene.store import Store, is_url
+from hygiene.store import RECORD_RESULT, StateWriteError, Store, is_url
 
 log = logging.getLogger(__name__)
 
@@ -255,7 +255,12 @@ def run_audit(
         else None
     )
     if store is not None:
-        store.open()
+        store.open()  # an unusable state (locked, corrupt, read-only) fails here: exit 2
+        try:
+            store.ensure_writable()
+        except BaseException:
+            store.close()
+            raise
     try:
         ctx = RunContext(
             run_id=run_id,
@@ -293,17 +298,22 @@ def run_audit(
             allow_empty=allow_empty,
         )
         if store is not None and shard is None:
-            recorded = store.record_run(
-                run_id=run.id,
-                started_at=run.started_at,
-                finished_at=run.finished_at,
-                as_of=as_of,
-                status=run.status,
-                results=results,
-                findings=spool,
-                build_document=lambda resolved: replace(run, resolved=resolved).contract_head(),
-            )
-            run.resolved = recorded.resolved
+            try:
+                recorded = store.record_run(
+                    run_id=run.id,
+                    started_at=run.started_at,
+                    finished_at=run.finished_at,
+                    as_of=as_of,
+                    status=run.status,
+                    results=results,
+                    findings=spool,
+                    build_document=lambda resolved: replace(run, resolved=resolved).contract_head(),
+                )
+            except StateWriteError as exc:  # the checks ran: keep their findings, name the loss
+                log.error("the run was not recorded: %s", exc)
+                results.append(CheckResult(name=RECORD_RESULT, status="error", reason=str(exc)))
+            else:
+                run.resolved = recorded.resolved
         log.info(
             "audit %s: %d finding(s), %d resolved", run.status, len(run.findings), len(run.resolved)
         )

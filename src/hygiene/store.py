@@ -3,7 +3,9 @@
 A finding is ``new`` the first time it is seen (or the first time after it was resolved), then
 ``open``. A finding that an ``ok`` check no longer reports, within the scopes that check covered,
 is resolved. Skipped or errored checks never resolve anything. A run is recorded in one
-transaction: a run that is killed leaves the previous state intact. One run at a time holds the
+transaction: a run that is killed leaves the previous state intact, and a write that fails (a full
+disk) is rolled back and raised as :class:`StateWriteError` naming its cause; the pipeline then
+still returns the run, incomplete, with a ``state`` result saying why. One run at a time holds the
 state's lock (SQLite: a lock file; PostgreSQL: an advisory lock); a second one waits up to
 ``lock_timeout`` seconds, then fails clearly. The backends live in ``hygiene.state``.
 """
@@ -20,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hygiene.errors import HygieneError
 from hygiene.findings import Finding, iso_z
 from hygiene.spool import FindingSpool
 
@@ -90,6 +93,18 @@ UPSERT_FINDING = """INSERT INTO findings (id, "check", rule, severity, resource,
        first_seen=excluded.first_seen, last_seen=excluded.last_seen,
        resolved_at=NULL, last_run_id=excluded.last_run_id,
        data=excluded.data"""
+
+
+#: The name of the result a run carries when recording it in the store failed (status
+#: ``error``, the reason naming the file and the cause), which makes the run incomplete.
+RECORD_RESULT = "state"
+
+
+class StateWriteError(HygieneError):
+    """Writing to the state failed (a full disk, a read-only or corrupt file) after the run
+    happened; the write was rolled back, so the previous state is intact. Exit 3."""
+
+    exit_code = 3
 
 
 @dataclass(frozen=True)
@@ -165,6 +180,10 @@ class Store:
         """Close the database and release the lock."""
         raise NotImplementedError
 
+    def ensure_writable(self) -> None:
+        """Raise ``HygieneError`` when the open store cannot be written (checked before a run
+        starts, so a read-only state is a configuration error, not a lost run)."""
+
     @property
     def db(self) -> Any:
         """The open connection: ``execute(sql, params)`` / ``executemany`` with ``?`` marks."""
@@ -172,7 +191,8 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Any]:
-        """One write transaction: all of it lands, or none of it does."""
+        """One write transaction: all of it lands, or none of it does; a failed write raises
+        ``StateWriteError`` naming its cause."""
         raise NotImplementedError
         yield  # pragma: no cover
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from hygiene.context import CheckResult
-from hygiene.errors import StateLockedError
-from hygiene.store import Store
+from hygiene.errors import HygieneError, StateLockedError
+from hygiene.store import StateWriteError, Store
+from tests.fixtures.io_faults import corrupt_middle_page, read_only
 from tests.fixtures.store_runs import T0, finding, record
 
 
@@ -203,3 +204,96 @@ def test_run_heads_leave_the_findings_to_be_read_per_run(tmp_path: Path) -> None
         assert [f["resource"] for f in store.run_findings("run0")] == ["api:a.pem", "api:b.pem"]
         assert [f["status"] for f in store.run_findings("run1")] == ["open"]
         assert store.run_findings("nope") == []
+
+
+# --------------------------------------------------------------------------- hostile I/O (issue 15)
+
+
+def test_a_full_disk_names_itself_and_leaves_the_previous_run(tmp_path: Path) -> None:
+    """SQLite rolls a transaction back itself on SQLITE_FULL; the store's own ROLLBACK then
+    failed with "cannot rollback - no transaction is active", hiding the full disk."""
+    path = tmp_path / "state.db"
+    kept = finding("kept.pem")
+    with Store(path) as store:
+        record(store, 0, [kept])
+    with Store(path) as store:
+        pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+        store.db.execute(f"PRAGMA max_page_count = {pages + 2}")  # the disk fills up
+        with pytest.raises(StateWriteError) as caught:
+            record(store, 1, [finding(f"k{i:04d}.pem" * 20) for i in range(300)])
+        message = str(caught.value)
+        assert message == (
+            f"{path}: cannot write the state database: disk is full (SQLITE_FULL: database or "
+            "disk is full); nothing of this write was recorded and the previous state is intact"
+        )
+        assert "cannot rollback" not in message
+        assert caught.value.exit_code == 3
+        assert not store.db.in_transaction
+        assert store.latest_run()["run"]["id"] == "run0"  # type: ignore[index]
+    with Store(path) as store:  # read back after the failure: the previous run, whole
+        assert [r["run"]["id"] for r in store.runs_between(T0, T0 + timedelta(days=9))] == ["run0"]
+        assert [f["id"] for f in store.run_findings("run0")] == [kept.id]
+        assert store.finding_history(kept.id)["resolved_at"] is None  # type: ignore[index]
+
+
+def test_a_read_only_state_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with Store(path) as store:
+        record(store, 0, [finding("a.pem")])
+    with read_only(path), Store(path) as store:
+        assert store.latest_run()["run"]["id"] == "run0"  # type: ignore[index]  # still readable
+        with pytest.raises(HygieneError) as caught:
+            store.ensure_writable()
+    assert str(caught.value) == (
+        f"{path}: the state database is read-only; make it and its directory writable, "
+        "or pass --no-state"
+    )
+    with Store(path) as store:
+        store.ensure_writable()
+        assert store.latest_run()["run"]["id"] == "run0"  # type: ignore[index]
+
+
+def test_a_page_corrupt_state_is_refused_when_opened(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with Store(path) as store:
+        record(store, 0, [finding(f"k{i:04d}.pem") for i in range(400)])
+    corrupt_middle_page(path)
+    with pytest.raises(HygieneError) as caught:
+        Store(path).open()
+    message = str(caught.value)
+    assert message.startswith(f"{path}: the state database is corrupt (")
+    assert message.endswith("restore it from a backup, or move it aside to start a new history")
+
+
+def test_a_lock_file_that_cannot_be_created_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    (tmp_path / "state.db.lock").mkdir()  # something else stands where the lock file goes
+    with pytest.raises(HygieneError) as caught:
+        Store(path).open()
+    assert str(caught.value) == (
+        f"{path}: cannot create the lock file {tmp_path / 'state.db.lock'}: Is a directory; "
+        "the state's directory must be writable (or pass --no-state)"
+    )
+    (tmp_path / "file").write_text("x")
+    inside_a_file = tmp_path / "file" / "state.db"
+    with pytest.raises(HygieneError) as caught:
+        Store(inside_a_file).open()
+    assert str(caught.value) == (
+        f"{inside_a_file}: cannot create the state directory {tmp_path / 'file'}: a file "
+        "stands where that directory (or one of its parents) should be; pass --state a path "
+        "in a directory"
+    )
+
+
+def test_a_symlink_to_the_state_takes_the_same_lock(tmp_path: Path) -> None:
+    real = tmp_path / "state.db"
+    link = tmp_path / "link.db"
+    link.symlink_to(real)
+    with Store(real), pytest.raises(StateLockedError) as caught:
+        Store(link, lock_timeout=0.3).open()
+    assert "holds the state lock" in str(caught.value)
+    assert not (tmp_path / "link.db.lock").exists()
+    with Store(link) as store:  # once free, the link opens the one database
+        record(store, 0, [finding("a.pem")])
+    with Store(real) as store:
+        assert store.latest_run()["run"]["id"] == "run0"  # type: ignore[index]

@@ -8,6 +8,7 @@ together migrate once. The run lock is a session advisory lock held while the st
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -16,7 +17,9 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from hygiene.errors import HygieneError, StateLockedError
-from hygiene.store import Store, state_url
+from hygiene.store import StateWriteError, Store, state_url
+
+log = logging.getLogger(__name__)
 
 #: Advisory-lock keys (any 64-bit numbers that other applications are unlikely to use).
 RUN_LOCK = 0x68796769656E6501  # "hygiene" + 1
@@ -142,12 +145,33 @@ class PostgresStore(Store):
 
     @contextmanager
     def transaction(self) -> Iterator[_Connection]:
-        """One write transaction: all of it lands, or none of it does."""
+        """One write transaction: all of it lands, or none of it does. A server error (a full
+        disk, a lost connection) rolls back and becomes a ``StateWriteError`` naming it."""
+        import psycopg
+
         with self._guard:
-            self.db.execute("BEGIN")
             try:
+                self.db.execute("BEGIN")
                 yield self.db
+                self.db.execute("COMMIT")
+            except psycopg.Error as exc:
+                self._rollback()
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                raise StateWriteError(
+                    f"{redacted(self.url)}: cannot write the state database: "
+                    f"{type(exc).__name__}{': ' + first if first else ''}; nothing of this "
+                    "write was recorded and the previous state is intact"
+                ) from None
             except BaseException:
-                self.db.execute("ROLLBACK")
+                self._rollback()
                 raise
-            self.db.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        """Roll back; a rollback that fails (the connection is gone) must not hide the error
+        that caused it."""
+        import psycopg
+
+        try:
+            self.db.execute("ROLLBACK")
+        except psycopg.Error as exc:
+            log.warning("%s: rollback failed: %s", redacted(self.url), type(exc).__name__)
