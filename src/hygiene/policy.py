@@ -137,6 +137,19 @@ class Budget(Strict):
     thresholds: Thresholds = Field(default_factory=Thresholds)
     owner: str | None = None
 
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _currency_code(cls, value: object) -> object:
+        """``usd`` is ``USD``, as the billing readers normalise the bills' currencies."""
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_currency(cls, value: str) -> str:
+        if not (value.isascii() and value.isalpha()):
+            raise ValueError("must be an ISO 4217 currency code of three letters, e.g. USD")
+        return value
+
 
 class AnomalyPolicy(Strict):
     """How a day's spend is judged against the trailing window."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import gzip
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -37,7 +38,14 @@ LINES = [
 # credit -2.00; usage per Env: prod 14.75, dev 8.00, untagged 3.00.
 
 
-def write_cur(path: Path, *, gz: bool = False) -> None:
+def write_cur(
+    path: Path,
+    *,
+    gz: bool = False,
+    currency: Mapping[int, str] | None = None,
+    cost: Mapping[int, str] | None = None,
+) -> None:
+    """LINES as legacy CUR; ``currency``/``cost``: line index → the text to write instead."""
     header = [
         "identity/LineItemId",
         "bill/BillingPeriodStartDate",
@@ -58,7 +66,7 @@ def write_cur(path: Path, *, gz: bool = False) -> None:
     with opener(path, "wt", newline="", encoding="utf-8") as handle:  # type: ignore[operator]
         writer = csv.writer(handle)
         writer.writerow(header)
-        for i, (period, day, kind, account, cost, sp, project, env) in enumerate(LINES):
+        for i, (period, day, kind, account, cost_value, sp, project, env) in enumerate(LINES):
             start = f"2024-09-{day:02d}T00:00:00Z"  # the October line is charged on Sep 30
             writer.writerow(
                 [
@@ -69,8 +77,8 @@ def write_cur(path: Path, *, gz: bool = False) -> None:
                     kind,
                     account,
                     "AmazonEC2",
-                    cost,
-                    "USD",
+                    (cost or {}).get(i, cost_value),
+                    (currency or {}).get(i, "USD"),
                     f"i-{i}",
                     "",
                     sp,
@@ -80,9 +88,9 @@ def write_cur(path: Path, *, gz: bool = False) -> None:
             )
 
 
-def write_cur2(path: Path) -> None:
+def write_cur2(path: Path, currency: Mapping[int, str | None] | None = None) -> None:
     rows = []
-    for period, day, kind, account, cost, sp, project, env in LINES:
+    for i, (period, day, kind, account, cost, sp, project, env) in enumerate(LINES):
         tags = {k: v for k, v in (("user_project", project), ("user_env", env)) if v}
         rows.append(
             {
@@ -93,7 +101,7 @@ def write_cur2(path: Path) -> None:
                 "line_item_usage_account_id": account,
                 "line_item_product_code": "AmazonEC2",
                 "line_item_unblended_cost": float(cost),
-                "line_item_currency_code": "USD",
+                "line_item_currency_code": (currency or {}).get(i, "USD"),
                 "reservation_effective_cost": 0.0,
                 "savings_plan_savings_plan_effective_cost": float(sp or 0),
                 "resource_tags": list(tags.items()),
@@ -184,3 +192,59 @@ def test_missing_source_and_foreign_files_are_errors_for_people(tmp_path: Path) 
     broken.write_text("BilledCost,BillingCurrency\n1,USD\n")
     with pytest.raises(HygieneError, match="FOCUS columns missing: EffectiveCost"):
         read_spend([str(broken)], QUERY, TagsPolicy(), cache_dir=tmp_path)
+
+
+# --------------------------------------------------------------------------- hostile input
+
+
+def test_cur_currency_case_is_one_currency(tmp_path: Path) -> None:
+    csv_path = tmp_path / "cur.csv"
+    write_cur(csv_path, currency={0: "usd", 3: " Usd"})
+    parquet_path = tmp_path / "cur2.parquet"
+    write_cur2(parquet_path, currency={1: "usd"})
+    for path in (csv_path, parquet_path):
+        rows = read_spend([str(path)], QUERY, TagsPolicy(), cache_dir=tmp_path)
+        assert {r.currency for r in rows} == {"USD"}
+        assert summary(rows) == EXPECTED
+
+
+def test_cur_line_without_currency_names_file_row_and_column(tmp_path: Path) -> None:
+    csv_path = tmp_path / "cur.csv"
+    write_cur(csv_path, currency={2: ""})
+    with pytest.raises(HygieneError) as caught:
+        read_spend([str(csv_path)], QUERY, TagsPolicy(), cache_dir=tmp_path)
+    assert str(caught.value) == (
+        f"{csv_path}: row 3: lineItem/CurrencyCode: no currency on a row with a cost (hygiene "
+        "never adds amounts of unknown currency)"
+    )
+    parquet_path = tmp_path / "cur2.parquet"
+    write_cur2(parquet_path, currency={4: None})
+    with pytest.raises(HygieneError, match=r": row 5: line_item_currency_code: no currency"):
+        read_spend([str(parquet_path)], QUERY, TagsPolicy(), cache_dir=tmp_path)
+
+
+def test_an_effective_cost_counts_as_a_cost_for_the_currency_rule(tmp_path: Path) -> None:
+    """Line 5 is SavingsPlanCoveredUsage: its effective cost (5.00) is money even if the
+    unblended cost were zero."""
+    path = tmp_path / "cur.csv"
+    write_cur(path, currency={5: ""}, cost={5: "0"})
+    with pytest.raises(HygieneError, match=r": row 6: lineItem/CurrencyCode: no currency"):
+        read_spend([str(path)], QUERY, TagsPolicy(), cache_dir=tmp_path)
+
+
+def test_cur_bad_cost_and_missing_columns_name_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "cur.csv"
+    write_cur(path, cost={1: "4,25"})
+    with pytest.raises(HygieneError) as caught:
+        read_spend([str(path)], QUERY, TagsPolicy(), cache_dir=tmp_path)
+    assert str(caught.value) == (
+        f"{path}: row 2: lineItem/UnblendedCost: not a number (or beyond DECIMAL(38,12))"
+    )
+    short = tmp_path / "short.csv"
+    short.write_text("lineItem/UnblendedCost,lineItem/CurrencyCode\n1,USD\n")
+    with pytest.raises(HygieneError) as caught:
+        read_spend([str(short)], QUERY, TagsPolicy(), cache_dir=tmp_path)
+    assert str(caught.value) == (
+        f"{short}: CUR columns missing: lineItem/UsageStartDate, lineItem/UsageEndDate, "
+        "bill/BillingPeriodStartDate, lineItem/LineItemType"
+    )

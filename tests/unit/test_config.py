@@ -176,3 +176,13 @@ def test_severity_maps_reject_unknown_rules_and_keep_defaults_for_the_rest(tmp_p
         "history-only": "high",
         "aws-access-key/history-only": "critical",
     }
+
+
+def test_budget_currency_is_normalised_like_the_bills(tmp_path: Path) -> None:
+    path = write(tmp_path, "p.yaml", "budgets:\n  - {name: web, amount: 5, currency: ' eur'}\n")
+    assert load_policy([path]).budgets[0].currency == "EUR"
+    bad = write(tmp_path, "bad.yaml", "budgets:\n  - {name: web, amount: 5, currency: U$D}\n")
+    assert error_of(bad) == (
+        f"{bad}:2: budgets[0].currency: must be an ISO 4217 currency code of three letters, "
+        "e.g. USD"
+    )

@@ -12,11 +12,13 @@ so bills far larger than memory work; only the small aggregate comes back to Pyt
 
 from __future__ import annotations
 
+import csv
 import glob
+import gzip
 import logging
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -25,7 +27,23 @@ import duckdb
 
 from hygiene.errors import HygieneError
 from hygiene.policy import TagsPolicy
-from hygiene.sources.billing.cur import Columns, cur2_exprs, cur_exprs, select
+from hygiene.sources.billing.cur import (
+    CUR_NAMES,
+    Columns,
+    CurColumnsMissing,
+    cur2_exprs,
+    cur_exprs,
+    select,
+)
+from hygiene.sources.billing.diagnose import (
+    currency_message,
+    engine_reason,
+    first_bad_value,
+    first_currency_problem,
+    is_currency,
+    keep_order,
+    normalise_currency,
+)
 from hygiene.sources.billing.dialect import DuckDBDialect
 from hygiene.sources.billing.model import FOCUS_COLUMNS, OPTIONAL_COLUMNS, SpendRow
 from hygiene.sources.billing.sql import BASE_OUTPUT, SpendQuery, spend_sql
@@ -143,13 +161,19 @@ def detect_kind(columns: Iterable[str]) -> Kind | None:
 def focus_select(kind: Kind, relation: str, types: dict[str, str], where: str) -> str:
     """SELECT of the FOCUS columns from one relation of ``kind`` (``types``: DuckDB's)."""
     columns = Columns.of(DIALECT, types)
-    if kind == "focus":
-        exprs = _focus_exprs(columns, where)
-    elif kind == "cur":
-        exprs = _cur_exprs(columns)
-    else:
-        exprs = cur2_exprs(columns)
-    return select(columns, exprs, relation)
+    return select(columns, focus_exprs(kind, columns, where), relation)
+
+
+def focus_exprs(kind: Kind, columns: Columns, where: str) -> dict[str, str]:
+    """FOCUS column → expression over a relation of ``kind``; missing columns name ``where``."""
+    try:
+        if kind == "focus":
+            return _focus_exprs(columns, where)
+        if kind == "cur":
+            return _cur_exprs(columns)
+        return cur2_exprs(columns)
+    except CurColumnsMissing as exc:
+        raise BillingSourceError(f"{where}: {exc}") from None
 
 
 def _focus_exprs(columns: Columns, where: str) -> dict[str, str]:
@@ -176,9 +200,12 @@ def _focus_exprs(columns: Columns, where: str) -> dict[str, str]:
     return exprs
 
 
+LEGACY_TAG_PREFIX = "resourceTags/user:"
+
+
 def _cur_exprs(columns: Columns) -> dict[str, str]:
     """Legacy CUR: tags are ``resourceTags/user:KEY`` columns, assembled into a JSON object."""
-    prefix = "resourceTags/user:"
+    prefix = LEGACY_TAG_PREFIX
     tag_cols = [c for c in columns.kinds if c.startswith(prefix)]
     if tag_cols:
         pairs = ", ".join(
@@ -187,25 +214,88 @@ def _cur_exprs(columns: Columns) -> dict[str, str]:
         tags = f"CAST(json_object({pairs}) AS VARCHAR)"
     else:
         tags = columns.null()
-    return cur_exprs(
-        columns,
-        {
-            "cost": "lineItem/UnblendedCost",
-            "currency": "lineItem/CurrencyCode",
-            "start": "lineItem/UsageStartDate",
-            "end": "lineItem/UsageEndDate",
-            "period": "bill/BillingPeriodStartDate",
-            "type": "lineItem/LineItemType",
-            "ri_effective": "reservation/EffectiveCost",
-            "sp_effective": "savingsPlan/SavingsPlanEffectiveCost",
-            "list": "pricing/publicOnDemandCost",
-            "service": "product/ProductName",
-            "product": "lineItem/ProductCode",
-            "account": "lineItem/UsageAccountId",
-            "resource": "lineItem/ResourceId",
-        },
-        tags,
+    return cur_exprs(columns, CUR_NAMES, tags)
+
+
+@dataclass(frozen=True)
+class FileGroup:
+    """Billing files of one kind and file type, read as one relation."""
+
+    kind: Kind
+    files: tuple[BillingFile, ...]
+
+    @property
+    def where(self) -> str:
+        """The files, for messages."""
+        first = self.files[0].path
+        return first if len(self.files) == 1 else f"{first} (+{len(self.files) - 1} files)"
+
+
+def file_groups(
+    con: duckdb.DuckDBPyConnection,
+    specs: Sequence[str],
+    cache_dir: Path,
+    aws: Callable[[], Any] | None = None,
+) -> list[FileGroup]:
+    """Every file the specs name, grouped by kind and file type (a file read as neither FOCUS
+    nor CUR, or one DuckDB cannot open, is an error naming it)."""
+    groups: dict[tuple[Kind, FileType], list[BillingFile]] = {}
+    for spec in specs:
+        for billing_file in expand(spec, cache_dir, aws):
+            types = _columns_of_file(con, billing_file)
+            kind = detect_kind(types)
+            if kind is None:
+                raise BillingSourceError(_not_billing(billing_file))
+            groups.setdefault((kind, billing_file.filetype), []).append(billing_file)
+    return [FileGroup(kind, tuple(files)) for (kind, _), files in sorted(groups.items())]
+
+
+def _not_billing(billing_file: BillingFile) -> str:
+    """Why DuckDB found no cost column: a foreign file, or a billing CSV it could not parse."""
+    if billing_file.filetype == "csv" and detect_kind(_raw_header(billing_file.path)):
+        return (
+            f"{billing_file.path}: its header names a cost column but DuckDB cannot read it as "
+            "CSV (a row with a different number of columns, broken quoting, or a truncated file)"
+        )
+    return (
+        f"{billing_file.path}: not a FOCUS, CUR or CUR 2.0 file (no BilledCost, "
+        "lineItem/UnblendedCost or line_item_unblended_cost column)"
     )
+
+
+def _raw_header(path: str, limit: int = 1 << 16) -> list[str]:
+    """The column names on a CSV file's first line, read without DuckDB ([] when unreadable)."""
+    try:
+        opener = gzip.open if path.lower().endswith(".gz") else open
+        with opener(path, "rb") as handle:
+            first = handle.readline(limit)
+        return next(csv.reader([first.decode("utf-8-sig", errors="replace")]), [])
+    except (OSError, EOFError, csv.Error):
+        return []
+
+
+def _columns_of_file(con: duckdb.DuckDBPyConnection, billing_file: BillingFile) -> dict[str, str]:
+    try:
+        return columns_of(con, _reader([billing_file]))
+    except duckdb.Error as exc:
+        raise BillingSourceError(
+            f"{billing_file.path}: cannot read: {engine_reason(exc)}"
+        ) from None
+
+
+def group_select(con: duckdb.DuckDBPyConnection, group: FileGroup) -> str:
+    """The FOCUS SELECT over one group's files."""
+    relation = _reader(group.files)
+    try:
+        types = columns_of(con, relation)
+    except duckdb.Error as exc:
+        raise BillingSourceError(f"{group.where}: cannot read: {engine_reason(exc)}") from None
+    return focus_select(group.kind, relation, types, group.where)
+
+
+def union_relation(con: duckdb.DuckDBPyConnection, groups: Sequence[FileGroup]) -> str:
+    """A parenthesised UNION ALL of every group's FOCUS SELECT."""
+    return "(" + "\nUNION ALL\n".join(group_select(con, g) for g in groups) + ")"
 
 
 def focus_relation(
@@ -215,27 +305,7 @@ def focus_relation(
     aws: Callable[[], Any] | None = None,
 ) -> str:
     """A parenthesised SELECT of the FOCUS columns over every file the specs name."""
-    groups: dict[tuple[Kind, FileType], list[BillingFile]] = {}
-    for spec in specs:
-        for billing_file in expand(spec, cache_dir, aws):
-            try:
-                types = columns_of(con, _reader([billing_file]))
-            except duckdb.Error as exc:
-                raise BillingSourceError(f"{billing_file.path}: cannot read: {exc}") from None
-            kind = detect_kind(types)
-            if kind is None:
-                raise BillingSourceError(
-                    f"{billing_file.path}: not a FOCUS, CUR or CUR 2.0 file (no BilledCost, "
-                    "lineItem/UnblendedCost or line_item_unblended_cost column)"
-                )
-            groups.setdefault((kind, billing_file.filetype), []).append(billing_file)
-    selects = []
-    for (kind, _), files in sorted(groups.items()):
-        relation = _reader(files)
-        types = columns_of(con, relation)
-        where = files[0].path if len(files) == 1 else f"{files[0].path} (+{len(files) - 1} files)"
-        selects.append(focus_select(kind, relation, types, where))
-    return "(" + "\nUNION ALL\n".join(selects) + ")"
+    return union_relation(con, file_groups(con, specs, cache_dir, aws))
 
 
 def read_spend(
@@ -251,18 +321,120 @@ def read_spend(
     ``aws`` returns the ``AwsScope`` that downloads ``s3://`` sources."""
     con = connect(memory_limit, cache_dir / "duckdb-tmp")
     try:
-        relation = focus_relation(con, specs, cache_dir, aws)
-        sql = spend_sql(DIALECT, f"{relation} AS focus", query, policy)
+        groups = file_groups(con, specs, cache_dir, aws)
+        sql = spend_sql(DIALECT, f"{union_relation(con, groups)} AS focus", query, policy)
         log.debug("spend query: %s", sql)
-        try:
-            rows = con.execute(sql).fetchall()
-        except duckdb.Error as exc:
-            raise BillingSourceError(
-                f"billing source {', '.join(specs)}: cannot aggregate: {exc}"
-            ) from None
+        readables = [
+            Readable(f.path, _reader([f]), group.kind) for group in groups for f in group.files
+        ]
+        return _aggregate(con, sql, readables, query, f"billing source {', '.join(specs)}")
     finally:
         con.close()
-    return [to_spend_row(row, query.tag_keys) for row in rows]
+
+
+@dataclass(frozen=True)
+class Readable:
+    """One file (or the registered records) as diagnosis reads it: alone, row by row."""
+
+    label: str
+    reader: str
+    kind: Kind
+
+
+def _aggregate(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    readables: Sequence[Readable],
+    query: SpendQuery,
+    label: str,
+) -> list[SpendRow]:
+    """Run the aggregation; a failure or a row without a currency is an error naming the
+    file, row and column (``billing/diagnose.py``), never a value of the bill."""
+    try:
+        rows = con.execute(sql).fetchall()
+    except duckdb.Error as exc:
+        raise _diagnosed(con, readables, exc, label) from None
+    spend = [to_spend_row(row, query.tag_keys) for row in rows]
+    return checked_currencies(spend, lambda: _currency_error(con, readables, query), label)
+
+
+def _diagnosed(
+    con: duckdb.DuckDBPyConnection, readables: Sequence[Readable], exc: duckdb.Error, label: str
+) -> BillingSourceError:
+    keep_order(con)
+    for readable in readables:
+        try:
+            found = first_bad_value(con, readable.reader, readable.kind)
+        except duckdb.Error as read_error:
+            return BillingSourceError(f"{readable.label}: cannot read: {engine_reason(read_error)}")
+        if found is not None:
+            row, check = found
+            return BillingSourceError(
+                f"{readable.label}: row {row}: {check.column}: {check.problem}"
+            )
+    return BillingSourceError(f"{label}: cannot aggregate: {engine_reason(exc)}")
+
+
+def _currency_error(
+    con: duckdb.DuckDBPyConnection, readables: Sequence[Readable], query: SpendQuery
+) -> BillingSourceError | None:
+    keep_order(con)
+    for readable in readables:
+
+        def exprs_of(columns: Columns, readable: Readable = readable) -> dict[str, str]:
+            return focus_exprs(readable.kind, columns, readable.label)
+
+        try:
+            found = first_currency_problem(con, readable.reader, exprs_of, query)
+        except duckdb.Error as read_error:
+            return BillingSourceError(f"{readable.label}: cannot read: {engine_reason(read_error)}")
+        if found is not None:
+            row, missing = found
+            return BillingSourceError(currency_message(readable.label, row, readable.kind, missing))
+    return None
+
+
+def checked_currencies(
+    rows: Sequence[SpendRow], locate: Callable[[], HygieneError | None], label: str
+) -> list[SpendRow]:
+    """Currencies as ISO 4217 codes: trimmed and upper-cased (``usd`` and ``USD`` are one
+    currency, their rows merged). A row without a currency, or with one that is not three
+    letters, is an error (``locate`` names its file and row) unless it costs nothing — zero
+    BilledCost and EffectiveCost — and is then ignored."""
+    codes = [normalise_currency(row.currency) for row in rows]
+    if not all(is_currency(code) for code in codes) and (problem := locate()) is not None:
+        raise problem
+    merged: dict[tuple[Any, ...], SpendRow] = {}
+    ignored = 0
+    for row, code in zip(rows, codes, strict=True):
+        if not is_currency(code):
+            if row.billed_cost or row.effective_cost:  # locate found no row: cannot happen
+                raise BillingSourceError(f"{label}: a charge without an ISO 4217 currency")
+            ignored += row.line_items
+            continue
+        key = (
+            row.billing_month,
+            row.day,
+            code,
+            row.provider,
+            row.sub_account,
+            row.category,
+            *row.tags.items(),
+        )
+        before = merged.get(key)
+        merged[key] = replace(row, currency=code) if before is None else _plus(before, row)
+    if ignored:
+        log.info("%s: %d line item(s) of zero cost without a currency ignored", label, ignored)
+    return list(merged.values())
+
+
+def _plus(one: SpendRow, other: SpendRow) -> SpendRow:
+    return replace(
+        one,
+        billed_cost=one.billed_cost + other.billed_cost,
+        effective_cost=one.effective_cost + other.effective_cost,
+        line_items=one.line_items + other.line_items,
+    )
 
 
 def to_spend_row(row: Sequence[Any], tag_keys: Sequence[str]) -> SpendRow:
@@ -313,7 +485,8 @@ def read_focus_records(
             {name: "TIMESTAMPTZ" for name, kind in FOCUS_COLUMNS.items() if kind == "timestamp"}
         )
         select = focus_select("focus", relation, types, "FOCUS records")
-        rows = con.execute(spend_sql(DIALECT, f"({select}) AS focus", query, policy)).fetchall()
+        sql = spend_sql(DIALECT, f"({select}) AS focus", query, policy)
+        readables = [Readable("FOCUS records", "focus_records", "focus")]
+        return _aggregate(con, sql, readables, query, "FOCUS records")
     finally:
         con.close()
-    return [to_spend_row(row, query.tag_keys) for row in rows]

@@ -92,6 +92,22 @@ CUR_CATEGORY = (
     "ELSE 'Usage' END"
 )
 
+#: Legacy CUR column of each role in the mapping (``cur_exprs``).
+CUR_NAMES: dict[str, str] = {
+    "cost": "lineItem/UnblendedCost",
+    "currency": "lineItem/CurrencyCode",
+    "start": "lineItem/UsageStartDate",
+    "end": "lineItem/UsageEndDate",
+    "period": "bill/BillingPeriodStartDate",
+    "type": "lineItem/LineItemType",
+    "ri_effective": "reservation/EffectiveCost",
+    "sp_effective": "savingsPlan/SavingsPlanEffectiveCost",
+    "list": "pricing/publicOnDemandCost",
+    "service": "product/ProductName",
+    "product": "lineItem/ProductCode",
+    "account": "lineItem/UsageAccountId",
+    "resource": "lineItem/ResourceId",
+}
 #: CUR 2.0 column of each role in the mapping (``cur_exprs``).
 CUR2_NAMES: dict[str, str] = {
     "cost": "line_item_unblended_cost",
