@@ -13,6 +13,7 @@ from hygiene.cli.options import (
     config_option,
     default_repos,
     load,
+    lock_timeout,
     parse_as_of,
     split_names,
 )
@@ -116,7 +117,7 @@ def audit(
         repos=default_repos(repos, policy),
         state_path=None if no_state else state,
         environ=dict(os.environ),
-        lock_timeout=float(os.environ.get("HYGIENE_LOCK_TIMEOUT", "60")),
+        lock_timeout=lock_timeout(),
         show_progress=sys.stderr.isatty() if progress is None else progress,
         options={"shard": part} if part else None,
         allow_empty=allow_empty,

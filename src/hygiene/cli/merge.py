@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from hygiene.cli.options import config_option, load
+from hygiene.cli.options import config_option, load, lock_timeout
 from hygiene.cli.publish_options import check_publishing, publish_options
 from hygiene.cli.run_options import artefact_options, conclude, log_options, state_options
 from hygiene.log import setup_logging
@@ -69,7 +69,7 @@ def merge(
         expect,
         policy,
         None if no_state else state,
-        lock_timeout=float(os.environ.get("HYGIENE_LOCK_TIMEOUT", "60")),
+        lock_timeout=lock_timeout(),
     )
     conclude(
         run,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
@@ -81,14 +82,43 @@ as_of_option = click.option(
 
 
 def write_atomically(path: Path, text: str | Iterable[str]) -> None:
-    """Write ``text`` (a string, or chunks of one) to ``path`` via a temporary file and a
-    rename: nothing half written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    """Write ``text`` (a string, or chunks of one) to ``path``: a regular file (or a new path)
+    is replaced atomically, a device or FIFO is written through, a symlink is followed
+    (``hygiene.artefacts``). Raises ``ArtefactPathError`` (exit 2) or ``ArtefactWriteError``."""
+    from hygiene.artefacts import write_artefact
+
+    write_artefact(path, text)
+
+
+def checked_artefact_path(
+    ctx: click.Context, param: click.Parameter, value: Path | None
+) -> Path | None:
+    """A click callback: refuse an artefact path no file can be written to before anything
+    runs (a directory, a file where a directory should be, a block device): exit 2."""
+    if value is None:
+        return None
+    from hygiene.artefacts import ArtefactPathError, check_artefact_path
+
     try:
-        with tmp.open("w", encoding="utf-8") as handle:
-            for chunk in [text] if isinstance(text, str) else text:
-                handle.write(chunk)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+        check_artefact_path(value)
+    except ArtefactPathError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+    return value
+
+
+def lock_timeout(environ: Mapping[str, str] | None = None) -> float:
+    """``HYGIENE_LOCK_TIMEOUT``: seconds to wait for the state lock (default 60); anything but
+    a finite number of seconds, 0 or more, is a usage error naming the variable."""
+    raw = (os.environ if environ is None else environ).get("HYGIENE_LOCK_TIMEOUT", "").strip()
+    if not raw:
+        return 60.0
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
+        raise HygieneError(
+            f"HYGIENE_LOCK_TIMEOUT={raw!r}: expected the seconds to wait for the state lock, "
+            "a number 0 or more (default 60)"
+        )
+    return seconds

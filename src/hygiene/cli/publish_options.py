@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
+from hygiene.cli.options import checked_artefact_path, lock_timeout
 from hygiene.errors import HygieneError
 from hygiene.policy import Policy
 
@@ -34,6 +35,7 @@ def publish_options(func: F) -> F:
             "--metrics-file",
             type=click.Path(dir_okay=False, path_type=Path),
             envvar="HYGIENE_METRICS_FILE",
+            callback=checked_artefact_path,
             help="Write Prometheus metrics here (node_exporter textfile collector, *.prom).",
         ),
         click.option(
@@ -64,10 +66,12 @@ def check_publishing(
 
 @dataclass
 class Published:
-    """What publishing the run printed, and how many alert channels were not delivered."""
+    """What publishing the run printed, how many alert channels were not delivered, and the
+    exit code a failed metrics file calls for (2 refused, 3 failed to write; None when fine)."""
 
     lines: list[str] = field(default_factory=list)
     alerts_failed: int = 0
+    metrics_exit: int | None = None
 
 
 def after_run(
@@ -84,7 +88,7 @@ def after_run(
     many channels failed (the run then exits 3; metrics are still published)."""
     published = Published()
     lines = published.lines
-    lock_timeout = float(os.environ.get("HYGIENE_LOCK_TIMEOUT", "60"))
+    timeout = lock_timeout()
     if alert or dry_run:
         from hygiene.publish.alerts import send_alerts
         from hygiene.publish.alerts.base import describe
@@ -95,7 +99,7 @@ def after_run(
             state_path=state,
             environ=dict(os.environ),
             dry_run=dry_run,
-            lock_timeout=lock_timeout,
+            lock_timeout=timeout,
         )
         lines.append(outcome.summary())
         published.alerts_failed = len(outcome.failed)
@@ -103,15 +107,21 @@ def after_run(
             for channel in outcome.channels:
                 lines += [f"  {channel.channel}: {describe(item)}" for item in channel.batch.items]
     if metrics_file or pushgateway:
+        from hygiene.artefacts import ArtefactPathError, ArtefactWriteError
         from hygiene.publish.metrics import last_complete_run, publish_metrics
 
-        publish_metrics(
-            document,
-            textfile=metrics_file,
-            gateway=pushgateway,
-            last_success=last_complete_run(state, lock_timeout),
-        )
-        lines.append("metrics: " + ", ".join(str(x) for x in (metrics_file, pushgateway) if x))
+        try:
+            publish_metrics(
+                document,
+                textfile=metrics_file,
+                gateway=pushgateway,
+                last_success=last_complete_run(state, timeout),
+            )
+        except (ArtefactPathError, ArtefactWriteError) as exc:  # the run and alerts stand
+            lines.append(f"hygiene: error: --metrics-file {exc}")
+            published.metrics_exit = exc.exit_code
+        else:
+            lines.append("metrics: " + ", ".join(str(x) for x in (metrics_file, pushgateway) if x))
     if published.alerts_failed:
         lines.append(
             f"hygiene: {published.alerts_failed} alert channel(s) not delivered; "

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
 
-from hygiene.cli.options import config_option, default_repos, load
+from hygiene.cli.options import config_option, default_repos, load, lock_timeout
+from hygiene.errors import HygieneError
+from hygiene.exit_codes import ExitCode
 
 
 @click.command()
@@ -69,7 +72,9 @@ def report(
       hygiene report --audit --config policies/default.yaml
       hygiene report --month 2026-10 --out /srv/reports --upload s3://acme-reports/hygiene
 
-    A failed run leaves the previous report of that month in place.
+    A failed run leaves the previous report of that month in place. Exit codes: 0 written;
+    2 usage error (an --out that cannot be a directory, no history); 3 the report could not be
+    written (a full disk: the previous report stays) or the --audit run was not recorded.
     """
     from hygiene.publish.report import month_bounds, monthly_report
     from hygiene.registry import CHECKS
@@ -77,9 +82,12 @@ def report(
     now = datetime.now(UTC)
     month = month or now.strftime("%Y-%m")
     _, end = month_bounds(month)
-    lock_timeout = float(os.environ.get("HYGIENE_LOCK_TIMEOUT", "60"))
+    timeout = lock_timeout()
+    check_out_directory(out)
+    failed = False
     if fresh:
         from hygiene.pipeline import run_audit
+        from hygiene.store import RECORD_RESULT
 
         policy = load(configs)
         run = run_audit(
@@ -88,17 +96,46 @@ def report(
             repos=default_repos(repos, policy),
             state_path=state,
             environ=dict(os.environ),
-            lock_timeout=lock_timeout,
+            lock_timeout=timeout,
         )
         click.echo(
             f"hygiene: audit {run.id} {run.status}; {len(run.findings)} finding(s)", err=True
         )
-    directory, uploaded = monthly_report(
-        state, month, out, checks=list(CHECKS), upload_to=upload, lock_timeout=lock_timeout
-    )
+        for result in run.results:
+            if result.name == RECORD_RESULT and result.status == "error":
+                click.echo(f"hygiene: error: the run was not recorded: {result.reason}", err=True)
+                failed = True
+    try:
+        directory, uploaded = monthly_report(
+            state, month, out, checks=list(CHECKS), upload_to=upload, lock_timeout=timeout
+        )
+    except OSError as exc:
+        from hygiene.artefacts import os_reason
+
+        click.echo(
+            f"hygiene: error: {out / month}: cannot write the report: {os_reason(exc)}; "
+            f"nothing was written (the previous report of {month}, if any, is unchanged)",
+            err=True,
+        )
+        sys.exit(ExitCode.INCOMPLETE)
     click.echo(f"report: {directory / 'report.html'}")
     click.echo(
         f"        {directory / 'report.md'}, {directory / 'report.json'}, CSV per section in {directory}"
     )
     for url in uploaded:
         click.echo(f"uploaded: {url}")
+    if failed:
+        sys.exit(ExitCode.INCOMPLETE)
+
+
+def check_out_directory(out: Path) -> None:
+    """Refuse, before anything runs, an ``--out`` that cannot become a directory (exit 2)."""
+    probe = out
+    while not probe.exists() and not probe.is_symlink() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise HygieneError(
+            f"--out {out}: cannot hold the reports: {probe} is not a directory"
+            if probe != out
+            else f"--out {out}: is not a directory"
+        )

@@ -15,6 +15,7 @@ from hygiene.cli.options import (
     config_option,
     default_repos,
     load,
+    lock_timeout,
     parse_as_of,
     split_names,
     write_atomically,
@@ -31,7 +32,7 @@ def latest_document(state: Path) -> dict[str, Any]:
         raise HygieneError(
             f"{state}: no history store here; run `hygiene audit` first, or drop --latest"
         )
-    with Store(state, lock_timeout=float(os.environ.get("HYGIENE_LOCK_TIMEOUT", "60"))) as store:
+    with Store(state, lock_timeout=lock_timeout()) as store:
         document = store.latest_run()
     if document is None:
         raise HygieneError(
@@ -176,7 +177,7 @@ def scorecard(
             repos=default_repos(repos, policy),
             state_path=None if no_state else state,
             environ=dict(os.environ),
-            lock_timeout=float(os.environ.get("HYGIENE_LOCK_TIMEOUT", "60")),
+            lock_timeout=lock_timeout(),
         )
         document = run.to_contract()
     card = card_lib.build(document)

@@ -12,8 +12,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Gauge, push_to_gateway, write_to_textfile
+from prometheus_client import CollectorRegistry, Gauge, generate_latest, push_to_gateway
+from prometheus_client.openmetrics.exposition import ALLOWUTF8
 
+from hygiene.artefacts import write_artefact
 from hygiene.errors import HygieneError
 
 log = logging.getLogger(__name__)
@@ -176,9 +178,10 @@ def _key(key: Any) -> str:
 
 
 def write_textfile(registry: CollectorRegistry, path: Path) -> None:
-    """Write the textfile-collector file atomically (``*.prom`` in the collector's directory)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_to_textfile(str(path), registry)
+    """Write the textfile-collector file (``*.prom`` in the collector's directory) by the rules
+    of ``hygiene.artefacts``: a regular file is replaced atomically (the collector never reads
+    half a file), a device or FIFO is written through, never replaced."""
+    write_artefact(path, generate_latest(registry, escaping=ALLOWUTF8).decode("utf-8"))
 
 
 def push(registry: CollectorRegistry, gateway: str, job: str = JOB, timeout: float = 15.0) -> None:
@@ -200,12 +203,18 @@ def publish_metrics(
 ) -> CollectorRegistry:
     """Build the run's metrics and write and/or push them."""
     registry = build_registry(document, last_success)
+    failed: HygieneError | None = None
     if textfile is not None:
-        write_textfile(registry, textfile)
-        log.info("metrics written to %s", textfile)
+        try:
+            write_textfile(registry, textfile)
+            log.info("metrics written to %s", textfile)
+        except HygieneError as exc:  # still push: one sink's failure does not lose the other
+            failed = exc
     if gateway:
         push(registry, gateway)
         log.info("metrics pushed to %s", gateway)
+    if failed is not None:
+        raise failed
     return registry
 
 
