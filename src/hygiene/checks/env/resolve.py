@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
+from hygiene.checks.env.dotenv_files import is_variable_name
 from hygiene.checks.env.paths import name_ignored
 from hygiene.checks.env.records import DotenvFile, EnvEntry, EnvRead, RepoEnv
 from hygiene.policy import EnvPolicy
@@ -101,11 +102,17 @@ _CONSTANT_REF = re.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*$")
 
 def resolvable_constants(repo: RepoEnv) -> dict[str, str]:
     """Module-level string constants whose name means one value across the repository: a
-    dynamic read of such a name (``os.getenv(TOKEN_ENV)``) is a read of that value."""
+    dynamic read of such a name (``os.getenv(TOKEN_ENV)``) is a read of that value. Only a
+    value that can be a variable's name counts (any other string may be a secret: it is never
+    shown)."""
     values: dict[str, set[str]] = defaultdict(set)
     for name, value in repo.constants:
         values[name].add(value)
-    return {name: next(iter(v)) for name, v in values.items() if len(v) == 1}
+    return {
+        name: value
+        for name, v in values.items()
+        if len(v) == 1 and is_variable_name(value := next(iter(v)))
+    }
 
 
 def _order(files: list[DotenvFile], names: list[str]) -> list[DotenvFile]:
