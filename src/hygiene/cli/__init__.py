@@ -70,9 +70,9 @@ def main() -> None:
         with handle_signals():
             load_dotenv(os.environ.get("HYGIENE_DOTENV", ".env"), override=False)
             cli.main(standalone_mode=False)
-    except HygieneError as exc:
+    except HygieneError as exc:  # exit 2, or 3 for a run whose recording/artefact failed
         click.echo(f"hygiene: error: {exc}", err=True)
-        sys.exit(ExitCode.USAGE)
+        sys.exit(getattr(exc, "exit_code", ExitCode.USAGE))
     except Interrupted as exc:
         click.echo(f"hygiene: interrupted by {exc}; nothing more was recorded", err=True)
         sys.exit(exc.exit_code)
