@@ -235,10 +235,7 @@ class _Files:
         except UnparsableFile:
             raise
         except Exception as exc:  # one pathological file must not lose the repository
-            reason = parse_failure(exc)
-            log.warning(
-                "%s: %s", rel, reason, exc_info=not isinstance(exc, RecursionError | MemoryError)
-            )
+            reason = parse_failure(rel, exc)
             self.failed.append((rel, reason))
             return None
 

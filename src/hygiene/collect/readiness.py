@@ -3,7 +3,6 @@ detectors read (source, YAML/JSON/TOML config, example env files), within a size
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -21,7 +20,6 @@ from hygiene.policy import Policy
 from hygiene.sources import git
 from hygiene.sources.checkout import Skipped, decode_text, read_checkout_file
 
-log = logging.getLogger(__name__)
 EXTRA_SUFFIXES = (".rb", ".java", ".kt", ".rs", ".sh")
 
 
@@ -130,13 +128,9 @@ def parse_files(
         try:
             found, declared = file_reads(path, text), file_rules(path, text)
         except Exception as exc:  # one pathological file must not lose the repository
-            reason = parse_failure(exc)
-            log.warning("%s: %s", path, reason, exc_info=not isinstance(exc, _EXPECTED))
+            reason = parse_failure(path, exc)
             errors.append((path, reason))
             continue
         reads += found
         rules += declared
     return tuple(reads), tuple(rules), tuple(errors)
-
-
-_EXPECTED = (RecursionError, MemoryError)

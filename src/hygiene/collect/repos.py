@@ -16,11 +16,13 @@ once, and ``git.mirror`` does not lock a mirror against a second writer in the s
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from traceback import format_tb
 from typing import Any, TypeVar
 
 from hygiene.context import Collection, RunContext
@@ -29,6 +31,7 @@ from hygiene.policy import Policy
 from hygiene.sources import git, git_checkout
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 #: where the work-tree checks keep their mirrors and checkouts, under the run's cache directory
 WORK_TREES = "work-trees"
@@ -99,14 +102,19 @@ def work_tree(target: RepoTarget, cache_dir: Path) -> WorkTree:
     return WorkTree(tree, target.name or git.repo_name(mirror))
 
 
-def parse_failure(exc: BaseException) -> str:
-    """Why a file's parser could not finish, for the run's errors: never the exception's own
-    text (a parser may quote the file, and the file may hold a secret)."""
+def parse_failure(path: str, exc: BaseException) -> str:
+    """Why the parser of the file ``path`` could not finish, for the run's errors, logged (a
+    warning; the traceback's frames at debug level). Never the exception's own text: a parser
+    may quote the file, and the file may hold a secret."""
     if isinstance(exc, RecursionError):
-        return "too deeply nested to parse (RecursionError)"
-    if isinstance(exc, MemoryError):
-        return "too large to parse (MemoryError)"
-    return f"its parser failed ({type(exc).__name__})"
+        reason = "too deeply nested to parse (RecursionError)"
+    elif isinstance(exc, MemoryError):
+        reason = "too large to parse (MemoryError)"
+    else:
+        reason = f"its parser failed ({type(exc).__name__})"
+        log.debug("%s: parser traceback:\n%s", path, "".join(format_tb(exc.__traceback__)))
+    log.warning("%s: %s", path, reason)
+    return reason
 
 
 def stream_repos(
