@@ -398,20 +398,34 @@ def _message(error: Any) -> str:
         return "unknown key"
     if kind == "missing":
         return "required key is missing"
-    message = str(error.get("msg", "invalid"))
+    message = printable(str(error.get("msg", "invalid")))
     message = message.removeprefix("Value error, ")
     return message[0].lower() + message[1:] if message else message
 
 
 def format_key(loc: Iterable[object]) -> str:
-    """``('budgets', 0, 'amount')`` → ``budgets[0].amount``."""
+    """``('budgets', 0, 'amount')`` → ``budgets[0].amount`` (control characters escaped,
+    an empty or space-padded key quoted)."""
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            out += ("." if out else "") + _key_text(str(part))
     return out or "<root>"
+
+
+def _key_text(key: str) -> str:
+    """A key as written in messages: quoted when empty or padded with spaces."""
+    return repr(key) if not key or key != key.strip() else printable(key)
+
+
+def printable(text: str) -> str:
+    """``text`` with control and other unprintable characters escaped (``\\r``, ``\\x00``), so
+    a key read from a file cannot break a message into lines."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def merge(
