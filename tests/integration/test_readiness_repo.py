@@ -111,7 +111,7 @@ def test_a_clone_url_in_repos_is_mirrored_checked_out_and_named_like_the_secrets
     assert ("env", "undocumented-variable", "shop-api") in found  # SECRET_KEY
     assert ("env", "unused-variable", "shop-api") in found  # PORT
     assert {f.location.repo for f in run.findings} == {"shop-api"}  # type: ignore[attr-defined]
-    [mirror] = (cache / "work-trees" / "repos").iterdir()  # one mirror for both checks
+    [mirror] = (cache / "repos").iterdir()  # one mirror for all three (git.mirror serialises)
     assert mirror.name.startswith("shop-api-") and mirror.name.endswith(".git")
 
     # the next run reads the branch as it is now: the checkout is refreshed from the mirror

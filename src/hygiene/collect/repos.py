@@ -33,7 +33,8 @@ from hygiene.sources import git, git_checkout
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-#: where the work-tree checks keep their mirrors and checkouts, under the run's cache directory
+#: where the work-tree checks keep their checkouts, under the run's cache directory (the mirrors
+#: are the secrets check's own, under ``repos/``: git.mirror serialises callers per URL)
 WORK_TREES = "work-trees"
 
 #: what ``Path`` leaves of a URL: ``https:/host/…`` (``//`` collapsed), ``file:/srv/…``
@@ -95,7 +96,7 @@ def work_tree(target: RepoTarget, cache_dir: Path) -> WorkTree:
     when it cannot be had."""
     if not git.is_clone_url(target.location):
         return WorkTree(Path(target.location), target.name)
-    mirror = git.mirror(target.location, cache_dir / WORK_TREES)
+    mirror = git.mirror(target.location, cache_dir)
     if git.head_commit(mirror) is None:
         raise HygieneError(f"{target.shown}: the repository has no commits to check out")
     tree = git_checkout.checkout(mirror, cache_dir / WORK_TREES)

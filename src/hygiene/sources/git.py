@@ -4,6 +4,7 @@ and bare mirrors of clone URLs in a cache directory."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
@@ -11,6 +12,7 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -465,6 +467,32 @@ def mirror(url: str, cache_dir: Path) -> Path:
     tail = _url_tail(url) or "repo"
     digest = hashlib.sha256(shown.encode()).hexdigest()[:10]
     target = cache_dir / "repos" / f"{re.sub(r'[^A-Za-z0-9._-]', '_', tail)}-{digest}.git"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _mirror_lock(target):  # two checks (or two runs) mirroring one URL take turns
+        _refresh_mirror(url, shown, target)
+    return target
+
+
+_THREAD_LOCKS: dict[str, threading.Lock] = {}
+_THREAD_LOCKS_GUARD = threading.Lock()
+
+
+@contextmanager
+def _mirror_lock(target: Path) -> Iterator[None]:
+    """Hold ``target``'s mirror for this thread and process: a thread lock, then ``flock``."""
+    with _THREAD_LOCKS_GUARD:
+        lock = _THREAD_LOCKS.setdefault(str(target), threading.Lock())
+    locks = target.parent.parent / "locks"  # beside repos/, so repos/ holds mirrors only
+    locks.mkdir(parents=True, exist_ok=True)
+    with lock, open(locks / f"{target.name}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _refresh_mirror(url: str, shown: str, target: Path) -> None:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
     if (target / "HEAD").exists():
         _run(["git", "-C", str(target), "config", "remote.origin.url", shown], url, env)
@@ -474,7 +502,6 @@ def mirror(url: str, cache_dir: Path) -> Path:
             env,
         )
     else:
-        target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
         try:
@@ -483,7 +510,6 @@ def mirror(url: str, cache_dir: Path) -> Path:
             os.replace(tmp, target)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-    return target
 
 
 def _run(args: list[str], url: str, env: dict[str, str]) -> None:
