@@ -45,3 +45,14 @@ def test_repo_name_of_a_url_with_credentials_and_no_path(tmp_path) -> None:  # t
     git(tmp_path, "init", "-q")
     git(tmp_path, "remote", "add", "origin", f"https://user:{TOKEN}@host")
     assert repo_name(tmp_path) == "host"
+
+
+def test_a_clone_url_given_as_repo_is_a_url_again_for_the_secrets_check() -> None:
+    """``--repo https://host/x.git`` reaches the collector as ``Path('https:/host/x.git')``."""
+    from pathlib import Path
+
+    from hygiene.collect.secrets import targets
+    from hygiene.policy import Policy
+
+    chosen = targets((Path("https://git.example/org/api.git"), Path("file:///srv/a.git")), Policy())
+    assert [t.location for t in chosen] == ["https://git.example/org/api.git", "file:///srv/a.git"]

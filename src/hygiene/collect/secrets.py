@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hygiene.collect.repos import clone_location
 from hygiene.context import Collection, RunContext
 from hygiene.errors import CheckSkipped, HygieneError
 from hygiene.policy import Policy, SecretsPolicy
@@ -136,7 +137,7 @@ def targets(ctx_repos: tuple[Path, ...], policy: Policy) -> list[Target]:
     chosen = []
     for path in ctx_repos:
         repo = by_path.get(str(path))
-        chosen.append(Target(repo.url, repo.name) if repo else Target(str(path)))
+        chosen.append(Target(repo.url, repo.name) if repo else Target(clone_location(path)))
     if not chosen:
         chosen = [Target(r.url, r.name) for r in policy.repos]
     return chosen
