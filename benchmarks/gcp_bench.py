@@ -135,8 +135,8 @@ def bench_inventory(projects: int, resources: int) -> dict[str, Any]:
     from tests.integration.gcp_server.server import Estate, GcpApiServer
 
     from hygiene.policy import GcpPolicy
+    from hygiene.records.gcp import GcpProject
     from hygiene.sources.gcp.assets import list_resources
-    from hygiene.sources.gcp.models import GcpProject
     from hygiene.sources.gcp.scope import GcpScope
 
     estate = Estate(page_size=500)

@@ -22,7 +22,7 @@ from typing import Any
 
 from hygiene.checks.rotation import evaluate
 from hygiene.policy import AwsPolicy, Policy
-from hygiene.records import CredentialRecord
+from hygiene.records.cloud import CredentialRecord
 
 KINDS = (
     "iam-access-key",

@@ -106,7 +106,8 @@ def bench_readiness(files: int) -> dict[str, Any]:
 
 def bench_backups(stores: int, plans: int) -> dict[str, Any]:
     from hygiene.checks.backups import evaluate
-    from hygiene.checks.backups_records import (
+    from hygiene.policy import Policy
+    from hygiene.records.backups import (
         BackupInventory,
         BackupPlan,
         BackupRule,
@@ -114,7 +115,6 @@ def bench_backups(stores: int, plans: int) -> dict[str, Any]:
         DataStore,
         TagCondition,
     )
-    from hygiene.policy import Policy
 
     regions = ("us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-2")
     kinds = ("rds:db", "rds:cluster", "dynamodb:table", "ebs:volume")

@@ -82,7 +82,7 @@ def resources_child(total: int, endpoint: str, shard: str = "", part: str = "") 
 
     from hygiene.cli.options import write_atomically
     from hygiene.pipeline import run_audit
-    from hygiene.records import ResourceRecord
+    from hygiene.records.cloud import ResourceRecord
     from hygiene.shard import Shard
     from hygiene.sources.aws import inventory
     from hygiene.sources.aws.inventory.base import Family

@@ -200,7 +200,7 @@ def bench_evaluator(count: int) -> dict[str, Any]:
 
     from hygiene.checks.tags import compliance, evaluate
     from hygiene.policy import Policy
-    from hygiene.records import ResourceRecord
+    from hygiene.records.cloud import ResourceRecord
 
     records = [
         ResourceRecord(

@@ -146,9 +146,7 @@ def figures() -> dict[str, object]:
     for members in reach.values():
         for member in members:
             shared[member] += 1
-    own = {
-        check: sorted(m for m in members if shared[m] < 3) for check, members in reach.items()
-    }
+    own = {check: sorted(m for m in members if shared[m] < 3) for check, members in reach.items()}
     folders = {
         check: sorted({str(found[m].parent.relative_to(SRC)) for m in members})
         for check, members in own.items()

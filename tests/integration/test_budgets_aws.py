@@ -17,8 +17,8 @@ from hygiene.checks.budgets import evaluate
 from hygiene.collect import budgets as collector
 from hygiene.context import RunContext
 from hygiene.policy import Policy
+from hygiene.records.billing import AlertThreshold
 from hygiene.sources.aws.session import AwsScope
-from hygiene.sources.billing.model import AlertThreshold
 from tests.integration.readonly import ReadOnlyGuard, load_policy, not_allowed, policy_allows
 
 pytestmark = pytest.mark.integration

@@ -22,10 +22,10 @@ import sqlglot
 from hygiene.collect.budgets import read_sources
 from hygiene.errors import HygieneError
 from hygiene.policy import BillingPolicy, Policy, TagsPolicy
+from hygiene.records.billing import SpendRow
 from hygiene.sources.billing.athena import AthenaSource, athena_sql
 from hygiene.sources.billing.bigquery import bigquery_sql, read_bigquery_spend
 from hygiene.sources.billing.dialect import DuckDBDialect
-from hygiene.sources.billing.model import SpendRow
 from hygiene.sources.billing.sql import BASE_OUTPUT, SpendQuery, output_columns, spend_sql
 from hygiene.sources.billing_files import read_spend
 

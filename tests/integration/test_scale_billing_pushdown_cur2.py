@@ -23,9 +23,9 @@ from hygiene.checks.spend import as_of_cutoff
 from hygiene.collect.budgets import read_sources
 from hygiene.errors import HygieneError
 from hygiene.policy import BillingPolicy, Policy, TagsPolicy
+from hygiene.records.billing import SpendRow
 from hygiene.sources.billing.athena import AthenaSource, athena_sql
 from hygiene.sources.billing.dialect import DuckDBDialect
-from hygiene.sources.billing.model import SpendRow
 from hygiene.sources.billing.sql import BASE_OUTPUT, SpendQuery
 from hygiene.sources.billing_files import read_spend, to_spend_row
 from tests.conftest import run_cli

@@ -12,7 +12,8 @@ from hygiene.checks.backups import (
     selection_covers,
     tier_of,
 )
-from hygiene.checks.backups_records import (
+from hygiene.policy import BackupsPolicy, Policy
+from hygiene.records.backups import (
     BackupInventory,
     BackupPlan,
     BackupRule,
@@ -20,7 +21,6 @@ from hygiene.checks.backups_records import (
     DataStore,
     TagCondition,
 )
-from hygiene.policy import BackupsPolicy, Policy
 
 AS_OF = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 ARN = "arn:aws:dynamodb:eu-west-1:111111111111:table/orders"

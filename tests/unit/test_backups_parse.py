@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from hygiene.checks.backups import selection_covers
-from hygiene.checks.backups_records import BackupRule, DataStore, TagCondition
+from hygiene.records.backups import BackupRule, DataStore, TagCondition
 from hygiene.sources.aws.backups import backup_bucket_matcher, parse_rules, parse_selection
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "backups"

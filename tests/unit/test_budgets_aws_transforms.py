@@ -6,8 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 from hygiene.policy import TagsPolicy
+from hygiene.records.billing import AlertThreshold
 from hygiene.sources.aws.billing import alert_thresholds, ce_page_rows, provider_budget
-from hygiene.sources.billing.model import AlertThreshold
 
 
 def test_cost_explorer_groups_normalise_values_and_empty_means_untagged() -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from hygiene.errors import HygieneError
 from hygiene.policy import TagsPolicy
-from hygiene.sources.billing.model import SpendRow
+from hygiene.records.billing import SpendRow
 from hygiene.sources.billing.sql import SpendQuery
 from hygiene.sources.billing_files import read_spend
 

@@ -9,7 +9,7 @@ from hygiene.checks.budgets import evaluate
 from hygiene.collect.budgets import spend_stats
 from hygiene.findings import Finding
 from hygiene.policy import Policy
-from hygiene.sources.billing.model import AlertThreshold, ProviderBudget, SpendData, SpendRow
+from hygiene.records.billing import AlertThreshold, ProviderBudget, SpendData, SpendRow
 
 SEP = date(2024, 9, 1)
 AS_OF = datetime(2024, 9, 15, 23, 59, 59, tzinfo=UTC)

@@ -19,7 +19,7 @@ import pytest
 
 from hygiene.errors import HygieneError
 from hygiene.policy import TagsPolicy
-from hygiene.sources.billing.model import FOCUS_COLUMNS, SpendRow
+from hygiene.records.billing import FOCUS_COLUMNS, SpendRow
 from hygiene.sources.billing.sql import SpendQuery
 from hygiene.sources.billing_files import read_focus_records, read_spend
 from tests.conftest import run_cli

@@ -18,7 +18,7 @@ import pytest
 
 from hygiene.checks.spend import spend_table
 from hygiene.policy import Policy, TagsPolicy
-from hygiene.sources.billing.model import SpendRow
+from hygiene.records.billing import SpendRow
 from hygiene.sources.billing.sql import SpendQuery
 from hygiene.sources.billing_files import read_spend
 

@@ -12,9 +12,9 @@ from google.api_core import exceptions as gexc
 
 from hygiene.checks.gcp_billing import evaluate
 from hygiene.policy import GcpPolicy, Policy
+from hygiene.records.gcp import BillingAccount, GcpBilling, GcpBudget, ProjectBilling
 from hygiene.sources.gcp.assets import canonical_labels
 from hygiene.sources.gcp.budget_spend import budget_spend, matches, month_bounds
-from hygiene.sources.gcp.models import BillingAccount, GcpBilling, GcpBudget, ProjectBilling
 from hygiene.sources.gcp.scope import Call, Endpoint, describe_error
 
 MAIN = "billingAccounts/AAA"

@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hygiene.checks.probes import ProbeResult, evaluate
+from hygiene.checks.probes import evaluate
 from hygiene.errors import CheckSkipped
 from hygiene.policy import Policy
+from hygiene.records.probes import ProbeResult
 from hygiene.sources.probes import parse_metrics
 
 AS_OF = datetime(2026, 11, 27, tzinfo=UTC)

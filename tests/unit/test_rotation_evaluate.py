@@ -10,7 +10,7 @@ import pytest
 from hygiene.checks.rotation import KINDS, RULES, evaluate, limit_for
 from hygiene.findings import Severity
 from hygiene.policy import Policy, RotationPolicy
-from hygiene.records import CredentialRecord
+from hygiene.records.cloud import CredentialRecord
 
 AS_OF = datetime(2026, 6, 30, 12, 0, tzinfo=UTC)
 USER = "arn:aws:iam::111122223333:user/ci-bot"

@@ -25,7 +25,7 @@ from hygiene.errors import HygieneError
 from hygiene.findings import Finding
 from hygiene.pipeline import run_audit
 from hygiene.policy import AwsPolicy, Policy, PolicyException
-from hygiene.records import ResourceRecord
+from hygiene.records.cloud import ResourceRecord
 from hygiene.registry import CheckSpec
 from hygiene.sources.aws.session import AwsScope, FanOutResult, Slice
 from hygiene.store import Store

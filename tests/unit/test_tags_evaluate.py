@@ -9,7 +9,7 @@ from hygiene.checks.tags import ComplianceTally, compliance, evaluate, suggest
 from hygiene.exceptions import apply_exceptions
 from hygiene.findings import Severity
 from hygiene.policy import Policy, PolicyException, TagsPolicy
-from hygiene.records import ResourceRecord
+from hygiene.records.cloud import ResourceRecord
 
 AS_OF = datetime(2026, 11, 27, tzinfo=UTC)
 GOOD = {"Project": "checkout", "Owner": "team-a", "Env": "prod"}

@@ -17,15 +17,15 @@ from collections.abc import Iterable
 from datetime import datetime
 from fnmatch import fnmatchcase
 
-from hygiene.checks.backups_records import (
+from hygiene.findings import Finding
+from hygiene.policy import BackupsPolicy, Policy
+from hygiene.records.backups import (
     BackupInventory,
     BackupPlan,
     BackupSelection,
     DataStore,
     TagCondition,
 )
-from hygiene.findings import Finding
-from hygiene.policy import BackupsPolicy, Policy
 from hygiene.tagging import normalise_tags
 
 CHECK = "backups"

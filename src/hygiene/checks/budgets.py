@@ -1,6 +1,6 @@
 """The budgets check: spend against the policy's budgets, untagged spend and anomalies.
 
-Pure: takes the collected :class:`~hygiene.sources.billing.model.SpendData`, the policy and
+Pure: takes the collected :class:`~hygiene.records.billing.SpendData`, the policy and
 ``as_of``; the month is the billing period containing ``as_of``. Rules (severities from
 ``billing.severity``):
 
@@ -44,7 +44,7 @@ from hygiene.checks.spend import (
 )
 from hygiene.findings import Finding
 from hygiene.policy import Budget, Policy, Thresholds
-from hygiene.sources.billing.model import SPEND_KINDS, ProviderBudget, SpendData, SpendRow
+from hygiene.records.billing import SPEND_KINDS, ProviderBudget, SpendData, SpendRow
 
 CHECK = "budgets"
 PROJECT_KEY = "Project"

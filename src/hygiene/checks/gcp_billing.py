@@ -1,6 +1,6 @@
 """The ``billing-links`` check: GCP projects whose spend cannot be attributed or reviewed.
 
-Pure: takes the collected :class:`~hygiene.sources.gcp.models.GcpBilling`, the policy and
+Pure: takes the collected :class:`~hygiene.records.gcp.GcpBilling`, the policy and
 ``as_of``; severities come from ``gcp.severity``. Rules:
 
 * ``billing-unlinked`` — the project is linked to no billing account;
@@ -18,7 +18,7 @@ from typing import Any
 
 from hygiene.findings import Finding, Severity
 from hygiene.policy import Policy
-from hygiene.sources.gcp.models import GcpBilling, ProjectBilling
+from hygiene.records.gcp import GcpBilling, ProjectBilling
 from hygiene.tagging import normalise_tags
 
 CHECK = "billing-links"

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from hygiene.findings import Finding, Severity, iso_z
 from hygiene.policy import Policy, RotationPolicy
-from hygiene.records import CredentialRecord
+from hygiene.records.cloud import CredentialRecord
 from hygiene.tagging import normalise_tags, normalise_value
 
 CHECK = "rotation"

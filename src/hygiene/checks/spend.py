@@ -38,7 +38,7 @@ from hygiene.checks.forecast import (
 )
 from hygiene.findings import iso_z
 from hygiene.policy import Budget, Policy
-from hygiene.sources.billing.model import PROVIDER_KEYS, SPEND_KINDS, Metric, SpendRow
+from hygiene.records.billing import PROVIDER_KEYS, SPEND_KINDS, Metric, SpendRow
 from hygiene.tagging import normalise_value
 
 CENT = Decimal("0.01")

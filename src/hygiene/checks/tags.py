@@ -30,7 +30,7 @@ from typing import Any
 from hygiene.exceptions import ExceptionScreen
 from hygiene.findings import Finding, Severity
 from hygiene.policy import Policy, TagsPolicy
-from hygiene.records import ResourceRecord
+from hygiene.records.cloud import ResourceRecord
 from hygiene.tagging import NormalisedTags, key_lookup, normalise_tags, normalise_value
 
 CHECK = "tags"

@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from hygiene.checks.backups_records import BackupInventory, BackupPlan, DataStore
 from hygiene.collect.gcp import GcpPart, connect
 from hygiene.context import Collection, RunContext
 from hygiene.errors import CheckSkipped
 from hygiene.policy import Policy
+from hygiene.records.backups import BackupInventory, BackupPlan, DataStore
 from hygiene.sources.aws import backups as source
 from hygiene.sources.aws.session import AwsScope, Slice
 

@@ -22,7 +22,7 @@ from hygiene.checks.spend import as_of_cutoff, budget_status, currencies, spend_
 from hygiene.context import Collection, RunContext, RunMemo
 from hygiene.errors import CheckSkipped, HygieneError
 from hygiene.policy import Policy
-from hygiene.sources.billing.model import PROVIDER_KEYS, Metric, SpendData, SpendRow
+from hygiene.records.billing import PROVIDER_KEYS, Metric, SpendData, SpendRow
 
 log = logging.getLogger(__name__)
 

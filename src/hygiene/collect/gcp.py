@@ -252,7 +252,7 @@ def gcp_provider_budgets(
     stats): a budget without a currency or amount (a last-period budget after a month without
     spend), and one whose filters cannot be applied to export rows (``GcpBudget.unmapped``).
     """
-    from hygiene.sources.billing.model import AlertThreshold, ProviderBudget
+    from hygiene.records.billing import AlertThreshold, ProviderBudget
 
     if not policy.gcp.billing_export:
         return [], ["gcp-budgets: gcp.billing_export is not set, so GCP budgets have no spend"]

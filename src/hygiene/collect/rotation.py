@@ -20,7 +20,7 @@ from typing import Any
 from hygiene.context import Collection, RunContext
 from hygiene.errors import CheckSkipped
 from hygiene.policy import ExternalSecret, Policy, RotationPolicy
-from hygiene.records import CredentialRecord
+from hygiene.records.cloud import CredentialRecord
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from hygiene.checks.tags import ComplianceTally
 from hygiene.context import Collection, RunContext
-from hygiene.records import ResourceRecord
+from hygiene.records.cloud import ResourceRecord
 from hygiene.sources.aws.inventory import Inventory, stream_inventory
 from hygiene.sources.aws.session import AwsScope
 

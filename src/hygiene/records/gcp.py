@@ -1,4 +1,4 @@
-"""Plain GCP records that have no provider-neutral twin in ``hygiene.records``: projects, billing
+"""Plain GCP records that have no provider-neutral twin in ``hygiene.records.cloud``: projects, billing
 links and budgets. No SDK import here, so checks may use these types."""
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ import duckdb
 
 from hygiene.errors import HygieneError
 from hygiene.policy import TagsPolicy
+from hygiene.records.billing import FOCUS_COLUMNS, OPTIONAL_COLUMNS, SpendRow
 from hygiene.sources.billing.cur import (
     CUR_NAMES,
     Columns,
@@ -45,7 +46,6 @@ from hygiene.sources.billing.diagnose import (
     normalise_currency,
 )
 from hygiene.sources.billing.dialect import DuckDBDialect
-from hygiene.sources.billing.model import FOCUS_COLUMNS, OPTIONAL_COLUMNS, SpendRow
 from hygiene.sources.billing.sql import BASE_OUTPUT, SpendQuery, spend_sql
 
 log = logging.getLogger(__name__)

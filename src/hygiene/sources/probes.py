@@ -13,8 +13,8 @@ from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from hygiene.checks.probes import ProbeResult
 from hygiene.policy import ProbeService
+from hygiene.records.probes import ProbeResult
 
 MAX_BODY = 5_000_000  # bytes of /metrics read at most
 

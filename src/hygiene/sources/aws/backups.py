@@ -14,7 +14,7 @@ from typing import Any
 
 import botocore.exceptions
 
-from hygiene.checks.backups_records import (
+from hygiene.records.backups import (
     BackupPlan,
     BackupRule,
     BackupSelection,

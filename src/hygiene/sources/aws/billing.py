@@ -19,8 +19,8 @@ from typing import Any
 
 from hygiene.errors import HygieneError
 from hygiene.policy import TagsPolicy
+from hygiene.records.billing import AlertThreshold, ProviderBudget, SpendRow
 from hygiene.sources.aws.session import AwsScope
-from hygiene.sources.billing.model import AlertThreshold, ProviderBudget, SpendRow
 from hygiene.tagging import normalise_value
 
 log = logging.getLogger(__name__)

@@ -35,7 +35,7 @@ from typing import Any
 import botocore.exceptions
 
 from hygiene.findings import iso_z
-from hygiene.records import CredentialRecord
+from hygiene.records.cloud import CredentialRecord
 from hygiene.sources.aws.session import AwsScope, Slice, classify, paginate
 
 log = logging.getLogger(__name__)

@@ -37,9 +37,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from hygiene.errors import HygieneError
 from hygiene.policy import TagsPolicy
+from hygiene.records.billing import SpendRow
 from hygiene.sources.billing.cur import Columns, CurColumnsMissing, cur2_select
 from hygiene.sources.billing.dialect import AthenaDialect, Dialect
-from hygiene.sources.billing.model import SpendRow
 from hygiene.sources.billing.sql import SpendQuery, spend_sql
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ from typing import Any
 
 from hygiene.errors import HygieneError
 from hygiene.policy import TagsPolicy
+from hygiene.records.billing import FOCUS_COLUMNS, SpendRow
 from hygiene.sources.billing.dialect import BigQueryDialect
-from hygiene.sources.billing.model import FOCUS_COLUMNS, SpendRow
 from hygiene.sources.billing.sql import SpendQuery, output_columns, spend_sql
 
 log = logging.getLogger(__name__)

@@ -22,9 +22,9 @@ from typing import Literal
 
 import duckdb
 
+from hygiene.records.billing import FOCUS_COLUMNS
 from hygiene.sources.billing.cur import CUR2_NAMES, CUR2_TAGS, CUR_NAMES, Columns, select
 from hygiene.sources.billing.dialect import DuckDBDialect
-from hygiene.sources.billing.model import FOCUS_COLUMNS
 from hygiene.sources.billing.sql import SpendQuery
 
 DIALECT = DuckDBDialect()

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from hygiene.policy import Policy
-from hygiene.sources.billing.model import SpendRow
+from hygiene.records.billing import SpendRow
 from hygiene.sources.billing.sql import SpendQuery
 
 FOCUS_SUFFIX = "?schema=focus"

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from hygiene.records import ResourceRecord
-from hygiene.sources.gcp.models import GcpProject
+from hygiene.records.cloud import ResourceRecord
+from hygiene.records.gcp import GcpProject
 from hygiene.sources.gcp.scope import Call, FanOut, GcpScope
 
 # Asset types whose resources take labels (Cloud Asset Inventory names).

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from hygiene.sources.gcp.models import (
+from hygiene.records.gcp import (
     BillingAccount,
     GcpBilling,
     GcpBudget,

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from hygiene.sources.gcp.models import GcpBudget
+from hygiene.records.gcp import GcpBudget
 
 
 @dataclass(frozen=True)

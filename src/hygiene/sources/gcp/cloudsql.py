@@ -14,8 +14,8 @@ from typing import Any
 
 from google.protobuf.json_format import MessageToDict
 
-from hygiene.checks.backups_records import DataStore
-from hygiene.sources.gcp.models import GcpProject
+from hygiene.records.backups import DataStore
+from hygiene.records.gcp import GcpProject
 from hygiene.sources.gcp.scope import Call, FanOut, GcpScope
 
 ASSET_TYPE = "sqladmin.googleapis.com/Instance"

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from hygiene.records import CredentialRecord
-from hygiene.sources.gcp.models import GcpProject
+from hygiene.records.cloud import CredentialRecord
+from hygiene.records.gcp import GcpProject
 from hygiene.sources.gcp.scope import Call, FanOut, GcpScope
 
 IAM_API = "iam.googleapis.com"

@@ -28,7 +28,7 @@ from google.api_core import exceptions as gexc
 from hygiene.concurrency import as_finished
 from hygiene.errors import CheckSkipped
 from hygiene.policy import GcpPolicy
-from hygiene.sources.gcp.models import GcpProject
+from hygiene.records.gcp import GcpProject
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from fnmatch import fnmatchcase
 
 import botocore.exceptions
 
-from hygiene.records import ResourceRecord
+from hygiene.records.cloud import ResourceRecord
 from hygiene.sources.aws.inventory import (
     compute,
     databases,

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from hygiene.records import ResourceRecord
+from hygiene.records.cloud import ResourceRecord
 
 TAGGING_BATCH = 100  # GetResources accepts at most 100 ARNs in ResourceARNList
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from hygiene.records import ResourceRecord
+from hygiene.records.cloud import ResourceRecord
 from hygiene.sources.aws.inventory.base import ClientSource, Family, make, name_of, pages, tag_dict
 
 TYPES = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from hygiene.records import ResourceRecord
+from hygiene.records.cloud import ResourceRecord
 from hygiene.sources.aws.inventory.base import (
     ClientSource,
     Family,
