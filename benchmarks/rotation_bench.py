@@ -1,6 +1,6 @@
 """Rotation benchmark: the pure evaluator over many records, and the AWS collector against moto.
 
-Part 1 times ``hygiene.checks.rotation.evaluate`` over ``--records`` synthetic credentials of every
+Part 1 times ``hygiene.checks.rotation.rules.evaluate`` over ``--records`` synthetic credentials of every
 kind. Part 2 seeds moto's server with ``--users`` IAM users (two keys each, half used), secrets and
 KMS keys, then times ``collect_credentials`` and counts its API calls, next to the baseline
 Prowler uses — IAM's credential report (GenerateCredentialReport + GetCredentialReport: two calls,
@@ -20,7 +20,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hygiene.checks.rotation import evaluate
+from hygiene.checks.rotation.rules import evaluate
 from hygiene.policy import AwsPolicy, Policy
 from hygiene.records.cloud import CredentialRecord
 

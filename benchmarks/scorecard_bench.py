@@ -72,8 +72,8 @@ def make_repo(files: int) -> Path:
 
 
 def bench_readiness(files: int) -> dict[str, Any]:
-    from hygiene.checks.readiness import evaluate
-    from hygiene.collect.readiness import read_repo
+    from hygiene.checks.readiness.collect import read_repo
+    from hygiene.checks.readiness.rules import evaluate
     from hygiene.policy import Policy
 
     repo = make_repo(files)
@@ -105,7 +105,7 @@ def bench_readiness(files: int) -> dict[str, Any]:
 
 
 def bench_backups(stores: int, plans: int) -> dict[str, Any]:
-    from hygiene.checks.backups import evaluate
+    from hygiene.checks.backups.rules import evaluate
     from hygiene.policy import Policy
     from hygiene.records.backups import (
         BackupInventory,

@@ -268,7 +268,7 @@ def run_hygiene(repo: Path, state: Path) -> tuple[float, dict[str, Any]]:
 
 def warm_in_process(repo: Path, state: Path) -> float:
     """The warm rescan as a library call (no CLI start-up): ``scan_repository`` with the cache."""
-    from hygiene.collect.secrets import Target, scan_repository
+    from hygiene.checks.secrets.collect import Target, scan_repository
     from hygiene.policy import SecretsPolicy
     from hygiene.store import Store
 

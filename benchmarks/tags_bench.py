@@ -198,7 +198,7 @@ def bench_evaluator(count: int) -> dict[str, Any]:
     """The pure evaluator and the compliance figures over ``count`` synthetic records."""
     from datetime import UTC, datetime
 
-    from hygiene.checks.tags import compliance, evaluate
+    from hygiene.checks.tags.rules import compliance, evaluate
     from hygiene.policy import Policy
     from hygiene.records.cloud import ResourceRecord
 

@@ -23,15 +23,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from hygiene.registry import CHECKS
+
 Status = Literal["pass", "fail", "not-evidenced", "needs-a-human", "n/a"]
 ScopeKind = Literal["organisation", "project", "repo", "account"]
 STATUSES: tuple[Status, ...] = ("fail", "not-evidenced", "needs-a-human", "pass", "n/a")
 
 # Which kinds of scope a check can speak for (a project spans repos and accounts).
 # Repo findings carry no project, so repo checks speak for repos and the organisation only.
-REPO_CHECKS = frozenset({"readiness", "env", "secrets"})
-ACCOUNT_CHECKS = frozenset({"backups", "tags", "rotation", "billing-links"})
-SERVICE_CHECKS = frozenset({"probes", "budgets"})  # neither a repo nor an account
+REPO_CHECKS = frozenset(n for n, spec in CHECKS.items() if spec.scope == "repo")
+ACCOUNT_CHECKS = frozenset(n for n, spec in CHECKS.items() if spec.scope == "account")
+SERVICE_CHECKS = frozenset(n for n, spec in CHECKS.items() if spec.scope == "service")
 
 
 @dataclass(frozen=True)

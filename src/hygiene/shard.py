@@ -19,24 +19,20 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import TypeVar
 
+from hygiene.checks.base import Partition
 from hygiene.errors import HygieneError
 from hygiene.policy import Policy
+from hygiene.registry import CHECKS
 
 T = TypeVar("T")
 
-Partition = Literal["aws", "repos"]
 
 #: Checks whose work is split across shards, and by what. All other checks run on shard 0.
 PARTITIONED: dict[str, Partition] = {
-    "tags": "aws",
-    "backups": "aws",
-    "rotation": "aws",
-    "env": "repos",
-    "secrets": "repos",
-    "readiness": "repos",
-}
+    name: spec.partition for name, spec in CHECKS.items() if spec.partition
+}  # CheckSpec.partition of each registered check
 
 _SPEC = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 

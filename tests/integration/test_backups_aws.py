@@ -8,8 +8,8 @@ from typing import Any
 import boto3
 import pytest
 
-from hygiene.checks.backups import evaluate
-from hygiene.collect.backups import collect, collect_backups
+from hygiene.checks.backups.collect import collect, collect_backups
+from hygiene.checks.backups.rules import evaluate
 from hygiene.context import RunContext
 from hygiene.policy import AwsPolicy, Policy
 from hygiene.sources.aws.session import AwsScope

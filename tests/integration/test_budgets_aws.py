@@ -13,8 +13,8 @@ from typing import Any
 import boto3
 import pytest
 
-from hygiene.checks.budgets import evaluate
-from hygiene.collect import budgets as collector
+import hygiene.checks.budgets.collect as collector
+from hygiene.checks.budgets.rules import evaluate
 from hygiene.context import RunContext
 from hygiene.policy import Policy
 from hygiene.records.billing import AlertThreshold

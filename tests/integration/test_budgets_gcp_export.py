@@ -14,8 +14,8 @@ import pytest
 from google.cloud.billing import budgets_v1
 from google.type import money_pb2
 
-from hygiene.checks.budgets import evaluate
-from hygiene.collect.budgets import collect
+from hygiene.checks.budgets.collect import collect
+from hygiene.checks.budgets.rules import evaluate
 from hygiene.context import RunContext
 from hygiene.policy import Policy
 from tests.integration.gcp_server.fixtures import Gcp, gcp_fixture, gcp_servers_fixture  # noqa: F401

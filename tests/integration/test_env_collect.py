@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from hygiene.checks.env import evaluate
-from hygiene.collect.env import collect, collect_repo, env_report
+from hygiene.checks.env.collect import collect, collect_repo, env_report
+from hygiene.checks.env.rules import evaluate
 from hygiene.context import RunContext
 from hygiene.errors import CheckSkipped, HygieneError
 from hygiene.findings import Finding
@@ -169,7 +169,7 @@ def test_env_report_applies_policy_exceptions(make_repo: Callable[..., Path]) ->
 def test_scripts_by_shebang_and_files_too_large(
     make_repo: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import hygiene.collect.env as collector
+    import hygiene.checks.env.collect as collector
 
     repo = make_repo(
         "scripts",

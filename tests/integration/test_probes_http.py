@@ -5,8 +5,8 @@ from __future__ import annotations
 import socket
 from datetime import UTC, datetime
 
-from hygiene.checks.probes import evaluate
-from hygiene.collect.probes import collect
+from hygiene.checks.probes.collect import collect
+from hygiene.checks.probes.rules import evaluate
 from hygiene.context import RunContext
 from hygiene.policy import Policy, ProbeService, ProbesPolicy
 from tests.fixtures.probes.servers import METRICS, serve

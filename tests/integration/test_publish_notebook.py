@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from hygiene.collect.budgets import spend_report
+from hygiene.checks.budgets.collect import spend_report
 from hygiene.config import load_policy
 from hygiene.publish.report import build_report
 from hygiene.store import Store

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hygiene.checks.readiness import evaluate
-from hygiene.collect.readiness import collect
-from hygiene.collect.repos import RepoTarget, clone_location, repo_targets
+from hygiene.checks.readiness.collect import collect
+from hygiene.checks.readiness.rules import evaluate
+from hygiene.checks.repos import RepoTarget, clone_location, repo_targets
 from hygiene.context import RunContext
 from hygiene.pipeline import run_audit
 from hygiene.policy import Policy

@@ -13,8 +13,8 @@ import boto3
 import botocore.exceptions
 import pytest
 
-from hygiene.checks.rotation import evaluate
-from hygiene.collect.rotation import collect, secret_versions_unread
+from hygiene.checks.rotation.collect import collect, secret_versions_unread
+from hygiene.checks.rotation.rules import evaluate
 from hygiene.context import RunContext
 from hygiene.errors import CheckSkipped
 from hygiene.findings import Finding

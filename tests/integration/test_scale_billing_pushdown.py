@@ -19,7 +19,7 @@ import duckdb
 import pytest
 import sqlglot
 
-from hygiene.collect.budgets import read_sources
+from hygiene.checks.budgets.collect import read_sources
 from hygiene.errors import HygieneError
 from hygiene.policy import BillingPolicy, Policy, TagsPolicy
 from hygiene.records.billing import SpendRow

@@ -19,8 +19,8 @@ import duckdb
 import pytest
 import sqlglot
 
-from hygiene.checks.spend import as_of_cutoff
-from hygiene.collect.budgets import read_sources
+from hygiene.checks.budgets.collect import read_sources
+from hygiene.checks.budgets.spend import as_of_cutoff
 from hygiene.errors import HygieneError
 from hygiene.policy import BillingPolicy, Policy, TagsPolicy
 from hygiene.records.billing import SpendRow

@@ -234,7 +234,7 @@ def test_a_secret_added_by_a_merge_commit_gets_that_commit(make_repo: Callable[.
 
 
 def test_progress_bar_counts_scanned_blobs(make_repo: Callable[..., Path]) -> None:
-    from hygiene.collect.secrets import Target, _ProgressBar, scan_repository
+    from hygiene.checks.secrets.collect import Target, _ProgressBar, scan_repository
 
     repo = make_repo("svc", [{f"f{i}.py": f"x = {i}\n" for i in range(5)}])
     bar = _ProgressBar(True)

@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hygiene.checks.env import evaluate
 from hygiene.checks.env.dotenv_files import ParsedDotenv, is_variable_name, lint, parse_dotenv
 from hygiene.checks.env.records import DotenvFile, EnvRead, RepoEnv
 from hygiene.checks.env.report import inventory
+from hygiene.checks.env.rules import evaluate
 from hygiene.checks.env.secrets import secret_marks
 from hygiene.errors import HygieneError
 from hygiene.policy import Policy

@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hygiene.checks.env import evaluate
 from hygiene.checks.env.dotenv_files import parse_dotenv
 from hygiene.checks.env.read_python import find_python_constants
 from hygiene.checks.env.reads import UnparsableFile, find_reads
 from hygiene.checks.env.records import DotenvFile, EnvRead, RepoEnv
 from hygiene.checks.env.report import inventory
+from hygiene.checks.env.rules import evaluate
 from hygiene.errors import HygieneError
 from hygiene.policy import Policy
 from hygiene.sources.checkout import decode_text

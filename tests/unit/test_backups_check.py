@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from hygiene.checks.backups import (
+from hygiene.checks.backups.rules import (
     evaluate,
     schedule_interval_minutes,
     selection_covers,

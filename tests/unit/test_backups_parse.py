@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from hygiene.checks.backups import selection_covers
+from hygiene.checks.backups.rules import selection_covers
 from hygiene.records.backups import BackupRule, DataStore, TagCondition
 from hygiene.sources.aws.backups import backup_bucket_matcher, parse_rules, parse_selection
 

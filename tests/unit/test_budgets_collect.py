@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hygiene.collect.budgets import collect
+from hygiene.checks.budgets.collect import collect
 from hygiene.context import RunContext
 from hygiene.errors import CheckSkipped
 from hygiene.policy import Policy

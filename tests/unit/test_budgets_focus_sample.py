@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from hygiene.checks.spend import spend_table
+from hygiene.checks.budgets.spend import spend_table
 from hygiene.policy import Policy, TagsPolicy
 from hygiene.records.billing import SpendRow
 from hygiene.sources.billing.sql import SpendQuery

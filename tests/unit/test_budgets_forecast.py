@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from hygiene.checks.forecast import (
+from hygiene.checks.budgets.forecast import (
     anomalies,
     elapsed_days,
     forecast_month,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hygiene.collect.budgets import spend_report
+from hygiene.checks.budgets.collect import spend_report
 from hygiene.errors import HygieneError
 from hygiene.policy import Policy
 

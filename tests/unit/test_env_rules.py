@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from hygiene.checks.env import evaluate
 from hygiene.checks.env.dotenv_files import lint, parse_dotenv
 from hygiene.checks.env.records import DotenvFile, EnvRead, RepoEnv
 from hygiene.checks.env.report import inventory
+from hygiene.checks.env.rules import evaluate
 from hygiene.checks.env.secrets import is_high_entropy, secret_marks
 from hygiene.config import load_policy
 from hygiene.errors import ConfigError

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from google.api_core import exceptions as gexc
 
-from hygiene.checks.gcp_billing import evaluate
+from hygiene.checks.billing_links.rules import evaluate
 from hygiene.policy import GcpPolicy, Policy
 from hygiene.records.gcp import BillingAccount, GcpBilling, GcpBudget, ProjectBilling
 from hygiene.sources.gcp.assets import canonical_labels

@@ -25,7 +25,8 @@ ROLES = (VIEWER, EXPORT)
 SOURCES = sorted(
     [
         *(REPO_ROOT / "src" / "hygiene" / "sources" / "gcp").glob("*.py"),
-        *(REPO_ROOT / "src" / "hygiene" / "collect").glob("gcp*.py"),
+        REPO_ROOT / "src" / "hygiene" / "checks" / "gcp_parts.py",
+        *(REPO_ROOT / "src" / "hygiene" / "checks" / "billing_links").glob("*.py"),
     ]
 )
 

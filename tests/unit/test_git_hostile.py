@@ -51,7 +51,7 @@ def test_a_clone_url_given_as_repo_is_a_url_again_for_the_secrets_check() -> Non
     """``--repo https://host/x.git`` reaches the collector as ``Path('https:/host/x.git')``."""
     from pathlib import Path
 
-    from hygiene.collect.secrets import targets
+    from hygiene.checks.secrets.collect import targets
     from hygiene.policy import Policy
 
     chosen = targets((Path("https://git.example/org/api.git"), Path("file:///srv/a.git")), Policy())

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hygiene.checks.probes import evaluate
+from hygiene.checks.probes.rules import evaluate
 from hygiene.errors import CheckSkipped
 from hygiene.policy import Policy
 from hygiene.records.probes import ProbeResult
@@ -53,7 +53,7 @@ def test_parse_metrics() -> None:
 
 
 def test_collector_is_opt_in() -> None:
-    from hygiene.collect.probes import collect
+    from hygiene.checks.probes.collect import collect
     from hygiene.context import RunContext
 
     with pytest.raises(CheckSkipped, match="opt-in"):

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from hygiene.checks.readiness import evaluate
 from hygiene.checks.readiness.alert_rules import (
     AlertRule,
     classify,
@@ -16,6 +15,7 @@ from hygiene.checks.readiness.alert_rules import (
     parse_rules,
 )
 from hygiene.checks.readiness.records import RepoFiles
+from hygiene.checks.readiness.rules import evaluate
 from hygiene.checks.readiness.web import normalise_route, scan_web
 from hygiene.policy import AlertThresholds, Policy
 

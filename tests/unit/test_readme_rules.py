@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hygiene.checks.rotation import RULES as ROTATION_RULES
+from hygiene.checks.rotation.rules import RULES as ROTATION_RULES
 from hygiene.findings import Severity
 from hygiene.policy import BillingPolicy, GcpPolicy, RotationPolicy, TagsPolicy
 

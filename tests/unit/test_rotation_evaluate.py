@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from hygiene.checks.rotation import KINDS, RULES, evaluate, limit_for
+from hygiene.checks.rotation.rules import KINDS, RULES, evaluate, limit_for
 from hygiene.findings import Severity
 from hygiene.policy import Policy, RotationPolicy
 from hygiene.records.cloud import CredentialRecord

@@ -9,7 +9,7 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from hygiene.collect.rotation import registry_record, registry_records
+from hygiene.checks.rotation.collect import registry_record, registry_records
 from hygiene.config import load_policy
 from hygiene.errors import ConfigError
 from hygiene.policy import ExternalSecret, RotationPolicy

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from hygiene.checks.secrets import evaluate
+from hygiene.checks.secrets.rules import evaluate
 from hygiene.findings import Severity
 from hygiene.policy import Policy, SecretsPolicy
 from hygiene.scan.history import SecretRecord

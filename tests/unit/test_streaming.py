@@ -19,7 +19,7 @@ import boto3
 import pytest
 
 from hygiene import registry
-from hygiene.checks.tags import ComplianceTally, compliance
+from hygiene.checks.tags.rules import ComplianceTally, compliance
 from hygiene.context import Collection, RunContext
 from hygiene.errors import HygieneError
 from hygiene.findings import Finding

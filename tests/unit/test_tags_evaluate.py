@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from hygiene.checks.tags import ComplianceTally, compliance, evaluate, suggest
+from hygiene.checks.tags.rules import ComplianceTally, compliance, evaluate, suggest
 from hygiene.exceptions import apply_exceptions
 from hygiene.findings import Severity
 from hygiene.policy import Policy, PolicyException, TagsPolicy

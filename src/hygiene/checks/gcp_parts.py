@@ -110,7 +110,7 @@ def _covered(projects: list[Any], errors: list[str], method_prefixes: tuple[str,
 def gcp_resources(ctx: RunContext) -> GcpPart:
     """Labelled resources of every project in scope, for the ``tags`` check, streamed one
     project at a time (compliance counted as they pass)."""
-    from hygiene.checks.tags import ComplianceTally
+    from hygiene.checks.tags.rules import ComplianceTally
     from hygiene.sources.gcp.assets import stream_resources
     from hygiene.sources.gcp.scope import FanOut
 

@@ -15,7 +15,7 @@ from hygiene.cli.options import as_of_option, config_option, load, parse_as_of, 
 from hygiene.findings import Severity
 
 if TYPE_CHECKING:
-    from hygiene.collect.env import EnvReport
+    from hygiene.checks.env.collect import EnvReport
 
 FORMATS = ("table", "json", "markdown")
 
@@ -72,7 +72,7 @@ def report(
     2 usage or configuration error (PATH is not a git checkout); 3 incomplete: a file could
     not be parsed (too deeply nested …; named on stderr), the report covers the others.
     """
-    from hygiene.collect.env import env_report
+    from hygiene.checks.env.collect import env_report
 
     policy = load(configs)
     moment = parse_as_of(as_of) or datetime.now(UTC)

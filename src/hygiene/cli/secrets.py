@@ -63,7 +63,7 @@ def baseline(configs: tuple[str, ...], repo: Path, output: Path | None, update: 
       hygiene secrets baseline --repo . -o .secrets.baseline
       hygiene secrets baseline --update        # keep verdicts, refresh lines and new entries
     """
-    from hygiene.collect.secrets import tree_hits
+    from hygiene.checks.secrets.collect import tree_hits
     from hygiene.findings import iso_z
     from hygiene.scan.baseline import build_baseline
 
@@ -110,7 +110,7 @@ def scan(
       hygiene secrets scan src/app.py config/settings.yaml
       pre-commit run hygiene-secrets --all-files
     """
-    from hygiene.collect.secrets import staged_hits
+    from hygiene.checks.secrets.collect import staged_hits
     from hygiene.scan.baseline import new_hits
     from hygiene.sources import git
 
@@ -139,7 +139,7 @@ def _read_json(path: Path | None, top: Path | None = None) -> dict[str, Any] | N
     """The baseline at ``path``, or None when there is none. Inside the repository ``top`` only
     a regular file is read (never a link out of it, a FIFO or a device); elsewhere ``path`` must
     be a regular file too."""
-    from hygiene.collect.secrets import BASELINE_MAX_BYTES, NOT_READ
+    from hygiene.checks.secrets.collect import BASELINE_MAX_BYTES, NOT_READ
     from hygiene.scan.baseline import parse_baseline
     from hygiene.sources.checkout import Skipped, read_checkout_file
 

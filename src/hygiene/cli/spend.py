@@ -122,7 +122,7 @@ def spend(
     Amounts are decimals rounded to cents; credits, tax and adjustments are shown apart from
     usage. Rows without a value for a --by key form the group whose value is null/(none).
     """
-    from hygiene.collect.budgets import MEMORY_ENV, sources_from, spend_report
+    from hygiene.checks.budgets.collect import MEMORY_ENV, sources_from, spend_report
 
     policy = load(configs)
     keys = [k.strip() for k in (by or "").split(",") if k.strip()] or list(policy.tags.required)

@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from hygiene.errors import HygieneError
+from hygiene.registry import CHECKS
 from hygiene.store import Store, findings_by_id
 
 log = logging.getLogger(__name__)
 
 SCHEMA = "hygiene.report/v1"
 #: Checks the review has a section for; reported as "never ran" when absent from the month.
-EXPECTED_CHECKS = ("tags", "budgets", "secrets", "env", "rotation")
+EXPECTED_CHECKS = tuple(n for n, spec in CHECKS.items() if spec.monthly)
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 TREND_MONTHS = 6
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from hygiene.collect.gcp import GcpPart, connect
+from hygiene.checks.gcp_parts import GcpPart, connect
 from hygiene.context import Collection, RunContext
 from hygiene.errors import CheckSkipped
 from hygiene.policy import Policy

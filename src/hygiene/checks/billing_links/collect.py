@@ -1,7 +1,7 @@
 """Collector of the ``billing-links`` check: GCP billing accounts, project links and budgets,
 and — when ``gcp.billing_export`` is set — every GCP budget's spend from the export (reported in
 the check's stats: budgets carry no spend of their own). GCP billing is read once per run and
-shared with the ``gcp-budgets`` source of the budgets check (:func:`hygiene.collect.gcp.gcp_billing`).
+shared with the ``gcp-budgets`` source of the budgets check (:func:`hygiene.checks.gcp_parts.gcp_billing`).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from hygiene.collect.gcp import gcp_billing
+from hygiene.checks.gcp_parts import gcp_billing
 from hygiene.context import Collection, RunContext
 from hygiene.sources.gcp.budget_spend import BudgetSpend
 

@@ -17,8 +17,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from hygiene.checks.forecast import month_start, next_month, previous_month
-from hygiene.checks.spend import as_of_cutoff, budget_status, currencies, spend_table
+from hygiene.checks.budgets.forecast import month_start, next_month, previous_month
+from hygiene.checks.budgets.spend import as_of_cutoff, budget_status, currencies, spend_table
 from hygiene.context import Collection, RunContext, RunMemo
 from hygiene.errors import CheckSkipped, HygieneError
 from hygiene.policy import Policy
@@ -94,7 +94,7 @@ def read_sources(
             elif source.startswith("bigquery://"):
                 data.rows += _bigquery(source, query, policy, environ or {})
             elif source == GCP_BUDGETS:  # GCP budgets, their spend from gcp.billing_export
-                from hygiene.collect.gcp import gcp_provider_budgets
+                from hygiene.checks.gcp_parts import gcp_provider_budgets
 
                 gcp_budgets, failed = gcp_provider_budgets(policy, as_of, environ or {}, memo)
                 data.provider_budgets += gcp_budgets
@@ -189,7 +189,7 @@ def primary_currency(rows: Sequence[SpendRow], month: date, policy: Policy) -> s
 
 def spend_stats(data: SpendData, policy: Policy, as_of: datetime) -> dict[str, Any]:
     """The check's stats: the spend table (as ``hygiene spend --format json``) and budgets."""
-    from hygiene.checks.budgets import provider_status
+    from hygiene.checks.budgets.rules import provider_status
 
     month = month_start(as_of)
     by = [k for k in policy.tags.required if k in data.tag_keys]

@@ -32,8 +32,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from hygiene.checks.forecast import anomalies, complete_days, month_start
-from hygiene.checks.spend import (
+from hygiene.checks.budgets.forecast import anomalies, complete_days, month_start
+from hygiene.checks.budgets.spend import (
     BudgetStatus,
     budget_status,
     money,

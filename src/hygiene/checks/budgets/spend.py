@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from hygiene.checks.forecast import (
+from hygiene.checks.budgets.forecast import (
     Forecast,
     elapsed_days,
     forecast_month,

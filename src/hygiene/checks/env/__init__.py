@@ -2,9 +2,17 @@
 documents, committed or unignored ``.env`` files, secrets in examples, and example lint.
 
 Parsing (dotenv text, source text → reads) is pure and lives here; reading the repository's
-files is the collector's job (``hygiene.collect.env``).
+files is the collector's job (``hygiene.checks.env.collect``).
 """
 
-from hygiene.checks.env.evaluate import evaluate, evaluate_repo
+from hygiene.checks.base import CheckSpec
 
-__all__ = ["evaluate", "evaluate_repo"]
+SPEC = CheckSpec(
+    name="env",
+    summary="Drift between the variables code reads and .env.example; committed .env files",
+    collector="hygiene.checks.env.collect:collect",
+    evaluator="hygiene.checks.env.rules:evaluate",
+    partition="repos",
+    scope="repo",
+    monthly=True,
+)

@@ -13,15 +13,15 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
-from hygiene.checks.env import evaluate_repo
 from hygiene.checks.env.dotenv_files import ParsedDotenv, is_dotenv, lint, parse_dotenv
 from hygiene.checks.env.paths import selected
 from hygiene.checks.env.read_python import find_python_constants
 from hygiene.checks.env.reads import BY_SUFFIX, UnparsableFile, find_reads
 from hygiene.checks.env.records import DotenvFile, EnvRead, RepoEnv
 from hygiene.checks.env.report import VariableRow, inventory
+from hygiene.checks.env.rules import evaluate_repo
 from hygiene.checks.env.secrets import secret_marks
-from hygiene.collect.repos import parse_failure, stream_repos
+from hygiene.checks.repos import parse_failure, stream_repos
 from hygiene.context import Collection, RunContext
 from hygiene.errors import CheckSkipped, HygieneError
 from hygiene.exceptions import apply_exceptions

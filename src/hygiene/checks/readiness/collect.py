@@ -13,7 +13,7 @@ from hygiene.checks.readiness.alert_rules import AlertRule
 from hygiene.checks.readiness.records import RepoFiles
 from hygiene.checks.readiness.rules import file_reads, file_rules, repo_kinds
 from hygiene.checks.readiness.signals import CODE_SUFFIXES, CONFIG_SUFFIXES
-from hygiene.collect.repos import parse_failure, stream_repos
+from hygiene.checks.repos import parse_failure, stream_repos
 from hygiene.context import Collection, RunContext
 from hygiene.errors import CheckSkipped, HygieneError
 from hygiene.policy import Policy

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from pathlib import PurePosixPath
+from typing import Any
 
 from hygiene.checks.env.dotenv_files import is_example
 from hygiene.checks.env.paths import name_ignored
 from hygiene.checks.env.reads import UnparsableFile, find_reads
 from hygiene.checks.env.records import EnvRead
-from hygiene.checks.readiness import repo_finding
 from hygiene.checks.readiness.alert_rules import (
     KINDS,
     AlertRule,
@@ -29,7 +31,7 @@ from hygiene.checks.readiness.signals import (
     find_signals,
 )
 from hygiene.checks.readiness.web import scan_web
-from hygiene.findings import Finding, redact, secret_hash
+from hygiene.findings import Finding, Location, redact, secret_hash
 from hygiene.policy import Policy
 
 # Reads by the application itself (deploy files pass variables on; they do not read them).
@@ -43,6 +45,42 @@ _KIND_TEXT = {
     "disk": "disk use > {disk_percent:g}%",
     "memory": "memory use > {memory_percent:g}%",
 }
+
+CHECK = "readiness"
+
+
+def evaluate(records: Sequence[RepoFiles], policy: Policy, as_of: datetime) -> list[Finding]:
+    """Findings for every repository (``as_of`` is unused: readiness does not age)."""
+    return [f for repo in records for f in evaluate_repo(repo, policy)]
+
+
+def repo_finding(
+    repo: RepoFiles,
+    rule: str,
+    severity: str,
+    resource: str,
+    message: str,
+    where: Evidence | None,
+    identity: tuple[object, ...] = (),
+    details: dict[str, Any] | None = None,
+) -> Finding:
+    """A readiness finding located in ``repo`` (at ``where`` when there is a place to point to)."""
+    location = Location(
+        repo=repo.repo,
+        path=where.path if where else "",
+        line=where.line if where else None,
+        commit=repo.commit,
+    )
+    return Finding.create(
+        check=CHECK,
+        rule=rule,
+        severity=severity,
+        resource=resource,
+        message=message,
+        identity=identity,
+        location=location,
+        details={"repo": repo.repo, **(details or {})},
+    )
 
 
 def file_reads(path: str, text: str) -> list[EnvRead]:

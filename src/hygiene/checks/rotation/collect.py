@@ -92,7 +92,7 @@ def aws_part(policy: Policy) -> Part:
 def gcp_part(ctx: RunContext) -> Part:
     """User-managed service-account keys and Secret Manager secrets of the policy's projects
     (CheckSkipped when GCP is not configured or has no credentials)."""
-    from hygiene.collect.gcp import gcp_credentials
+    from hygiene.checks.gcp_parts import gcp_credentials
 
     found = gcp_credentials(ctx)
     if found.skipped:

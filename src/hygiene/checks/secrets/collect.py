@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hygiene.collect.repos import clone_location
+from hygiene.checks.repos import clone_location
 from hygiene.context import Collection, RunContext
 from hygiene.errors import CheckSkipped, HygieneError
 from hygiene.policy import Policy, SecretsPolicy

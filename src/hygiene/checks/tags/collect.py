@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hygiene.checks.tags import ComplianceTally
+from hygiene.checks.tags.rules import ComplianceTally
 from hygiene.context import Collection, RunContext
 from hygiene.records.cloud import ResourceRecord
 from hygiene.sources.aws.inventory import Inventory, stream_inventory
@@ -48,8 +48,8 @@ def collect_aws(ctx: RunContext) -> Collection:
 
 
 def collect(ctx: RunContext) -> Collection:
-    """The AWS part above plus GCP (``hygiene.collect.gcp``) when ``gcp.projects``,
+    """The AWS part above plus GCP (``hygiene.checks.gcp_parts``) when ``gcp.projects``,
     ``gcp.organization`` or ``gcp.folders`` is set; skipped only when neither cloud can run."""
-    from hygiene.collect.gcp import gcp_resources, with_gcp
+    from hygiene.checks.gcp_parts import gcp_resources, with_gcp
 
     return with_gcp(ctx, collect_aws, gcp_resources)

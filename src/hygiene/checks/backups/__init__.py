@@ -1,0 +1,13 @@
+"""The backups check."""
+
+from hygiene.checks.base import CheckSpec
+
+SPEC = CheckSpec(
+    name="backups",
+    summary="Automated backups, retention, PITR, AWS Backup plans and coverage, RPO vs tier",
+    collector="hygiene.checks.backups.collect:collect",
+    evaluator="hygiene.checks.backups.rules:evaluate",
+    cloud=True,
+    partition="aws",
+    scope="account",
+)

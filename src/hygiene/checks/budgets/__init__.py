@@ -1,0 +1,12 @@
+"""The budgets check."""
+
+from hygiene.checks.base import CheckSpec
+
+SPEC = CheckSpec(
+    name="budgets",
+    summary="Spend against budgets: month-to-date, forecast, untagged spend, anomalies",
+    collector="hygiene.checks.budgets.collect:collect",
+    evaluator="hygiene.checks.budgets.rules:evaluate",
+    scope="service",
+    monthly=True,
+)

@@ -1,0 +1,14 @@
+"""The rotation check."""
+
+from hygiene.checks.base import CheckSpec
+
+SPEC = CheckSpec(
+    name="rotation",
+    summary="Key, secret and certificate rotation age",
+    collector="hygiene.checks.rotation.collect:collect",
+    evaluator="hygiene.checks.rotation.rules:evaluate",
+    cloud=True,
+    partition="aws",
+    scope="account",
+    monthly=True,
+)

@@ -1,0 +1,14 @@
+"""The tags check."""
+
+from hygiene.checks.base import CheckSpec
+
+SPEC = CheckSpec(
+    name="tags",
+    summary="Required tags on every AWS resource, every region, every account",
+    collector="hygiene.checks.tags.collect:collect",
+    evaluator="hygiene.checks.tags.rules:evaluate",
+    cloud=True,
+    partition="aws",
+    scope="account",
+    monthly=True,
+)
