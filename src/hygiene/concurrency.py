@@ -4,6 +4,10 @@
 ``(item, future)`` as soon as it is done, keeping at most twice the pool's size of items
 submitted but not yet taken. A slow consumer (the pipeline evaluating and spooling each slice)
 therefore throttles the listing instead of letting finished results pile up in memory.
+
+When the run is cancelled (:mod:`hygiene.interrupts`) or the consumer stops, the queued items are
+dropped and the pool is not waited for: only the calls already in flight finish, in the
+background.
 """
 
 from __future__ import annotations
@@ -13,8 +17,13 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TypeVar
 
+from hygiene import interrupts
+
 T = TypeVar("T")
 R = TypeVar("R")
+
+#: How often a waiting fan-out checks whether the run was cancelled (seconds).
+POLL_S = 0.2
 
 
 def as_finished(
@@ -24,18 +33,22 @@ def as_finished(
     order, with at most ``2 * workers`` items in flight or waiting to be taken."""
     pending = iter(items)
     window = 2 * max(1, workers)
-    with ThreadPoolExecutor(
-        max_workers=max(1, workers), thread_name_prefix=thread_name_prefix
-    ) as pool:
-        running: dict[Future[R], T] = {}
+    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix=thread_name_prefix)
+    running: dict[Future[R], T] = {}
 
-        def refill() -> None:
-            for item in itertools.islice(pending, window - len(running)):
-                running[pool.submit(work, item)] = item
+    def refill() -> None:
+        for item in itertools.islice(pending, window - len(running)):
+            running[pool.submit(work, item)] = item
 
+    try:
         refill()
         while running:
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            interrupts.raise_if_cancelled()
+            done, _ = wait(running, timeout=POLL_S, return_when=FIRST_COMPLETED)
             for future in done:
                 yield running.pop(future), future
             refill()
+    except BaseException:  # cancelled, or the consumer stopped: do not wait for the queue
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)

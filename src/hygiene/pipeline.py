@@ -9,16 +9,18 @@ calls, DuckDB, the process pool of the secret scanner — releases the GIL).
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextvars import copy_context
+from contextvars import Context, copy_context
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hygiene import interrupts
 from hygiene.context import CheckResult, Collection, RunContext
 from hygiene.errors import CheckSkipped, HygieneError
 from hygiene.exceptions import ExceptionScreen
@@ -173,6 +175,7 @@ def _run_check(spec: CheckSpec, ctx: RunContext, sink: FindingSink | None) -> Ch
         collection = spec.load_collector()(ctx)
         evaluate = spec.load_evaluator()
         for batch in collection.record_batches():  # a streaming collector works in here too
+            interrupts.raise_if_cancelled()
             try:
                 found = evaluate(batch, ctx.policy, ctx.as_of)
             except Exception as exc:
@@ -186,10 +189,12 @@ def _run_check(spec: CheckSpec, ctx: RunContext, sink: FindingSink | None) -> Ch
         result.status, result.reason = "error", f"evaluation failed: {exc}"
         log.error("evaluation failed", exc_info=exc.__cause__)
     except HygieneError as exc:
+        interrupts.raise_if_cancelled()  # a failure the interrupt caused is not the check's
         result.status, result.reason = "error", str(exc)
         log.error("check failed: %s", exc)
         collection = None
     except Exception as exc:  # a collector bug or an unexpected cloud error: never a pass
+        interrupts.raise_if_cancelled()
         result.status, result.reason = "error", f"{type(exc).__name__}: {exc}"
         log.exception("check failed")
         collection = None
@@ -341,15 +346,82 @@ def default_cache_dir(state: Path | str | None) -> Path:
     return Path(state).parent / "cache"
 
 
+#: After an interrupt, how long the main thread waits for the checks to stop (seconds).
+SETTLE_S = 1.0
+
+
 def _run_all(specs: list[CheckSpec], ctx: RunContext, sink: FindingSink) -> list[CheckResult]:
-    if len(specs) <= 1:
-        return [run_check(spec, ctx, sink) for spec in specs]
-    for spec in specs:  # import first, in one thread: concurrent first imports of one package
-        try:  # (detect-secrets from env and secrets) can fail with a circular-import error
-            spec.load_collector()
-            spec.load_evaluator()
-        except Exception:  # run_check reports it as the check's error
-            log.debug("import of %s failed; run_check reports it", spec.name, exc_info=True)
-    with ThreadPoolExecutor(max_workers=len(specs), thread_name_prefix="check") as pool:
-        futures = [pool.submit(copy_context().run, run_check, spec, ctx, sink) for spec in specs]
-        return [future.result() for future in futures]
+    """Run the checks, each in a daemon thread (concurrently), while the main thread waits.
+
+    The main thread only waits, so a signal is handled at once: it cancels the run (checks poll
+    ``interrupts.cancelled()`` and end their worker processes), gives the checks ``SETTLE_S``
+    seconds to leave, ends what is still running (``interrupts.end_all()``) and re-raises.
+    A check stuck in a call does not hold the process: daemon threads never block its exit.
+    """
+    interrupts.reset()
+    if len(specs) > 1:
+        for spec in specs:  # import first, in one thread: concurrent first imports of one package
+            try:  # (detect-secrets from env and secrets) can fail with a circular-import error
+                spec.load_collector()
+                spec.load_evaluator()
+            except Exception:  # run_check reports it as the check's error
+                log.debug("import of %s failed; run_check reports it", spec.name, exc_info=True)
+    outcomes: list[CheckResult | BaseException | None] = [None] * len(specs)
+    # Waited on instead of Thread.join: in Python 3.11 a join interrupted by a signal marks the
+    # (still running) thread as stopped, so a second join returns at once.
+    ended = [threading.Event() for _ in specs]
+    threads = [
+        threading.Thread(
+            target=_run_into,
+            args=(outcomes, ended[index], index, spec, ctx, sink, copy_context()),
+            name=f"check-{spec.name}",
+            daemon=True,
+        )
+        for index, spec in enumerate(specs)
+    ]
+    started: list[threading.Event] = []
+    try:
+        for thread, end in zip(threads, ended, strict=True):
+            thread.start()
+            started.append(end)
+        for end in ended:
+            end.wait()
+    except BaseException as exc:  # Interrupted (SIGINT/SIGTERM) or KeyboardInterrupt
+        interrupts.cancel(exc.signum if isinstance(exc, interrupts.Interrupted) else signal.SIGINT)
+        _settle(started, SETTLE_S)  # checks stop their own worker pools within POLL_S
+        interrupts.end_all()  # whatever is still running
+        raise
+    results: list[CheckResult] = []
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):  # a check stopped by the run's cancellation
+            raise outcome
+        assert outcome is not None
+        results.append(outcome)
+    return results
+
+
+def _run_into(
+    outcomes: list[CheckResult | BaseException | None],
+    ended: threading.Event,
+    index: int,
+    spec: CheckSpec,
+    ctx: RunContext,
+    sink: FindingSink,
+    context: Context,
+) -> None:
+    """A check thread's body: its result, or what stopped it, into ``outcomes[index]``."""
+    try:
+        outcomes[index] = context.run(run_check, spec, ctx, sink)
+    except interrupts.Interrupted as exc:  # a fresh one: no traceback holding the check's frames
+        outcomes[index] = interrupts.Interrupted(exc.signum)
+    except BaseException as exc:
+        outcomes[index] = exc.with_traceback(None)
+    finally:
+        ended.set()
+
+
+def _settle(ended: Sequence[threading.Event], budget: float) -> None:
+    """Wait at most ``budget`` seconds in all for the started checks to end."""
+    deadline = time.monotonic() + budget
+    for end in ended:
+        end.wait(max(deadline - time.monotonic(), 0.0))

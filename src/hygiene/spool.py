@@ -7,20 +7,44 @@ page at a time. The spool is a throwaway SQLite file in ``$TMPDIR`` (deleted on 
 when the spool is garbage-collected); it holds the findings' contract JSON, which never carries a
 secret value.
 
+A spool's folder is ``hygiene-spool-<pid>-<random>`` and its owner holds a lock on a file in it.
+A run killed outright (SIGKILL, OOM) cannot remove it, so the first spool a process makes sweeps
+the folder for ``hygiene-spool-*`` folders whose process is gone (its PID is not running and its
+lock is free). An interrupted run's last-resort exit removes its spools too
+(:func:`remove_live_spools`, registered with :mod:`hygiene.interrupts`).
+
 Order is the report order: most severe first, then check, resource, rule, and arrival order.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import logging
+import os
+import re
+import shutil
 import sqlite3
+import stat
 import tempfile
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, overload
 
+from hygiene import interrupts
 from hygiene.findings import Finding, Severity
+
+log = logging.getLogger(__name__)
+
+PREFIX = "hygiene-spool-"
+_OWNED = re.compile(rf"^{PREFIX}(\d+)-")
+_LOCK_FILE = "owner.lock"
+_swept: set[str] = set()
+_sweep_lock = threading.Lock()
+_live: weakref.WeakValueDictionary[int, FindingSpool] = weakref.WeakValueDictionary()
 
 #: Findings read or rewritten per page.
 PAGE = 1000
@@ -49,7 +73,10 @@ class FindingSpool(Sequence[Finding]):
     """
 
     def __init__(self, directory: Path | None = None) -> None:
-        self._dir = tempfile.TemporaryDirectory(prefix="hygiene-spool-", dir=directory)
+        sweep_once(directory)
+        self._dir = tempfile.TemporaryDirectory(prefix=f"{PREFIX}{os.getpid()}-", dir=directory)
+        self._owner = os.open(Path(self._dir.name) / _LOCK_FILE, os.O_CREAT | os.O_WRONLY, 0o600)
+        fcntl.flock(self._owner, fcntl.LOCK_EX)
         self._db = sqlite3.connect(
             Path(self._dir.name) / "findings.db", check_same_thread=False, isolation_level=None
         )
@@ -60,6 +87,12 @@ class FindingSpool(Sequence[Finding]):
         self._lock = threading.RLock()
         self._count = 0
         self._ordered = True
+        _live[id(self)] = self
+
+    @property
+    def path(self) -> Path:
+        """The spool's folder (``hygiene-spool-<pid>-…``)."""
+        return Path(self._dir.name)
 
     @classmethod
     def of(cls, findings: Iterable[Finding]) -> FindingSpool:
@@ -144,10 +177,21 @@ class FindingSpool(Sequence[Finding]):
                 self._db.execute("COMMIT")
 
     def close(self) -> None:
-        """Delete the spool file."""
+        """Delete the spool file (and its folder)."""
         with self._lock:
             self._db.close()
+            self._release()
             self._dir.cleanup()
+
+    def _release(self) -> None:
+        if self._owner >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self._owner)
+            self._owner = -1
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self._release()
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -260,3 +304,80 @@ class ContractView(Sequence[dict[str, Any]]):
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for page in self.spool.contract_pages():
             yield from page
+
+
+def remove_live_spools() -> None:
+    """Delete every spool of this process now (the last-resort exit of an interrupted run)."""
+    for spool in list(_live.values()):
+        with contextlib.suppress(Exception):
+            spool._release()
+            shutil.rmtree(spool.path, ignore_errors=True)
+
+
+interrupts.register(remove_live_spools, last_resort=True)
+
+
+def sweep_once(directory: Path | None = None) -> list[Path]:
+    """Remove the spools of dead processes from ``directory`` (default ``$TMPDIR``), once per
+    process and directory; returns what was removed."""
+    where = str(directory or tempfile.gettempdir())
+    with _sweep_lock:
+        if where in _swept:
+            return []
+        _swept.add(where)
+    return sweep(Path(where))
+
+
+def sweep(directory: Path) -> list[Path]:
+    """Remove ``hygiene-spool-<pid>-*`` folders in ``directory`` that this user owns and whose
+    process is gone: the PID is not running and nobody holds the folder's lock. Anything else
+    (other names, symbolic links, other users' folders, live runs' spools) is left alone."""
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _OWNED.match(entry.name)
+        if match is None or not _orphaned(Path(entry.path), int(match.group(1))):
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        if not os.path.lexists(entry.path):
+            removed.append(Path(entry.path))
+            log.info("removed the spool a killed run left behind: %s", entry.path)
+    return removed
+
+
+def _orphaned(path: Path, pid: int) -> bool:
+    """Whether ``path`` (a spool folder of process ``pid``) belongs to no running process."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or pid == os.getpid():
+        return False
+    if _running(pid):
+        return False
+    try:  # the PID may be another namespace's: its owner still holds the lock if it lives
+        fd = os.open(path / _LOCK_FILE, os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return True  # killed before it took the lock
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return True
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True

@@ -105,3 +105,92 @@ def test_close_deletes_the_spool_file() -> None:
     assert any(directory.iterdir())
     spool.close()
     assert not directory.exists()
+
+
+def _dead_pid() -> int:
+    """The PID of a process that has exited (and been reaped)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_spool_folder_names_its_owner_and_goes_on_close(tmp_path: Path) -> None:
+    import os
+
+    spool = FindingSpool(tmp_path)
+    assert spool.path.parent == tmp_path
+    assert spool.path.name.startswith(f"hygiene-spool-{os.getpid()}-")
+    spool.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sweep_removes_only_dead_processes_spools(tmp_path: Path) -> None:
+    import os
+
+    from hygiene.spool import sweep
+
+    mine = FindingSpool(tmp_path)  # this process's own, live spool (its first sweep: nothing)
+    dead = _dead_pid()
+    orphan = tmp_path / f"hygiene-spool-{dead}-abc"  # killed before it took its lock
+    orphan.mkdir()
+    (orphan / "findings.db").write_bytes(b"x")
+    unlocked = tmp_path / f"hygiene-spool-{dead}-def"
+    unlocked.mkdir()
+    (unlocked / "owner.lock").touch()
+    alive = tmp_path / f"hygiene-spool-{os.getppid()}-ghi"  # a running process's
+    alive.mkdir()
+    unnamed = tmp_path / "hygiene-spool-xyz"  # no PID: nobody can tell whose it is
+    unnamed.mkdir()
+    other = tmp_path / f"other-{dead}-abc"
+    other.mkdir()
+    target = tmp_path / "target"
+    target.mkdir()
+    (tmp_path / f"hygiene-spool-{dead}-link").symlink_to(target)
+    assert sorted(p.name for p in sweep(tmp_path)) == sorted([orphan.name, unlocked.name])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [
+            alive.name,
+            unnamed.name,
+            other.name,
+            target.name,
+            f"hygiene-spool-{dead}-link",
+            mine.path.name,
+        ]
+    )
+    mine.close()
+
+
+def test_sweep_keeps_a_spool_whose_lock_is_held(tmp_path: Path) -> None:
+    """A PID that looks dead here may live in another PID namespace sharing the folder: its
+    owner's lock says so."""
+    import fcntl
+    import os
+
+    from hygiene.spool import sweep
+
+    held = tmp_path / f"hygiene-spool-{_dead_pid()}-abc"
+    held.mkdir()
+    fd = os.open(held / "owner.lock", os.O_CREAT | os.O_WRONLY, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        assert sweep(tmp_path) == []
+        assert held.is_dir()
+    finally:
+        os.close(fd)
+    assert sweep(tmp_path) == [held]
+
+
+def test_the_first_spool_of_a_process_sweeps_its_folder(tmp_path: Path) -> None:
+    from hygiene import spool as spool_module
+
+    left = tmp_path / f"hygiene-spool-{_dead_pid()}-abc"
+    left.mkdir()
+    spool_module._swept.discard(str(tmp_path))
+    spool = FindingSpool(tmp_path)
+    try:
+        assert not left.exists()
+    finally:
+        spool.close()

@@ -3,19 +3,32 @@
 Work is sent in batches of about ``BATCH_BYTES`` so small files do not pay one round trip each.
 Workers are forked (see ``_context``); the engine is configured before the fork so they start
 ready. Small jobs run in-process: starting workers costs more than it saves.
+
+Workers never outlive the run: they ignore SIGINT (a Ctrl-C reaches the whole process group; the
+parent decides), die on SIGTERM, and on Linux get SIGKILL when the thread that started them ends
+(``PR_SET_PDEATHSIG``), so even a SIGKILLed parent leaves none behind. When the run is cancelled
+(:mod:`hygiene.interrupts`) the pool is terminated within ``POLL_S`` seconds, not drained.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
+from hygiene import interrupts
 from hygiene.scan.engine import ContentResult, EngineConfig, configure, scan_bytes
 
 BATCH_BYTES = 512 * 1024
 IN_PROCESS_BYTES = 1024 * 1024
+#: How often a waiting scan checks whether the run was cancelled (seconds).
+POLL_S = 0.2
+_PR_SET_PDEATHSIG = 1
 
 #: (key, path used for the scan, content)
 Item = tuple[str, str, bytes]
@@ -48,6 +61,37 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def _init_worker(parent: int) -> None:
+    """In each worker: leave SIGINT to the parent, die on SIGTERM and with the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def terminate(pool: ProcessPoolExecutor, wait_s: float = 0.0) -> None:
+    """End ``pool``'s workers now (SIGTERM, then SIGKILL after ``wait_s``) and drop its queue."""
+    stop = getattr(pool, "terminate_workers", None)  # Python 3.14+
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    if stop is not None:
+        stop()
+    else:
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.terminate()
+    with contextlib.suppress(Exception):
+        pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes if wait_s > 0 else ():
+        with contextlib.suppress(Exception):
+            process.join(wait_s)
+            if process.is_alive():
+                process.kill()
+
+
 def worker_count(configured: int) -> int:
     """``configured`` processes, or one per CPU when it is 0."""
     return configured if configured > 0 else max(os.cpu_count() or 1, 1)
@@ -69,30 +113,55 @@ def scan_items(
         total_bytes = sum(len(i[2]) for i in items)
     if workers == 1 or total_bytes < IN_PROCESS_BYTES:
         for key, path, content in items:
+            interrupts.raise_if_cancelled()
             yield key, scan_bytes(content, path, config)
             if on_done:
                 on_done(1)
         return
     configure()
-    context = _context()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        # Start every worker before ``items`` is first pulled: a lazy stream may open pipes
-        # (``git cat-file``) that forked workers must not inherit, or git never sees EOF.
-        pool.submit(int).result()
-        pending: set[Future[list[tuple[str, dict[str, object]]]]] = set()
-        batches = _batches(items)
-        for batch in batches:
-            pending.add(pool.submit(_scan_batch, batch, config))
-            if len(pending) >= workers * 3:
-                break
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                results = future.result()
-                for key, data in results:
-                    yield key, ContentResult.from_json(data)
-                if on_done:
-                    on_done(len(results))
-                nxt = next(batches, None)
-                if nxt is not None:
-                    pending.add(pool.submit(_scan_batch, nxt, config))
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=_context(),
+        initializer=_init_worker,
+        initargs=(os.getpid(),),
+    )
+    unregister = interrupts.register(lambda: terminate(pool))
+    try:
+        yield from _scan_in(pool, items, config, workers, on_done)
+    except BaseException:  # cancelled, interrupted, a worker died, or the consumer stopped
+        terminate(pool, wait_s=1.0)
+        raise
+    else:
+        pool.shutdown(wait=True)
+    finally:
+        unregister()
+
+
+def _scan_in(
+    pool: ProcessPoolExecutor,
+    items: Iterable[Item],
+    config: EngineConfig,
+    workers: int,
+    on_done: Callable[[int], None] | None,
+) -> Iterator[tuple[str, ContentResult]]:
+    # Start every worker before ``items`` is first pulled: a lazy stream may open pipes
+    # (``git cat-file``) that forked workers must not inherit, or git never sees EOF.
+    pool.submit(int).result()
+    pending: set[Future[list[tuple[str, dict[str, object]]]]] = set()
+    batches = _batches(items)
+    for batch in batches:
+        pending.add(pool.submit(_scan_batch, batch, config))
+        if len(pending) >= workers * 3:
+            break
+    while pending:
+        interrupts.raise_if_cancelled()
+        done, pending = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
+        for future in done:
+            results = future.result()
+            for key, data in results:
+                yield key, ContentResult.from_json(data)
+            if on_done:
+                on_done(len(results))
+            nxt = next(batches, None)
+            if nxt is not None:
+                pending.add(pool.submit(_scan_batch, nxt, config))
