@@ -85,3 +85,10 @@ def _refresh(target: Path, mirror: Path) -> None:
     _git(target, "fetch", "--quiet", "--no-tags", "--force", str(mirror.resolve()), "HEAD")
     _git(target, "reset", "--quiet", "--hard", "FETCH_HEAD")
     _git(target, "clean", "--quiet", "-ffdx")
+
+
+def names_in_folder(top: Path, directory: str, pattern: str) -> list[str]:
+    """Names of the entries of ``top/directory`` matching the glob ``pattern``, sorted (files on
+    disk whether git tracks them or not; read them with ``sources.checkout``)."""
+    folder = top / directory if directory else top
+    return sorted(path.name for path in folder.glob(pattern))

@@ -27,7 +27,7 @@ from hygiene.errors import CheckSkipped, HygieneError
 from hygiene.exceptions import apply_exceptions
 from hygiene.findings import Finding
 from hygiene.policy import EnvPolicy, Policy
-from hygiene.sources import git
+from hygiene.sources import git, git_checkout
 from hygiene.sources.checkout import Skipped, decode_text, read_checkout_file
 
 log = logging.getLogger(__name__)
@@ -184,10 +184,9 @@ def _local_envs(
     their keys only. Only regular files inside the checkout are read (not a link, a FIFO …)."""
     found: list[DotenvFile] = []
     for directory in directories:
-        folder = files.top / directory if directory else files.top
-        for file in sorted(folder.glob(".env*")):
-            rel = _join(directory, file.name)
-            if not is_dotenv(file.name, examples):
+        for name in git_checkout.names_in_folder(files.top, directory, ".env*"):
+            rel = _join(directory, name)
+            if not is_dotenv(name, examples):
                 continue
             text = files.text(rel)
             parsed = None if text is None else files.parse(rel, _dotenv_parse, text)
