@@ -11,8 +11,8 @@ refused naming the line), standard YAML tags only (``!!python/...`` and any othe
 refused), integers of at most ``MAX_INT_DIGITS`` digits, nesting at most ``MAX_DEPTH`` levels
 deep, at most ``MAX_ALIASES`` aliases and ``MAX_NODES`` nodes once aliases are expanded (an
 alias counts as the size of the node it names, so an alias bomb is refused while it is composed,
-before anything is built from it). An empty file (no YAML document) is refused: ``{}`` is the
-policy that changes nothing. Each of these is a ``ConfigError`` naming ``file:line`` (and the
+before anything is built from it). An empty file (no YAML document) changes nothing, like
+``{}``. Each of these is a ``ConfigError`` naming ``file:line`` (and the
 key when known).
 """
 
@@ -147,11 +147,8 @@ def _parse(path: Path, text: str) -> tuple[Any, dict[KeyPath, int]]:
         raise _reader_error(path, text, exc) from None
     try:
         node = loader.get_single_node()
-        if node is None:
-            raise ConfigError(
-                f"{path}:1: the policy file is empty (no YAML document); write {{}} for a file "
-                "that changes nothing"
-            )
+        if node is None:  # an empty file (or only comments) changes nothing: the defaults
+            return {}, {}
         lines: dict[KeyPath, int] = {}
         _index_lines(node, (), lines, path)  # before construction, which rewrites merge keys
         return loader.construct_document(node), lines

@@ -14,6 +14,8 @@ class ExitCode(IntEnum):
     CLEAN = 0  # nothing at or above --fail-on
     FINDINGS = 1  # findings at or above --fail-on
     USAGE = 2  # usage or configuration error, bad input: nothing ran or nothing was written
-    INCOMPLETE = 3  # the run is incomplete: a check errored, nothing was audited, or a crash
+    INCOMPLETE = (
+        3  # incomplete: a check errored, nothing was audited, an alert undelivered, a crash
+    )
     INTERRUPTED = 130  # SIGINT (Ctrl-C)
     TERMINATED = 143  # SIGTERM

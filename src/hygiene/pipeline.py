@@ -285,7 +285,11 @@ def run_audit(
         def sink(findings: list[Finding]) -> int:  # exceptions applied as findings arrive
             return spool.add(f for f in findings if screen.keep(f))
 
-        results = _run_all(specs, ctx, sink)
+        try:
+            results = _run_all(specs, ctx, sink)
+        except BaseException:  # a signal or a crash: the run's spool goes with it
+            spool.close()
+            raise
         if shard is None:  # a shard leaves expired exceptions to the merge, over all shards
             expired = screen.expired_findings()
             spool.add(expired)

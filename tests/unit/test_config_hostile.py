@@ -66,7 +66,6 @@ CASES: dict[str, tuple[bytes, str]] = {
         rf":2: rotation\.max_age_days: integer of more than {MAX_INT_DIGITS} digits",
     ),
     "deep-nesting": (b"[" * 100_000, rf":1: nested deeper than {MAX_DEPTH} levels"),
-    "empty": (b"", r":1: the policy file is empty \(no YAML document\); write \{\}"),
 }
 
 
@@ -239,3 +238,14 @@ def test_control_characters_and_oversized_files(tmp_path: Path) -> None:
     path.write_bytes(b"# " + b"x" * (1024 * 1024) + b"\n")
     with pytest.raises(ConfigError, match=r"big\.yaml: larger than 1024 KiB"):
         load_policy([path])
+
+
+def test_an_empty_policy_file_changes_nothing(tmp_path: Path) -> None:
+    """An empty override file (or one of comments only) is the defaults, as the README says."""
+    from hygiene.config import load_policy
+    from hygiene.policy import Policy
+
+    for text in ("", "# nothing yet\n"):
+        empty = tmp_path / "team.yaml"
+        empty.write_text(text)
+        assert load_policy([str(empty)]) == Policy()

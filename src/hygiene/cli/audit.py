@@ -97,8 +97,9 @@ def audit(
       hygiene merge part-0.json part-1.json part-2.json part-3.json --expect 4
 
     Exit codes: 0 clean (below --fail-on), 1 findings at or above --fail-on,
-    2 usage/configuration error, 3 incomplete run (a check errored, or every check was
-    skipped and --allow-empty was not given), 130/143 interrupted.
+    2 usage/configuration error, 3 incomplete run (a check errored, every check was
+    skipped and --allow-empty was not given, an --alert channel was not delivered, or the
+    run could not be recorded), 130/143 interrupted.
     """
     from hygiene import __version__
     from hygiene.pipeline import run_audit

@@ -40,9 +40,7 @@ def contained_target(top: Path, rel: str) -> Path | Skipped:
     return Path(real)
 
 
-def read_checkout_file(
-    top: Path, rel: str, max_bytes: int = DEFAULT_MAX_BYTES
-) -> bytes | Skipped:
+def read_checkout_file(top: Path, rel: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes | Skipped:
     """The bytes of the regular file ``rel`` of the checkout ``top``, or why it was not read.
 
     Never follows a link out of the repository, never opens a FIFO or device in a way that
