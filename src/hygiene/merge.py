@@ -35,7 +35,7 @@ from hygiene.findings import SCHEMA, Finding
 from hygiene.pipeline import MERGE_CHECK, POLICY_CHECK, AuditRun, policy_result
 from hygiene.policy import Policy
 from hygiene.registry import CHECKS
-from hygiene.shard import PARTITIONED, policy_fingerprint
+from hygiene.shard import policy_fingerprint
 from hygiene.spool import PAGE, FindingSpool
 
 #: Stats every shard computes whole (from discovery, not from its units): taken from shard 0.
@@ -219,7 +219,7 @@ def _merge_check(name: str, parts: list[Part], expect: int, missing: list[int]) 
             for p, e in entries
             if e["status"] == "skipped"
         )
-    if name in PARTITIONED and missing and result.status != "skipped":
+    if name in CHECKS and CHECKS[name].partition and missing and result.status != "skipped":
         result.status = "error"
         lost = ", ".join(f"{i}/{expect}" for i in missing)
         result.reason = "; ".join(filter(None, [result.reason, f"shard(s) {lost} missing"]))

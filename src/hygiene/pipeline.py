@@ -28,7 +28,7 @@ from hygiene.findings import SCHEMA, Finding, Severity, iso_z
 from hygiene.log import check_var, run_id_var
 from hygiene.policy import Policy
 from hygiene.registry import CHECKS, CheckSpec
-from hygiene.shard import PARTITIONED, Shard, partitioning, policy_fingerprint
+from hygiene.shard import Shard, partitioning, policy_fingerprint
 from hygiene.spool import FindingSpool
 from hygiene.store import RECORD_RESULT, StateWriteError, Store, is_url
 
@@ -150,7 +150,7 @@ def run_check(spec: CheckSpec, ctx: RunContext, sink: FindingSink | None = None)
     """
     check_var.set(spec.name)
     shard = ctx.options.get("shard")
-    if isinstance(shard, Shard) and PARTITIONED.get(spec.name) == "aws":
+    if isinstance(shard, Shard) and spec.partition == "aws":
         with partitioning(shard):
             return _run_check(spec, ctx, sink)
     return _run_check(spec, ctx, sink)
@@ -244,11 +244,9 @@ def run_audit(
         specs = [
             spec
             for spec in specs
-            if (
-                PARTITIONED.get(spec.name) == "repos" and (repos or (shard.first and not all_repos))
-            )
-            or (PARTITIONED.get(spec.name) == "aws")
-            or (spec.name not in PARTITIONED and shard.first)
+            if (spec.partition == "repos" and (repos or (shard.first and not all_repos)))
+            or (spec.partition == "aws")
+            or (spec.partition is None and shard.first)
         ]
     run_id = uuid.uuid4().hex[:16]
     run_id_var.set(run_id)

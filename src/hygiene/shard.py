@@ -5,7 +5,7 @@ plans the same full list of units (discovery is repeated, it is cheap), orders i
 each unit's key and keeps the units whose rank is ``index`` modulo ``count``: every unit lands in
 exactly one shard, and shard sizes differ by at most one.
 
-Which checks are partitioned, and how (``PARTITIONED``): the AWS parts of the cloud checks by
+Which checks are partitioned, and how (``CheckSpec.partition``): the AWS parts of the cloud checks by
 slice, the repository checks by repository. Every other check — and every part that is not a
 slice (GCP, billing, probes, exceptions) — runs on shard 0 only, so the union of the shards is the
 unsharded run by construction (``hygiene.merge`` combines the documents).
@@ -21,18 +21,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
-from hygiene.checks.base import Partition
 from hygiene.errors import HygieneError
 from hygiene.policy import Policy
-from hygiene.registry import CHECKS
 
 T = TypeVar("T")
 
-
-#: Checks whose work is split across shards, and by what. All other checks run on shard 0.
-PARTITIONED: dict[str, Partition] = {
-    name: spec.partition for name, spec in CHECKS.items() if spec.partition
-}  # CheckSpec.partition of each registered check
 
 _SPEC = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 
@@ -71,9 +64,10 @@ class Shard:
         """This shard's share of ``units``, in their original order."""
         return _take(self, list(units), key)
 
-    def runs(self, check: str) -> bool:
-        """Whether ``check`` runs (in part or whole) on this shard."""
-        return check in PARTITIONED or self.first
+    def runs(self, partition: str | None) -> bool:
+        """Whether a check partitioned so (``CheckSpec.partition``) runs on this shard: a
+        partitioned one on every shard (its share), any other on shard 0 only."""
+        return partition is not None or self.first
 
     def to_contract(self) -> dict[str, int]:
         """The ``run.shard`` object of a partial document."""

@@ -115,7 +115,9 @@ def test_audit_reports_the_gcp_estate_with_the_aws_finding_contract(
 def test_without_gcp_configuration_gcp_is_skipped_not_an_error(gcp: Gcp, tmp_path: Path) -> None:
     code, report = audit(cwd=tmp_path)
     checks = report["run"]["checks"]
-    assert code == 0
+    assert code == 3  # every check skipped: nothing was audited, a misconfigured job turns red
+    assert report["run"]["reason"] == "nothing was audited: every check was skipped"
+    assert audit("--allow-empty", cwd=tmp_path)[0] == 0
     assert checks["billing-links"]["status"] == "skipped"
     assert "GCP is not configured" in checks["billing-links"]["reason"]
     assert checks["tags"]["status"] == "skipped"

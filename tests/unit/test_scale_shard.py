@@ -10,7 +10,8 @@ import yaml
 
 from hygiene.errors import HygieneError
 from hygiene.merge import merge_stats
-from hygiene.shard import PARTITIONED, Shard, active, assign, first_only, partitioning
+from hygiene.registry import CHECKS
+from hygiene.shard import Shard, active, assign, first_only, partitioning
 from hygiene.sources.aws.session import Slice
 
 REPO = Path(__file__).resolve().parents[2]
@@ -61,8 +62,9 @@ def test_bad_shard_specs_are_usage_errors(text: str) -> None:
 def test_parse_and_run_rules() -> None:
     assert Shard.parse(" 3 / 8 ") == Shard(3, 8)
     assert str(Shard(3, 8)) == "3/8"
-    assert Shard(0, 2).runs("budgets") and not Shard(1, 2).runs("budgets")
-    assert all(Shard(1, 2).runs(name) for name in PARTITIONED)
+    budgets = CHECKS["budgets"].partition
+    assert Shard(0, 2).runs(budgets) and not Shard(1, 2).runs(budgets)
+    assert all(Shard(1, 2).runs(spec.partition) for spec in CHECKS.values() if spec.partition)
 
 
 def test_partitioning_context_sets_the_active_shard() -> None:
