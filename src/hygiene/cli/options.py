@@ -109,7 +109,10 @@ def checked_artefact_path(
 def lock_timeout(environ: Mapping[str, str] | None = None) -> float:
     """``HYGIENE_LOCK_TIMEOUT``: seconds to wait for the state lock (default 60); anything but
     a finite number of seconds, 0 or more, is a usage error naming the variable."""
-    raw = (os.environ if environ is None else environ).get("HYGIENE_LOCK_TIMEOUT", "").strip()
+    if environ is None:
+        raw = os.environ.get("HYGIENE_LOCK_TIMEOUT", "").strip()
+    else:
+        raw = environ.get("HYGIENE_LOCK_TIMEOUT", "").strip()
     if not raw:
         return 60.0
     try:
