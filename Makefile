@@ -38,7 +38,7 @@ upgrade: $(UV)
 	$(MAKE) test
 
 demo: install
-	$(BIN)/python -m hygiene.demo
+	$(BIN)/python -m demo.run
 
 audit: install
 	$(BIN)/hygiene audit $(ARGS)
@@ -61,8 +61,8 @@ test: install system-deps
 	  $(BIN)/python -m pytest -n 2 --dist loadgroup -q -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks demo scripts
+	$(BIN)/ruff format --check src tests benchmarks demo scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m hygiene.cli.docs --check

@@ -1,9 +1,10 @@
-"""``python -m hygiene.demo`` (what ``make demo`` runs), offline: a report with every section,
+"""``python -m demo.run`` (what ``make demo`` runs), offline: a report with every section,
 alerts at the local receiver exactly once per new finding, no planted secret in any artefact."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -11,10 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from demo.run import PLANTED_KEY, PLANTED_SECRET
 
-from hygiene.demo import PLANTED_KEY, PLANTED_SECRET
 from hygiene.findings import Severity
 from hygiene.store import run_document
+from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -39,8 +41,9 @@ def section(html: str, name: str) -> str:
 def test_demo_end_to_end(tmp_path: Path) -> None:
     demo, reports = tmp_path / "demo", tmp_path / "reports"
     result = subprocess.run(
-        [sys.executable, "-m", "hygiene.demo", "--dir", str(demo), "--reports", str(reports)],
+        [sys.executable, "-m", "demo.run", "--dir", str(demo), "--reports", str(reports)],
         cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},  # demo/ is the checkout's, not installed
         capture_output=True,
         text=True,
         timeout=900,

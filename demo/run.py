@@ -1,4 +1,4 @@
-"""``make demo`` (``python -m hygiene.demo``): the whole job on a made-up organisation, offline.
+"""``make demo`` (``python -m demo.run``): the whole job on a made-up organisation, offline.
 
 Starts moto's server in this process (127.0.0.1, a free port) and seeds two accounts with tagged,
 mistagged and untagged resources, aged keys and secrets; uses the FOCUS sample bill
@@ -38,8 +38,8 @@ BILL_NAME = Path("data") / "focus" / "focus_sample.csv"
 
 
 def sample_bill() -> Path:
-    """The FOCUS sample bill: in the checkout (run from its root), else beside the source tree."""
-    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
+    """The FOCUS sample bill: in the working directory (the checkout's root), else beside demo/."""
+    for base in (Path.cwd(), Path(__file__).resolve().parents[1]):
         if (base / BILL_NAME).is_file():
             return base / BILL_NAME
     from hygiene.errors import HygieneError
@@ -501,7 +501,7 @@ def main(root: Path, reports: Path, verbose: bool) -> None:
 
     \b
     Example:
-      make demo            # or: python -m hygiene.demo
+      make demo            # or: python -m demo.run
     """
     from hygiene.log import setup_logging
 
