@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from hygiene.cli.options import as_of_option, config_option, load, parse_as_of, write_atomically
+from hygiene.exit_codes import ExitCode
 from hygiene.findings import Severity
 
 if TYPE_CHECKING:
@@ -98,9 +99,9 @@ def report(
         for rel, why in result.record.errors:
             click.echo(f"hygiene env: {rel}: {why}; its reads were not audited", err=True)
         click.echo("hygiene env: incomplete", err=True)
-        sys.exit(3)
+        sys.exit(ExitCode.INCOMPLETE)
     if fail_on != "never" and any(f.severity.at_least(Severity(fail_on)) for f in result.findings):
-        sys.exit(1)
+        sys.exit(ExitCode.FINDINGS)
 
 
 _STATUSES = ("undocumented", "no-example", "unused", "documented", "ignored")

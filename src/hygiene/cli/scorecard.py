@@ -21,6 +21,7 @@ from hygiene.cli.options import (
     write_atomically,
 )
 from hygiene.errors import HygieneError
+from hygiene.exit_codes import ExitCode
 from hygiene.publish.scorecard_render import ScorecardFormat, render
 
 
@@ -196,5 +197,5 @@ def scorecard(
     if failing:
         click.echo(f"hygiene: Must rows failing: {', '.join(failing)}", err=True)
     if document.get("run", {}).get("status") == "incomplete":
-        sys.exit(3)
-    sys.exit(1 if strict and failing else 0)
+        sys.exit(ExitCode.INCOMPLETE)
+    sys.exit(ExitCode.FINDINGS if strict and failing else ExitCode.CLEAN)

@@ -16,6 +16,7 @@ import click
 
 from hygiene.cli.options import config_option, load, write_atomically
 from hygiene.errors import HygieneError
+from hygiene.exit_codes import ExitCode
 
 
 @click.group()
@@ -131,7 +132,7 @@ def scan(
             "is_secret: false in the baseline (hygiene secrets baseline --update).",
             err=True,
         )
-        sys.exit(1)
+        sys.exit(ExitCode.FINDINGS)
     click.echo("hygiene: no new secrets", err=True)
 
 
