@@ -103,6 +103,19 @@ def work_tree(target: RepoTarget, cache_dir: Path) -> WorkTree:
     return WorkTree(tree, target.name or git.repo_name(mirror))
 
 
+def checkout_top(path: Path) -> Path:
+    """The top of the git checkout holding ``path``; HygieneError naming ``path`` when it is not
+    a directory inside a git work tree."""
+    if not path.is_dir():
+        raise HygieneError(f"{path}: not a directory; pass the path of a git checkout")
+    try:
+        return git.toplevel(path)
+    except git.GitError:
+        raise HygieneError(
+            f"{path}: not inside a git repository; pass the path of a git checkout"
+        ) from None
+
+
 def parse_failure(path: str, exc: BaseException) -> str:
     """Why the parser of the file ``path`` could not finish, for the run's errors, logged (a
     warning; the traceback's frames at debug level). Never the exception's own text: a parser

@@ -1,4 +1,5 @@
-"""The backups check."""
+"""The backups check — automated backups, retention, PITR, AWS Backup plans and coverage, RPO vs tier: SPEC here, the collector in
+``collect.py``, the pure rules in ``rules.py``."""
 
 from hygiene.checks.base import CheckSpec
 

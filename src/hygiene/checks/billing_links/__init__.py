@@ -1,4 +1,5 @@
-"""The billing-links check."""
+"""The billing-links check — gCP projects unlinked from billing, billing disabled, unseen accounts, no budget; GCP budgets' spend: SPEC here, the collector in
+``collect.py``, the pure rules in ``rules.py``."""
 
 from hygiene.checks.base import CheckSpec
 

@@ -1,4 +1,5 @@
-"""The budgets check."""
+"""The budgets check — spend against budgets: month-to-date, forecast, untagged spend, anomalies: SPEC here, the collector in
+``collect.py``, the pure rules in ``rules.py``."""
 
 from hygiene.checks.base import CheckSpec
 

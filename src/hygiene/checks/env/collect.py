@@ -21,9 +21,9 @@ from hygiene.checks.env.records import DotenvFile, EnvRead, RepoEnv
 from hygiene.checks.env.report import VariableRow, inventory
 from hygiene.checks.env.rules import evaluate_repo
 from hygiene.checks.env.secrets import secret_marks
-from hygiene.checks.repos import parse_failure, stream_repos
+from hygiene.checks.repos import checkout_top, parse_failure, stream_repos
 from hygiene.context import Collection, RunContext
-from hygiene.errors import CheckSkipped, HygieneError
+from hygiene.errors import CheckSkipped
 from hygiene.exceptions import apply_exceptions
 from hygiene.findings import Finding
 from hygiene.policy import EnvPolicy, Policy
@@ -78,14 +78,7 @@ def collect_repo(path: Path, policy: EnvPolicy, name: str | None = None) -> Repo
     """The record of the repository holding ``path`` (the whole checkout, whatever directory
     inside it ``path`` names), named ``name`` (default: ``git.repo_name``); HygieneError when
     it is not a readable git checkout."""
-    if not path.is_dir():
-        raise HygieneError(f"{path}: not a directory; pass the path of a git checkout")
-    try:
-        top = git.toplevel(path)
-    except git.GitError:
-        raise HygieneError(
-            f"{path}: not inside a git repository; pass the path of a git checkout"
-        ) from None
+    top = checkout_top(path)
     name = name or git.repo_name(top)
     tracked = [p for p in git.tracked_files(top) if selected(p, policy.include, policy.exclude)]
     examples: list[DotenvFile] = []

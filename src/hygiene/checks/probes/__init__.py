@@ -1,4 +1,5 @@
-"""The probes check."""
+"""The probes check — live GET of listed services' /healthz, /readyz, /metrics (opt-in: probes.services): SPEC here, the collector in
+``collect.py``, the pure rules in ``rules.py``."""
 
 from hygiene.checks.base import CheckSpec
 

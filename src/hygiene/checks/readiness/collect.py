@@ -13,9 +13,9 @@ from hygiene.checks.readiness.alert_rules import AlertRule
 from hygiene.checks.readiness.records import RepoFiles
 from hygiene.checks.readiness.rules import file_reads, file_rules, repo_kinds
 from hygiene.checks.readiness.signals import CODE_SUFFIXES, CONFIG_SUFFIXES
-from hygiene.checks.repos import parse_failure, stream_repos
+from hygiene.checks.repos import checkout_top, parse_failure, stream_repos
 from hygiene.context import Collection, RunContext
-from hygiene.errors import CheckSkipped, HygieneError
+from hygiene.errors import CheckSkipped
 from hygiene.policy import Policy
 from hygiene.sources import git
 from hygiene.sources.checkout import Skipped, decode_text, read_checkout_file
@@ -80,14 +80,7 @@ def wanted(path: str, policy: Policy) -> bool:
 def read_repo(path: Path, policy: Policy, name: str | None = None) -> RepoFiles:
     """One repository's record, named ``name`` (default: ``git.repo_name``); HygieneError
     (naming the path) when it is not a git checkout."""
-    if not path.is_dir():
-        raise HygieneError(f"{path}: not a directory; pass the path of a git checkout")
-    try:
-        top = git.toplevel(path)
-    except git.GitError:
-        raise HygieneError(
-            f"{path}: not inside a git repository; pass the path of a git checkout"
-        ) from None
+    top = checkout_top(path)
     files: dict[str, str] = {}
     skipped = 0
     for rel in git.tracked_files(top):

@@ -1,4 +1,5 @@
-"""The rotation check."""
+"""The rotation check — key, secret and certificate rotation age: SPEC here, the collector in
+``collect.py``, the pure rules in ``rules.py``."""
 
 from hygiene.checks.base import CheckSpec
 

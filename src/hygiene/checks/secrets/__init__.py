@@ -1,4 +1,5 @@
-"""The secrets check."""
+"""The secrets check — secrets committed to git, in the tree and in the whole history: SPEC here, the collector in
+``collect.py``, the pure rules in ``rules.py``."""
 
 from hygiene.checks.base import CheckSpec
 

@@ -1,4 +1,5 @@
-"""The tags check."""
+"""The tags check — required tags on every AWS resource, every region, every account: SPEC here, the collector in
+``collect.py``, the pure rules in ``rules.py``."""
 
 from hygiene.checks.base import CheckSpec
 
