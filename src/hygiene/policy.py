@@ -7,9 +7,10 @@ Loading (YAML, file:line:key errors, merging) lives in ``config.py``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from typing import ClassVar, Literal, TypeVar
+from typing import ClassVar, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -58,6 +59,20 @@ class Strict(BaseModel):
                 f"unknown {section} rule(s) {', '.join(unknown)}; rules: {', '.join(defaults)}"
             )
         return {**defaults, **severity}
+
+    def severity_of(self, rule: str, detector: str = "") -> Severity:
+        """The one severity lookup every check uses: ``<detector>/<rule>`` (sections that take
+        per-detector keys), else ``rule`` from this section's ``severity`` — the policy's choice,
+        else the blueprint's default. An unknown rule is a programming error (KeyError)."""
+        table = cast(Mapping[str, Severity], self.__dict__.get("severity", {}))
+        if detector and self.severity_per_detector and f"{detector}/{rule}" in table:
+            return table[f"{detector}/{rule}"]
+        if rule in table:
+            return table[rule]
+        defaults = type(self).model_fields["severity"].get_default(call_default_factory=True)
+        if rule in defaults:  # a section built without validation (model_copy) keeps the default
+            return Severity(defaults[rule])
+        raise KeyError(f"{type(self).__name__} has no rule {rule!r}")
 
 
 # --------------------------------------------------------------------------- tags

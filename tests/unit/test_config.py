@@ -176,6 +176,13 @@ def test_severity_maps_reject_unknown_rules_and_keep_defaults_for_the_rest(tmp_p
         "history-only": "high",
         "aws-access-key/history-only": "critical",
     }
+    # severity_of is the one lookup the checks use: per detector, then the rule, then the default
+    assert policy.tags.severity_of("missing-tag") == "high"
+    assert policy.secrets.severity_of("history-only", detector="aws-access-key") == "critical"
+    assert policy.secrets.severity_of("history-only", detector="github-token") == "high"
+    assert policy.tags.model_copy(update={"severity": {}}).severity_of("tag-key-case") == "low"
+    with pytest.raises(KeyError, match="no rule 'missing-tags'"):
+        policy.tags.severity_of("missing-tags")
 
 
 def test_budget_currency_is_normalised_like_the_bills(tmp_path: Path) -> None:

@@ -238,7 +238,7 @@ def _store_findings(
             Finding.create(
                 check=CHECK,
                 rule=rule,
-                severity=rules.severity.get(rule, "medium"),
+                severity=rules.severity_of(rule),
                 resource=store.resource_id,
                 message=message,
                 owner=tags.get("Owner"),
@@ -343,7 +343,7 @@ def _plan_findings(plan: BackupPlan, rules: BackupsPolicy) -> list[Finding]:
             Finding.create(
                 check=CHECK,
                 rule="plan-not-daily",
-                severity=rules.severity.get("plan-not-daily", "medium"),
+                severity=rules.severity_of("plan-not-daily"),
                 resource=plan.arn,
                 message=f"{what} has no rule running at least every "
                 f"{rules.frequency_hours} h; add a daily rule such as cron(0 5 ? * * *).",
@@ -357,7 +357,7 @@ def _plan_findings(plan: BackupPlan, rules: BackupsPolicy) -> list[Finding]:
             Finding.create(
                 check=CHECK,
                 rule="plan-retention-too-short",
-                severity=rules.severity.get("plan-retention-too-short", "medium"),
+                severity=rules.severity_of("plan-retention-too-short"),
                 resource=plan.arn,
                 message=f"{what} keeps recovery points at most {longest} < {rules.retention_days} days; "
                 f"set a lifecycle of at least {rules.retention_days} days on its daily rule.",

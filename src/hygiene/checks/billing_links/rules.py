@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from hygiene.findings import Finding, Severity
+from hygiene.findings import Finding
 from hygiene.policy import Policy
 from hygiene.records.gcp import GcpBilling, ProjectBilling
 from hygiene.tagging import normalise_tags
@@ -83,7 +83,7 @@ def _finding(rule: str, project: ProjectBilling, policy: Policy) -> Finding:
     return Finding.create(
         check=CHECK,
         rule=rule,
-        severity=policy.gcp.severity.get(rule, Severity.MEDIUM),
+        severity=policy.gcp.severity_of(rule),
         resource=f"//cloudresourcemanager.googleapis.com/projects/{project.project_id}",
         message=f"{what}: {remedy}.",
         owner=labels.get("Owner"),

@@ -106,7 +106,7 @@ def _thresholds(thresholds: Thresholds) -> dict[str, list[float]]:
 
 
 def _severity(policy: Policy, rule: str) -> str:
-    return policy.billing.severity.get(rule, "medium")
+    return policy.billing.severity_of(rule)
 
 
 def _resource(status: BudgetStatus) -> str:

@@ -15,7 +15,7 @@ from hygiene.checks.env.paths import name_ignored
 from hygiene.checks.env.records import EnvRead, RepoEnv
 from hygiene.checks.env.resolve import Resolution, resolve
 from hygiene.findings import Finding, Location, Severity
-from hygiene.policy import ENV_SEVERITY, EnvPolicy, Policy
+from hygiene.policy import EnvPolicy, Policy
 
 CHECK = "env"
 DEPLOY_KINDS = frozenset({"dockerfile", "compose", "github-actions", "kubernetes"})
@@ -30,7 +30,7 @@ MAX_LISTED_READS = 20
 
 
 def _severity(policy: EnvPolicy, rule: str) -> Severity:
-    return policy.severity.get(rule, ENV_SEVERITY[rule])
+    return policy.severity_of(rule)
 
 
 def _reads(reads: Sequence[EnvRead]) -> list[dict[str, Any]]:

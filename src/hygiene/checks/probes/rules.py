@@ -75,7 +75,7 @@ def _finding(
     return Finding.create(
         check=CHECK,
         rule=rule,
-        severity=policy.probes.severity.get(rule, "medium"),
+        severity=policy.probes.severity_of(rule),
         resource=result.url,
         message=message,
         identity=(result.service,),

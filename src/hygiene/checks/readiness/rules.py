@@ -138,7 +138,6 @@ def repo_kinds(repo: RepoFiles) -> frozenset[str]:
 def evaluate_repo(repo: RepoFiles, policy: Policy) -> list[Finding]:
     """Every readiness finding of one repository."""
     rules = policy.readiness
-    sev = rules.severity
     out: list[Finding] = []
     name = repo.repo
     web = scan_web(repo.files)
@@ -155,7 +154,7 @@ def evaluate_repo(repo: RepoFiles, policy: Policy) -> list[Finding]:
                     repo_finding(
                         repo,
                         "health-endpoint-missing",
-                        sev.get("health-endpoint-missing", "medium"),
+                        policy.readiness.severity_of("health-endpoint-missing"),
                         f"{name}:{route}",
                         f"{name} is a {'/'.join(frameworks)} service but declares no {route} route; add "
                         f"a {route} handler (liveness/readiness) so deployments can roll back on failure.",
@@ -174,7 +173,7 @@ def evaluate_repo(repo: RepoFiles, policy: Policy) -> list[Finding]:
                 repo_finding(
                     repo,
                     "metrics-missing",
-                    sev.get("metrics-missing", "medium"),
+                    policy.readiness.severity_of("metrics-missing"),
                     f"{name}:{rules.metrics_path}",
                     f"{name} exposes no {rules.metrics_path} route and uses no Prometheus client; expose "
                     "RED metrics (rate, errors, duration) for Prometheus.",
@@ -192,7 +191,7 @@ def evaluate_repo(repo: RepoFiles, policy: Policy) -> list[Finding]:
                 repo_finding(
                     repo,
                     "json-logging-missing",
-                    sev.get("json-logging-missing", "low"),
+                    policy.readiness.severity_of("json-logging-missing"),
                     f"{name}:logging",
                     f"{name} configures no structured JSON logging (python-json-logger, structlog, pino, "
                     "winston json, slog JSONHandler, zap ...); log JSON with a correlation id.",
@@ -226,7 +225,7 @@ def _env_example(repo: RepoFiles, policy: Policy) -> list[Finding]:
         repo_finding(
             repo,
             "env-example-missing",
-            policy.readiness.severity.get("env-example-missing", "low"),
+            policy.readiness.severity_of("env-example-missing"),
             f"{repo.repo}:{example}",
             f"{repo.repo} reads {len(shown)} environment variable(s) ({', '.join(shown[:5])}"
             f"{' ...' if len(shown) > 5 else ''}) but has no {example}; add one with safe defaults.",
@@ -246,7 +245,6 @@ def _alert_rules(
     repo: RepoFiles, policy: Policy, is_service: bool, anchor: Evidence | None
 ) -> list[Finding]:
     limits = policy.readiness.alerts
-    sev = policy.readiness.severity
     rule_files = [p for p, t in sorted(repo.files.items()) if is_rule_file(p, t)]
     classified = [(rule, kind) for rule, kind in _classified_rules(repo) if kind]
     if not is_service and not classified:
@@ -266,7 +264,7 @@ def _alert_rules(
                 repo_finding(
                     repo,
                     "alert-rule-missing",
-                    sev.get("alert-rule-missing", "medium"),
+                    policy.readiness.severity_of("alert-rule-missing"),
                     f"{repo.repo}:alerts/{kind}",
                     f"{repo.repo} has no Prometheus alert for {texts[kind]}; add one "
                     f"({'in ' + rule_files[0] if rule_files else 'in a rules file'}).",
@@ -281,7 +279,7 @@ def _alert_rules(
                 repo_finding(
                     repo,
                     "alert-rule-looser",
-                    sev.get("alert-rule-looser", "medium"),
+                    policy.readiness.severity_of("alert-rule-looser"),
                     f"{repo.repo}:{best.rule.path}",
                     f"Alert {best.rule.name} is looser than the blueprint's {texts[kind]} "
                     f"({'; '.join(best.looser)}); tighten its expression or for:.",
@@ -301,7 +299,7 @@ def _sentry(repo: RepoFiles, policy: Policy) -> list[Finding]:
             repo_finding(
                 repo,
                 "sentry-dsn-hardcoded",
-                policy.readiness.severity.get("sentry-dsn-hardcoded", "high"),
+                policy.readiness.severity_of("sentry-dsn-hardcoded"),
                 f"{repo.repo}:{where.path}",
                 f"A Sentry DSN is hard-coded in {where.path}; read it from the SENTRY_DSN environment "
                 "variable instead (and rotate the key if the repository is shared).",

@@ -38,7 +38,6 @@ RULES = (
     "root-mfa-disabled",
 )
 
-DEFAULT_SEVERITY: dict[str, Severity] = RotationPolicy().severity
 
 Judged = Literal["age", "schedule", "expiry", "use", "forbidden", "mfa"]
 
@@ -207,7 +206,7 @@ class _Judge:
         return record.created is None or _aware(record.created) <= self.as_of
 
     def severity(self, rule: str) -> Severity:
-        return self.rotation.severity.get(rule, DEFAULT_SEVERITY[rule])
+        return self.rotation.severity_of(rule)
 
     def labels(self, record: CredentialRecord) -> tuple[str | None, str | None, str | None]:
         """Owner, project and Env: the record's own, else its tags (normalised by the tags policy)."""

@@ -22,7 +22,6 @@ from hygiene.policy import Policy
 from hygiene.scan.history import SecretRecord
 
 CHECK = "secrets"
-DEFAULT_SEVERITY = {"in-tree": Severity.CRITICAL, "history-only": Severity.HIGH}
 
 
 def evaluate(records: Iterable[SecretRecord], policy: Policy, as_of: datetime) -> list[Finding]:
@@ -38,8 +37,7 @@ def evaluate(records: Iterable[SecretRecord], policy: Policy, as_of: datetime) -
 
 def severity_for(record: SecretRecord, rule: str, policy: Policy) -> Severity:
     """``<detector>/<rule>`` from the policy, else ``<rule>``, else the blueprint's default."""
-    table = policy.secrets.severity
-    return table.get(f"{record.rule}/{rule}") or table.get(rule) or DEFAULT_SEVERITY[rule]
+    return policy.secrets.severity_of(rule, detector=record.rule)
 
 
 def finding_for(record: SecretRecord, policy: Policy) -> Finding:

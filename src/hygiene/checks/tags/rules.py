@@ -28,7 +28,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from hygiene.exceptions import ExceptionScreen
-from hygiene.findings import Finding, Severity
+from hygiene.findings import Finding
 from hygiene.policy import Policy, TagsPolicy
 from hygiene.records.cloud import ResourceRecord
 from hygiene.tagging import NormalisedTags, key_lookup, normalise_tags, normalise_value
@@ -236,7 +236,7 @@ def _maker(
         return Finding.create(
             check=CHECK,
             rule=rule,
-            severity=tags.severity.get(rule, Severity.MEDIUM),
+            severity=tags.severity_of(rule),
             resource=record.resource_id,
             message=message,
             identity=identity,
