@@ -384,11 +384,11 @@ def test_a_credential_report_that_cannot_be_read_is_an_error(aws: str) -> None:
 def test_a_report_not_ready_in_time_makes_the_run_incomplete(
     aws: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import hygiene.sources.aws.credentials as credentials
+    from hygiene.sources.aws.credentials import root
 
     # moto answers the first GenerateCredentialReport with STARTED; with no time to wait, that
     # is a report not ready in time.
-    monkeypatch.setattr(credentials, "REPORT_TIMEOUT_S", 0.0)
+    monkeypatch.setattr(root, "REPORT_TIMEOUT_S", 0.0)
     inventory = collect_credentials(AwsScope.connect(AWS))
     assert inventory.errors == [
         f"credential-report global {ACCOUNT}: GenerateCredentialReport: the report was not "
