@@ -8,47 +8,34 @@ from pathlib import Path
 
 import click
 
+from hygiene.cli.conclude import conclude
 from hygiene.cli.options import (
+    artefact_options,
     as_of_option,
+    check_options,
     config_option,
     default_repos,
     load,
     lock_timeout,
+    logging_options,
     parse_as_of,
+    parse_shard,
+    repos_option,
     split_names,
-)
-from hygiene.cli.publish_options import check_publishing, publish_options
-from hygiene.cli.run_options import (
-    allow_empty_option,
-    artefact_options,
-    conclude,
-    log_options,
     state_options,
 )
-from hygiene.cli.shard_options import shard_option
+from hygiene.cli.publish_options import check_publishing, publish_options
 from hygiene.log import setup_logging, setup_sentry
 
 
 @click.command()
 @config_option
-@click.option(
-    "--only",
-    multiple=True,
-    metavar="CHECKS",
-    help="Run only these checks (comma-separated or repeated).",
-)
-@click.option("--skip", multiple=True, metavar="CHECKS", help="Do not run these checks.")
-@click.option(
-    "--repo",
-    "repos",
-    multiple=True,
-    metavar="PATH",
-    help="Repository to audit; repeatable. Default: the policy's repos, else the current git checkout.",
-)
+@check_options
+@repos_option()
 @artefact_options
 @as_of_option
-@state_options
-@log_options
+@state_options()
+@logging_options
 @click.option(
     "--progress/--no-progress",
     default=None,
@@ -60,7 +47,12 @@ from hygiene.log import setup_logging, setup_sentry
     envvar="HYGIENE_SHARD",
     help="Audit only shard I of N (0-based) and write a partial result for `hygiene merge`; records nothing.",
 )
-@allow_empty_option
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    envvar="HYGIENE_ALLOW_EMPTY",
+    help="Accept a run in which every check was skipped (default: incomplete, exit 3).",
+)
 @publish_options
 def audit(
     configs: tuple[str, ...],
@@ -109,7 +101,7 @@ def audit(
     policy = load(configs)
     moment = parse_as_of(as_of)
     check_publishing(policy, alert=alert, dry_run=dry_run, no_state=no_state, environ=os.environ)
-    part = shard_option(shard, alert=alert, metrics=bool(metrics_file or pushgateway))
+    part = parse_shard(shard, alert=alert, metrics=bool(metrics_file or pushgateway))
     run = run_audit(
         policy=policy,
         as_of=moment,

@@ -11,7 +11,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hygiene.cli.options import as_of_option, config_option, load, parse_as_of, write_atomically
+from hygiene.cli.options import (
+    as_of_option,
+    config_option,
+    fail_on_option,
+    format_option,
+    load,
+    output_option,
+    parse_as_of,
+    write_atomically,
+)
 from hygiene.exit_codes import ExitCode
 from hygiene.findings import Severity
 
@@ -35,20 +44,9 @@ def env() -> None:
 @env.command()
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path), default=".")
 @config_option
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report here instead of stdout.",
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice([*(s.value for s in Severity), "never"]),
-    default="never",
-    show_default=True,
-    help="Exit 1 when a finding is at least this severe.",
-)
+@format_option(FORMATS)
+@output_option("Write the report here instead of stdout.")
+@fail_on_option("never", never=True)
 @as_of_option
 def report(
     path: Path,

@@ -7,9 +7,16 @@ from pathlib import Path
 
 import click
 
-from hygiene.cli.options import config_option, load, lock_timeout
+from hygiene.cli.conclude import conclude
+from hygiene.cli.options import (
+    artefact_options,
+    config_option,
+    load,
+    lock_timeout,
+    logging_options,
+    state_options,
+)
 from hygiene.cli.publish_options import check_publishing, publish_options
-from hygiene.cli.run_options import artefact_options, conclude, log_options, state_options
 from hygiene.log import setup_logging
 
 
@@ -24,8 +31,8 @@ from hygiene.log import setup_logging
 )
 @config_option
 @artefact_options
-@state_options
-@log_options
+@state_options()
+@logging_options
 @publish_options
 def merge(
     parts: tuple[Path, ...],

@@ -1,5 +1,6 @@
-"""``hygiene audit``'s publishing options (--alert, --dry-run, --metrics-file, --pushgateway)
-and the library calls made after the run. Kept here so audit.py stays a thin adapter."""
+"""The publishing options of ``hygiene audit`` and ``hygiene merge`` (--alert, --dry-run,
+--metrics-file, --pushgateway) and the library calls made after the run. Kept here so the verbs
+stay thin adapters."""
 
 from __future__ import annotations
 

@@ -9,23 +9,22 @@ from pathlib import Path
 
 import click
 
-from hygiene.cli.options import config_option, default_repos, load, lock_timeout
+from hygiene.cli.options import (
+    config_option,
+    default_repos,
+    load,
+    lock_timeout,
+    month_option,
+    repos_option,
+    state_options,
+)
 from hygiene.errors import HygieneError
 from hygiene.exit_codes import ExitCode
 
 
 @click.command()
-@click.option(
-    "--month", metavar="YYYY-MM", help="The month to review. Default: the current month (UTC)."
-)
-@click.option(
-    "--state",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="HYGIENE_STATE",
-    default=Path(".hygiene/state.db"),
-    show_default=True,
-    help="History database: a SQLite path or a postgresql:// URL.",
-)
+@month_option("The month to review. Default: the current month (UTC).")
+@state_options(no_state=None)
 @click.option(
     "--out",
     "out",
@@ -42,13 +41,7 @@ from hygiene.exit_codes import ExitCode
     help="Run an audit first (as of now, or the month's end for a past month).",
 )
 @config_option
-@click.option(
-    "--repo",
-    "repos",
-    multiple=True,
-    metavar="PATH",
-    help="With --audit: repository to audit; repeatable.",
-)
+@repos_option("With --audit: repository to audit; repeatable.")
 @click.option(
     "--upload",
     metavar="URL",

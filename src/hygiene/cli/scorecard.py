@@ -12,12 +12,18 @@ import click
 
 from hygiene.cli.options import (
     as_of_option,
+    check_options,
     config_option,
     default_repos,
+    format_option,
     load,
     lock_timeout,
+    logging_options,
+    output_option,
     parse_as_of,
+    repos_option,
     split_names,
+    state_options,
     write_atomically,
 )
 from hygiene.errors import HygieneError
@@ -61,20 +67,8 @@ def read_document(path: Path) -> dict[str, Any]:
 
 @click.command()
 @config_option
-@click.option(
-    "--repo",
-    "repos",
-    multiple=True,
-    metavar="PATH",
-    help="Repository to audit; repeatable. Default: the policy's repos, else the current git checkout.",
-)
-@click.option(
-    "--only",
-    multiple=True,
-    metavar="CHECKS",
-    help="Audit only these checks (comma-separated or repeated).",
-)
-@click.option("--skip", multiple=True, metavar="CHECKS", help="Do not run these checks.")
+@repos_option()
+@check_options
 @as_of_option
 @click.option(
     "--latest", is_flag=True, help="Score the latest run in --state instead of auditing now."
@@ -86,28 +80,9 @@ def read_document(path: Path) -> dict[str, Any]:
     metavar="FILE",
     help="Score a findings JSON written by `hygiene audit --format json`.",
 )
-@click.option(
-    "--state",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="HYGIENE_STATE",
-    default=Path(".hygiene/state.db"),
-    show_default=True,
-    help="History database (SQLite).",
-)
-@click.option("--no-state", is_flag=True, help="Audit without recording the run.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice([f.value for f in ScorecardFormat]),
-    default="table",
-    show_default=True,
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the scorecard here instead of stdout.",
-)
+@state_options("History database (SQLite).", no_state="Audit without recording the run.")
+@format_option([f.value for f in ScorecardFormat])
+@output_option("Write the scorecard here instead of stdout.")
 @click.option(
     "--scope",
     "scope_kinds",
@@ -116,14 +91,7 @@ def read_document(path: Path) -> dict[str, Any]:
     help="Show only these kinds of scope (repeatable). Default: all.",
 )
 @click.option("--strict", is_flag=True, help="Exit 1 when a Must row fails for the organisation.")
-@click.option(
-    "--log-format",
-    type=click.Choice(["json", "text"]),
-    envvar="HYGIENE_LOG_FORMAT",
-    default="json",
-    show_default=True,
-)
-@click.option("--log-level", envvar="HYGIENE_LOG_LEVEL", default="WARNING", show_default=True)
+@logging_options
 def scorecard(
     configs: tuple[str, ...],
     repos: tuple[str, ...],

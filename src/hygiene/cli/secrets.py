@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from hygiene.cli.options import config_option, load, write_atomically
+from hygiene.cli.options import config_option, load, output_option, repo_option, write_atomically
 from hygiene.errors import HygieneError
 from hygiene.exit_codes import ExitCode
 
@@ -34,18 +34,10 @@ def secrets() -> None:
 
 @secrets.command()
 @config_option
-@click.option(
-    "--repo",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Repository whose tracked files to scan.",
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write here instead of stdout (default: the policy's secrets.baseline under --repo when --update).",
+@repo_option("Repository whose tracked files to scan.")
+@output_option(
+    "Write here instead of stdout "
+    "(default: the policy's secrets.baseline under --repo when --update)."
 )
 @click.option(
     "--update",
@@ -89,9 +81,7 @@ def baseline(configs: tuple[str, ...], repo: Path, output: Path | None, update: 
 @secrets.command()
 @config_option
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
-@click.option(
-    "--repo", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True
-)
+@repo_option("Repository whose staged files, or FILES, to scan.")
 @click.option(
     "--baseline",
     "baseline_path",

@@ -10,7 +10,16 @@ from typing import Any
 
 import click
 
-from hygiene.cli.options import as_of_option, config_option, load, parse_as_of, write_atomically
+from hygiene.cli.options import (
+    as_of_option,
+    config_option,
+    format_option,
+    load,
+    month_option,
+    output_option,
+    parse_as_of,
+    write_atomically,
+)
 from hygiene.errors import HygieneError
 
 
@@ -71,7 +80,7 @@ def render_spend_table(table: dict[str, Any]) -> str:
     metavar="SRC",
     help="FOCUS/CUR file, directory, glob, s3:// URL, aws-cost-explorer or bigquery://…; repeatable. Default: the policy's billing.sources.",
 )
-@click.option("--month", required=True, metavar="YYYY-MM", help="Billing period to report.")
+@month_option("Billing period to report.", required=True)
 @click.option(
     "--by",
     default=None,
@@ -90,15 +99,8 @@ def render_spend_table(table: dict[str, Any]) -> str:
     metavar="CODE",
     help="Required when the month holds several currencies.",
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write here instead of stdout.",
-)
+@format_option(["table", "json"])
+@output_option()
 @as_of_option
 def spend(
     configs: tuple[str, ...],

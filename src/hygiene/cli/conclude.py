@@ -1,117 +1,27 @@
-"""Options and the closing step shared by the verbs that produce a run (``audit``, ``merge``):
-the artefact (format, output, fail-on), the state, the logs, and render → summary → publish →
-exit code."""
+"""The closing step shared by the verbs that produce a run (``audit``, ``merge``): render the
+findings document → summary → publish → exit code. Their options are in ``options`` and
+``publish_options``."""
 
 from __future__ import annotations
 
 import errno
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from hygiene.cli.options import checked_artefact_path, write_atomically
+from hygiene.cli.options import write_atomically
 from hygiene.cli.publish_options import after_run
 from hygiene.exit_codes import ExitCode
 from hygiene.findings import Severity
 from hygiene.policy import Policy
-from hygiene.publish.formats import OutputFormat, render_chunks
+from hygiene.publish.formats import render_chunks
 
 if TYPE_CHECKING:  # the pipeline is imported when a run starts, not for ``--help``
     from hygiene.pipeline import AuditRun
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _apply(func: F, options: list[Callable[[F], F]]) -> F:
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def artefact_options(func: F) -> F:
-    """``--format``, ``--output``, ``--fail-on``."""
-    return _apply(
-        func,
-        [
-            click.option(
-                "--format",
-                "fmt",
-                type=click.Choice([f.value for f in OutputFormat]),
-                default="table",
-                show_default=True,
-                envvar="HYGIENE_FORMAT",
-            ),
-            click.option(
-                "--output",
-                "-o",
-                type=click.Path(dir_okay=False, path_type=Path),
-                callback=checked_artefact_path,
-                help="Write the report here instead of stdout (a file is replaced atomically; "
-                "a device or FIFO is written through).",
-            ),
-            click.option(
-                "--fail-on",
-                type=click.Choice([s.value for s in Severity]),
-                default="high",
-                show_default=True,
-                envvar="HYGIENE_FAIL_ON",
-                help="Exit 1 when a finding is at least this severe.",
-            ),
-        ],
-    )
-
-
-def state_options(func: F) -> F:
-    """``--state`` and ``--no-state``."""
-    return _apply(
-        func,
-        [
-            click.option(
-                "--state",
-                type=click.Path(dir_okay=False, path_type=Path),
-                envvar="HYGIENE_STATE",
-                default=Path(".hygiene/state.db"),
-                show_default=True,
-                help="History database: a SQLite path or a postgresql:// URL.",
-            ),
-            click.option(
-                "--no-state",
-                is_flag=True,
-                help="Record nothing: every finding is new, nothing resolves.",
-            ),
-        ],
-    )
-
-
-allow_empty_option = click.option(
-    "--allow-empty",
-    is_flag=True,
-    envvar="HYGIENE_ALLOW_EMPTY",
-    help="Accept a run in which every check was skipped (default: incomplete, exit 3).",
-)
-
-
-def log_options(func: F) -> F:
-    """``--log-format`` and ``--log-level``."""
-    return _apply(
-        func,
-        [
-            click.option(
-                "--log-format",
-                type=click.Choice(["json", "text"]),
-                envvar="HYGIENE_LOG_FORMAT",
-                default="json",
-                show_default=True,
-            ),
-            click.option(
-                "--log-level", envvar="HYGIENE_LOG_LEVEL", default="WARNING", show_default=True
-            ),
-        ],
-    )
 
 
 def conclude(
