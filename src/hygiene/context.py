@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from hygiene.findings import Finding
 from hygiene.policy import Policy
@@ -87,6 +87,21 @@ class Collection:
 
 Collector = Callable[[RunContext], Collection]
 Evaluator = Callable[[Any, Policy, datetime], list[Finding]]
+
+
+class Tally(Protocol):
+    """Stats that need a check's rules, counted beside ``evaluate``: the pipeline hands it each
+    batch of records with the findings kept for it (after the policy's exceptions), so a figure
+    such as tag compliance is read off the one evaluation instead of judging the records again."""
+
+    def add(self, records: Any, findings: Sequence[Finding]) -> None:
+        """Count one batch of records and the findings kept for it."""
+
+    def stats(self) -> dict[str, Any]:
+        """The figures, merged into the check's ``stats`` when the check ends."""
+
+
+TallyFactory = Callable[[Policy, datetime], Tally]
 
 
 @dataclass

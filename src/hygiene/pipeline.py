@@ -1,6 +1,7 @@
 """run_audit(): which checks run, their status, concurrency, and recording the run.
 
-collect (hygiene.collect.*) → evaluate (hygiene.checks.*) → exceptions → record (store) .
+collect (checks/<name>/collect.py) → evaluate (rules.py) → exceptions → tally (stats that need
+the rules, from the same evaluation) → record (store).
 One failing check never hides the others' findings: it becomes ``error`` and the run
 ``incomplete``. Independent checks run concurrently in threads (their heavy work — git, cloud
 calls, DuckDB, the process pool of the secret scanner — releases the GIL).
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from hygiene import interrupts
-from hygiene.context import CheckResult, Collection, RunContext
+from hygiene.context import CheckResult, Collection, RunContext, Tally
 from hygiene.errors import CheckSkipped, HygieneError
 from hygiene.exceptions import ExceptionScreen
 from hygiene.findings import SCHEMA, Finding, Severity, iso_z
@@ -138,8 +139,9 @@ def select_checks(only: Sequence[str] = (), skip: Sequence[str] = ()) -> list[Ch
     return [spec for spec in chosen if spec.name not in skip]
 
 
-#: Receives a check's findings as they are evaluated; returns how many it kept.
-FindingSink = Callable[[list[Finding]], int]
+#: Receives a check's findings as they are evaluated; returns the ones it kept (the policy's
+#: live exceptions removed).
+FindingSink = Callable[[list[Finding]], list[Finding]]
 
 
 def run_check(spec: CheckSpec, ctx: RunContext, sink: FindingSink | None = None) -> CheckResult:
@@ -164,23 +166,28 @@ def _run_check(spec: CheckSpec, ctx: RunContext, sink: FindingSink | None) -> Ch
     started = time.perf_counter()
     result = CheckResult(name=spec.name, status="ok")
 
-    def keep(findings: list[Finding]) -> int:
+    def keep(findings: list[Finding]) -> list[Finding]:
         if sink is not None:
             return sink(findings)
         result.findings += findings
-        return len(findings)
+        return findings
 
     collection: Collection | None = None
+    tally: Tally | None = None
     try:
         collection = spec.load_collector()(ctx)
         evaluate = spec.load_evaluator()
+        make_tally = spec.load_tally()
+        tally = make_tally(ctx.policy, ctx.as_of) if make_tally else None
         for batch in collection.record_batches():  # a streaming collector works in here too
             interrupts.raise_if_cancelled()
             try:
-                found = evaluate(batch, ctx.policy, ctx.as_of)
+                kept = keep(evaluate(batch, ctx.policy, ctx.as_of))
+                if tally is not None:  # stats that need the rules: read off this evaluation
+                    tally.add(batch, kept)
             except Exception as exc:
                 raise _EvaluationFailed(f"{type(exc).__name__}: {exc}") from exc
-            result.finding_count += keep(found)
+            result.finding_count += len(kept)
     except CheckSkipped as skipped:
         result.status, result.reason = "skipped", skipped.reason
         log.info("skipped: %s", skipped.reason)
@@ -188,6 +195,7 @@ def _run_check(spec: CheckSpec, ctx: RunContext, sink: FindingSink | None) -> Ch
     except _EvaluationFailed as exc:
         result.status, result.reason = "error", f"evaluation failed: {exc}"
         log.error("evaluation failed", exc_info=exc.__cause__)
+        tally = None  # its figures would cover part of the records
     except HygieneError as exc:
         interrupts.raise_if_cancelled()  # a failure the interrupt caused is not the check's
         result.status, result.reason = "error", str(exc)
@@ -200,6 +208,8 @@ def _run_check(spec: CheckSpec, ctx: RunContext, sink: FindingSink | None) -> Ch
         collection = None
     if collection is not None:
         result.stats = dict(collection.stats)
+        if tally is not None:
+            result.stats.update(tally.stats())
         result.scopes = collection.scopes
         if collection.errors:
             result.status = "error"
@@ -280,8 +290,10 @@ def run_audit(
         spool = FindingSpool()
         screen = ExceptionScreen(policy.exceptions, as_of)
 
-        def sink(findings: list[Finding]) -> int:  # exceptions applied as findings arrive
-            return spool.add(f for f in findings if screen.keep(f))
+        def sink(findings: list[Finding]) -> list[Finding]:  # exceptions applied on arrival
+            kept = [f for f in findings if screen.keep(f)]
+            spool.add(kept)
+            return kept
 
         try:
             results = _run_all(specs, ctx, sink)

@@ -99,8 +99,9 @@ def test_audit_reports_the_gcp_estate_with_the_aws_finding_contract(
         "dev label": ("150.00", "200.50"),
         "everything": ("640.25", "999.00"),
     }
-    compliance = checks["tags"]["stats"]["gcp_compliance"]
+    compliance = checks["tags"]["stats"]  # over every cloud read, and per provider
     assert (compliance["resources"], compliance["compliant"]) == (7, 3)
+    assert compliance["by_provider"] == {"gcp": {"resources": 7, "compliant": 3, "percent": 42.86}}
     assert compliance["by_account"]["shop-prod"] == {
         "resources": 3,
         "compliant": 1,

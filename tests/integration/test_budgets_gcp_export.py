@@ -16,6 +16,7 @@ from google.type import money_pb2
 
 from hygiene.checks.budgets.collect import collect
 from hygiene.checks.budgets.rules import evaluate
+from hygiene.checks.budgets.stats import spend_stats
 from hygiene.context import RunContext
 from hygiene.policy import Policy
 from tests.integration.gcp_server.fixtures import Gcp, gcp_fixture, gcp_servers_fixture  # noqa: F401
@@ -56,8 +57,9 @@ def test_bigquery_export_source(gcp: Gcp, tmp_path: Path) -> None:
     assert sorted((f.rule, f.resource) for f in findings) == [
         ("budget-exceeded", "budget:shop-prod")
     ]
-    assert collection.stats["spend"]["untagged"] == {"cost": "0.00", "share": 0.0}
-    assert collection.stats["budgets"][0]["actual"] == "540.25"
+    stats = spend_stats(collection.records, policy, AS_OF)  # the check's tally
+    assert stats["spend"]["untagged"] == {"cost": "0.00", "share": 0.0}
+    assert stats["budgets"][0]["actual"] == "540.25"
 
 
 def shop_dev_budget() -> budgets_v1.Budget:
@@ -139,7 +141,8 @@ def test_gcp_budgets_are_judged_against_their_own_threshold_rules(gcp: Gcp, tmp_
         "thresholds": {"actual": [80.0, 100.0], "forecast": [100.0]},
     }
     assert [
-        (b["name"], b["percent"], b["forecast_percent"]) for b in collection.stats["budgets"]
+        (b["name"], b["percent"], b["forecast_percent"])
+        for b in spend_stats(collection.records, policy, AS_OF)["budgets"]
     ] == [
         ("shop-prod monthly", 98.0, 150.8),
         ("dev label", 74.8, 115.1),

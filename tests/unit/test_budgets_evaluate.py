@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from hygiene.checks.budgets.collect import spend_stats
 from hygiene.checks.budgets.rules import evaluate
+from hygiene.checks.budgets.stats import spend_stats
 from hygiene.findings import Finding
 from hygiene.policy import Policy
 from hygiene.records.billing import AlertThreshold, ProviderBudget, SpendData, SpendRow

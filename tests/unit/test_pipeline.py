@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,21 @@ def evaluate(records: list[str], policy: Policy, as_of: datetime) -> list[Findin
         )
         for r in records
     ]
+
+
+class FlaggedTally:
+    """A tally as a check declares one: it sees each batch with the findings the run kept."""
+
+    def __init__(self, policy: Policy, as_of: datetime) -> None:
+        self.seen: list[str] = []
+        self.flagged: list[str] = []
+
+    def add(self, records: list[str], findings: Sequence[Finding]) -> None:
+        self.seen += records
+        self.flagged += [f.resource for f in findings]
+
+    def stats(self) -> dict[str, Any]:
+        return {"seen": len(self.seen), "clean": sorted(set(self.seen) - set(self.flagged))}
 
 
 @pytest.fixture
@@ -119,6 +136,20 @@ def test_live_exception_suppresses_and_expired_one_is_reported(fake_checks: None
     assert expired.details["still_matching"] == 1 and expired.owner == "web"
     policy_check = next(r for r in run.results if r.name == "policy")
     assert policy_check.stats == {"exceptions": 2, "suppressed": 1, "expired": 1}
+
+
+def test_a_tally_counts_from_the_findings_kept_after_exceptions(
+    fake_checks: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = CheckSpec("good", "good", f"{HERE}:collect_ok", f"{HERE}:evaluate")
+    monkeypatch.setitem(registry.CHECKS, "good", replace(spec, tally=f"{HERE}:FlaggedTally"))
+    legacy = PolicyException(
+        match={"resource": "arn:aws:s3:::legacy-*"}, reason="r", owner="o", expires=date(2027, 1, 1)
+    )
+    run = run_audit(policy=Policy(exceptions=[legacy]), as_of=AS_OF, only=["good"])
+    [good] = [r for r in run.results if r.name == "good"]
+    # the collector's stats, then the tally's: the excepted resource is clean, judged once
+    assert good.stats == {"seen": 2, "clean": ["arn:aws:s3:::legacy-1"]}
 
 
 def test_recorded_runs_mark_new_then_open(fake_checks: None, tmp_path: Path) -> None:

@@ -20,8 +20,10 @@ import pytest
 
 from hygiene import registry
 from hygiene.checks.tags.rules import ComplianceTally, compliance
+from hygiene.checks.tags.rules import evaluate as evaluate_tags
 from hygiene.context import Collection, RunContext
 from hygiene.errors import HygieneError
+from hygiene.exceptions import apply_exceptions
 from hygiene.findings import Finding
 from hygiene.pipeline import run_audit
 from hygiene.policy import AwsPolicy, Policy, PolicyException
@@ -208,6 +210,9 @@ def test_compliance_counted_in_batches_equals_compliance_over_everything() -> No
     )
     tally = ComplianceTally(policy, AS_OF)
     for start in range(0, len(records), 50):
-        tally.add(records[start : start + 50])
+        batch = records[start : start + 50]
+        found = evaluate_tags(batch, policy, AS_OF)
+        kept = apply_exceptions(found, policy.exceptions, AS_OF).kept
+        tally.add(batch, kept)
     assert tally.stats() == compliance(records, policy, AS_OF)
     assert 0 < tally.stats()["compliant"] < tally.stats()["resources"]

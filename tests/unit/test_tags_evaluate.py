@@ -198,6 +198,7 @@ def test_compliance_figures() -> None:
             "team-a": {"resources": 2, "compliant": 2, "percent": 100.0},
             "team-b": {"resources": 1, "compliant": 0, "percent": 0.0},
         },
+        "by_provider": {"aws": {"resources": 4, "compliant": 2, "percent": 50.0}},
     }
     # a live exception makes its resources count as compliant
     excepted = Policy(
@@ -356,5 +357,5 @@ def test_a_duplicate_makes_a_resource_non_compliant_in_batches_too() -> None:
     assert (stats["resources"], stats["compliant"]) == (4, 2)
     tally = ComplianceTally(Policy(), AS_OF)
     for record in records:
-        tally.add([record])
+        tally.add([record], evaluate([record], Policy(), AS_OF))
     assert tally.stats() == stats

@@ -1,8 +1,8 @@
 """The GCP parts of the cloud checks' collectors, kept apart from the AWS parts they join.
 
-Each function returns a :class:`GcpPart`: records, failed calls, covered projects (scopes) and
-stats — or ``skipped`` with the reason when GCP is not configured or has no credentials, which
-is never an error. ``tags``, ``rotation`` and ``billing-links`` call these; the budgets collector
+Each function returns a :class:`~hygiene.context.Collection` (the one partial-result type:
+records, failed calls, covered projects as ``scopes``, stats), or raises CheckSkipped with the
+reason when GCP is not configured or has no credentials, which is never an error. ``tags``, ``rotation`` and ``billing-links`` call these; the budgets collector
 calls :func:`gcp_provider_budgets`. GCP billing (:func:`gcp_billing`) is read once per run and
 shared by ``billing-links`` and the ``gcp-budgets`` source.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,26 +22,10 @@ from hygiene.shard import first_only
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class GcpPart:
-    """What the GCP side of a collector found."""
-
-    records: list[Any] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    scopes: list[str] = field(default_factory=list)
-    stats: dict[str, Any] = field(default_factory=dict)
-    skipped: str | None = None
-    batches: Iterator[list[Any]] | None = None  # streamed records; the rest final once consumed
-
-    def record_batches(self) -> Iterator[list[Any]]:
-        """The records batch by batch: the stream, or ``records`` as one batch."""
-        return self.batches if self.batches is not None else iter([self.records])
-
-
 def with_gcp(
     ctx: RunContext,
     aws: Callable[[RunContext], Collection],
-    gcp: Callable[[RunContext], GcpPart],
+    gcp: Callable[[RunContext], Collection],
 ) -> Collection:
     """Run a check's AWS collector and its GCP part, and join them.
 
@@ -56,12 +40,12 @@ def with_gcp(
         first, aws_skipped = None, skipped.reason
     if not first_only():  # audit --shard I/N with I > 0: GCP is read by shard 0 only
         return first or Collection(records=[], stats={"aws": f"skipped: {aws_skipped}"}, scopes=[])
-    second = gcp(ctx)
-    if first is None and second.skipped:
-        raise CheckSkipped(f"AWS: {aws_skipped}; GCP: {second.skipped}")
-    if second.skipped:
-        assert first is not None
-        first.stats["gcp"] = f"skipped: {second.skipped}"
+    try:
+        second = gcp(ctx)
+    except CheckSkipped as skipped:
+        if first is None:
+            raise CheckSkipped(f"AWS: {aws_skipped}; GCP: {skipped.reason}") from None
+        first.stats["gcp"] = f"skipped: {skipped.reason}"
         return first
     if first is None:
         first = Collection(records=[], stats={"aws": f"skipped: {aws_skipped}"}, scopes=[])
@@ -79,12 +63,12 @@ def with_gcp(
     return joined
 
 
-def _joined(first: Collection, second: GcpPart, into: Collection) -> Collection:
+def _joined(first: Collection, second: Collection, into: Collection) -> Collection:
     """Fill ``into`` with both sides' stats, errors and covered scopes."""
     if first.scopes is None:
-        into.scopes = None if not second.errors else list(second.scopes)
+        into.scopes = None if not second.errors else list(second.scopes or [])
     else:
-        into.scopes = [*first.scopes, *second.scopes]
+        into.scopes = [*first.scopes, *(second.scopes or [])]
     into.stats = {**first.stats, "gcp": "read", **second.stats}
     into.errors = [*first.errors, *second.errors]
     return into
@@ -107,27 +91,21 @@ def _covered(projects: list[Any], errors: list[str], method_prefixes: tuple[str,
     return sorted(p.project_id for p in projects if p.project_id not in failed)
 
 
-def gcp_resources(ctx: RunContext) -> GcpPart:
+def gcp_resources(ctx: RunContext) -> Collection:
     """Labelled resources of every project in scope, for the ``tags`` check, streamed one
-    project at a time (compliance counted as they pass)."""
-    from hygiene.checks.tags.rules import ComplianceTally
+    project at a time."""
     from hygiene.sources.gcp.assets import stream_resources
     from hygiene.sources.gcp.scope import FanOut
 
-    try:
-        scope = connect(ctx)
-    except CheckSkipped as skipped:
-        return GcpPart(skipped=skipped.reason)
-    part = GcpPart()
+    scope = connect(ctx)
+    part = Collection(scopes=[])
 
     def batches() -> Iterator[list[Any]]:
         projects, errors = scope.projects()
         found: FanOut[list[Any]] = FanOut()
-        tally = ComplianceTally(ctx.policy, ctx.as_of)
         count = 0
         types, keys = ctx.policy.gcp.asset_types, ctx.policy.tags.required
         for batch in stream_resources(scope, projects, found, types, keys):
-            tally.add(batch)
             count += len(batch)
             yield batch
         part.errors = [*errors, *found.errors]
@@ -135,7 +113,6 @@ def gcp_resources(ctx: RunContext) -> GcpPart:
         part.stats = {
             "gcp_projects": [p.project_id for p in projects],
             "gcp_resources": count,
-            "gcp_compliance": tally.stats(),
             **scope.stats(),
         }
 
@@ -143,14 +120,11 @@ def gcp_resources(ctx: RunContext) -> GcpPart:
     return part
 
 
-def gcp_credentials(ctx: RunContext) -> GcpPart:
+def gcp_credentials(ctx: RunContext) -> Collection:
     """Service-account keys and Secret Manager secrets, for the ``rotation`` check."""
     from hygiene.sources.gcp.credentials import list_credentials
 
-    try:
-        scope = connect(ctx)
-    except CheckSkipped as skipped:
-        return GcpPart(skipped=skipped.reason)
+    scope = connect(ctx)
     projects, errors = scope.projects()
     found = list_credentials(scope, projects)
     errors += found.errors
@@ -158,7 +132,7 @@ def gcp_credentials(ctx: RunContext) -> GcpPart:
     kinds: dict[str, int] = {}
     for record in records:
         kinds[record.kind] = kinds.get(record.kind, 0) + 1
-    return GcpPart(
+    return Collection(
         records=records,
         errors=errors,
         scopes=_covered(projects, errors, ("iam.", "secretmanager.", "resourcemanager.")),
@@ -207,7 +181,7 @@ def _read_billing(ctx: RunContext) -> GcpBillingRead:
     )
 
 
-def gcp_spend(ctx: RunContext, scope: Any, budgets: list[Any]) -> GcpPart:
+def gcp_spend(ctx: RunContext, scope: Any, budgets: list[Any]) -> Collection:
     """FOCUS rows of the billing export (last month and this one) and every budget's spend.
 
     ``records`` are the FOCUS rows; ``stats["budget_spend"]`` the budgets with their spend
@@ -218,7 +192,7 @@ def gcp_spend(ctx: RunContext, scope: Any, budgets: list[Any]) -> GcpPart:
     from hygiene.sources.gcp.scope import Call, describe_error
 
     table = ctx.policy.gcp.billing_export
-    part = GcpPart()
+    part = Collection(records=[], scopes=[])
     if not table:
         part.stats["gcp_export"] = (
             "not configured (set gcp.billing_export to project.dataset.table)"

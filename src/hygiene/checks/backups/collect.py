@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from hygiene.checks.gcp_parts import GcpPart, connect
+from hygiene.checks.gcp_parts import connect
 from hygiene.context import Collection, RunContext
 from hygiene.errors import CheckSkipped
 from hygiene.policy import Policy
@@ -25,51 +25,55 @@ def collect(ctx: RunContext) -> Collection:
         aws_skipped = ""
     except CheckSkipped as skipped:
         aws, aws_skipped = None, skipped.reason
-    gcp = collect_cloudsql(ctx)
-    if aws is None and gcp.skipped:
-        raise CheckSkipped(f"AWS: {aws_skipped}; GCP: {gcp.skipped}")
+    try:
+        gcp = collect_cloudsql(ctx)
+    except CheckSkipped as skipped:
+        if aws is None:
+            raise CheckSkipped(f"AWS: {aws_skipped}; GCP: {skipped.reason}") from None
+        aws.stats["gcp"] = f"skipped: {skipped.reason}"
+        return aws
     if aws is None:
         aws = Collection(
             records=BackupInventory(),
             stats={"aws": f"skipped: {aws_skipped}", "accounts": []},
             scopes=[],
         )
-    if gcp.skipped:
-        aws.stats["gcp"] = f"skipped: {gcp.skipped}"
-        return aws
     aws.records.stores.extend(gcp.records)
-    covered = [*(aws.scopes or []), *gcp.scopes]
+    covered = [*(aws.scopes or []), *(gcp.scopes or [])]
     aws.stats.update(
-        {**gcp.stats, "gcp": "read", "accounts": [*aws.stats.get("accounts", []), *gcp.scopes]}
+        {
+            **gcp.stats,
+            "gcp": "read",
+            "accounts": [*aws.stats.get("accounts", []), *(gcp.scopes or [])],
+        }
     )
     return Collection(
         records=aws.records, stats=aws.stats, errors=[*aws.errors, *gcp.errors], scopes=covered
     )
 
 
-def collect_cloudsql(ctx: RunContext) -> GcpPart:
-    """Cloud SQL instances of every GCP project in scope (skipped when GCP is not configured)."""
+def collect_cloudsql(ctx: RunContext) -> Collection:
+    """Cloud SQL instances of every GCP project in scope (CheckSkipped when GCP is not
+    configured or its client libraries are missing)."""
     gcp = ctx.policy.gcp
     if not (gcp.projects or gcp.organization or gcp.folders):
-        return GcpPart(
-            skipped="GCP is not configured (set gcp.projects, gcp.organization or gcp.folders)"
+        raise CheckSkipped(
+            "GCP is not configured (set gcp.projects, gcp.organization or gcp.folders)"
         )
     try:
         from hygiene.sources.gcp.cloudsql import list_cloudsql
 
         scope = connect(ctx)
     except ImportError as exc:
-        return GcpPart(
-            skipped=f"the GCP client libraries are not installed (pip install 'hygiene[gcp]'): {exc}"
-        )
-    except CheckSkipped as skipped:
-        return GcpPart(skipped=skipped.reason)
+        raise CheckSkipped(
+            f"the GCP client libraries are not installed (pip install 'hygiene[gcp]'): {exc}"
+        ) from None
     projects, errors = scope.projects()
     found = list_cloudsql(scope, projects)
     errors += found.errors
     failed = {line.split(":", 1)[0].rsplit(" ", 1)[-1] for line in errors}
     records = [record for _, batch in found.values for record in batch]
-    return GcpPart(
+    return Collection(
         records=records,
         errors=errors,
         scopes=sorted(p.project_id for p in projects if p.project_id not in failed),

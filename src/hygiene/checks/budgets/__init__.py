@@ -8,6 +8,7 @@ SPEC = CheckSpec(
     summary="Spend against budgets: month-to-date, forecast, untagged spend, anomalies",
     collector="hygiene.checks.budgets.collect:collect",
     evaluator="hygiene.checks.budgets.rules:evaluate",
+    tally="hygiene.checks.budgets.stats:SpendStats",
     scope="service",
     monthly=True,
 )

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import difflib
 import logging
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from hygiene.checks.budgets.forecast import month_start, next_month, previous_month
-from hygiene.checks.budgets.spend import as_of_cutoff, budget_status, currencies, spend_table
+from hygiene.checks.budgets.spend import as_of_cutoff, currencies, spend_table
+from hygiene.checks.budgets.stats import primary_currency
 from hygiene.context import Collection, RunContext, RunMemo
 from hygiene.errors import CheckSkipped, HygieneError
 from hygiene.policy import Policy
@@ -170,52 +170,6 @@ def _aws_budgets(scope: Any) -> tuple[list[Any], list[str]]:
     return budgets, list(result.errors)
 
 
-def primary_currency(rows: Sequence[SpendRow], month: date, policy: Policy) -> str:
-    """The currency of the stats' spend table: the budgets' most common currency when the month
-    has spend in it, else the currency with the most line items, else USD."""
-    present = currencies(rows, month)
-    wanted = Counter(b.currency for b in policy.budgets).most_common()
-    for currency, _ in wanted:
-        if currency in present:
-            return currency
-    counts = Counter[str]()
-    for row in rows:
-        if row.billing_month == month:
-            counts[row.currency] += row.line_items
-    if counts:
-        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
-    return wanted[0][0] if wanted else "USD"
-
-
-def spend_stats(data: SpendData, policy: Policy, as_of: datetime) -> dict[str, Any]:
-    """The check's stats: the spend table (as ``hygiene spend --format json``) and budgets."""
-    from hygiene.checks.budgets.rules import provider_status
-
-    month = month_start(as_of)
-    by = [k for k in policy.tags.required if k in data.tag_keys]
-    main = primary_currency(data.rows, month, policy)
-    tables = {
-        currency: spend_table(
-            data.rows,
-            month=month,
-            as_of=as_of,
-            by=by,
-            metric="BilledCost",
-            currency=currency,
-            policy=policy,
-        )
-        for currency in sorted(set(currencies(data.rows, month)) | {main})
-    }
-    budgets = [budget_status(b, data.rows, month, as_of, policy).to_stats() for b in policy.budgets]
-    budgets += [provider_status(b).to_stats() for b in data.provider_budgets]
-    return {
-        "spend": tables[main],
-        "spend_other_currencies": {c: t for c, t in tables.items() if c != main},
-        "budgets": budgets,
-        "sources": list(data.sources),
-    }
-
-
 def sources_from(
     ctx_sources: Sequence[str] | None, policy: Policy, environ: Mapping[str, str]
 ) -> list[str]:
@@ -251,7 +205,6 @@ def collect(ctx: RunContext) -> Collection:
     skipped = stats.get("skipped_sources", [])
     if skipped and len(skipped) == len(sources):
         raise CheckSkipped("; ".join(skipped))
-    stats.update(spend_stats(data, ctx.policy, ctx.as_of))
     return Collection(records=data, stats=stats, errors=errors)
 
 

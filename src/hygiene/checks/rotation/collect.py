@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -25,16 +24,6 @@ from hygiene.records.cloud import CredentialRecord
 log = logging.getLogger(__name__)
 
 REGISTRY_SCOPE = "registry"
-
-
-@dataclass
-class Part:
-    """What one part (registry, AWS, GCP) read."""
-
-    records: list[CredentialRecord] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    scopes: list[str] = field(default_factory=list)
-    stats: dict[str, Any] = field(default_factory=dict)
 
 
 def registry_record(entry: ExternalSecret) -> CredentialRecord:
@@ -71,7 +60,7 @@ def secret_versions_unread(records: list[CredentialRecord]) -> int:
     )
 
 
-def aws_part(policy: Policy) -> Part:
+def aws_part(policy: Policy) -> Collection:
     """Every AWS key, secret and certificate the scope reaches (CheckSkipped without credentials)."""
     from hygiene.sources.aws.credentials import collect_credentials
     from hygiene.sources.aws.session import AwsScope
@@ -86,20 +75,17 @@ def aws_part(policy: Policy) -> Part:
         "secret_versions_unread": secret_versions_unread(inventory.records),
         **scope.stats(),
     }
-    return Part(inventory.records, inventory.errors, inventory.accounts, stats)
+    return Collection(inventory.records, stats, inventory.errors, inventory.accounts)
 
 
-def gcp_part(ctx: RunContext) -> Part:
+def gcp_part(ctx: RunContext) -> Collection:
     """User-managed service-account keys and Secret Manager secrets of the policy's projects
     (CheckSkipped when GCP is not configured or has no credentials)."""
     from hygiene.checks.gcp_parts import gcp_credentials
 
     found = gcp_credentials(ctx)
-    if found.skipped:
-        raise CheckSkipped(found.skipped)
-    return Part(
-        list(found.records), found.errors, found.scopes, {"projects": found.scopes, **found.stats}
-    )
+    found.stats = {"projects": found.scopes, **found.stats}
+    return found
 
 
 def collect(ctx: RunContext) -> Collection:
@@ -124,7 +110,7 @@ def collect(ctx: RunContext) -> Collection:
             continue
         records += part.records
         errors += part.errors
-        scopes += part.scopes
+        scopes += part.scopes or []
         stats[name] = {"status": "error" if part.errors else "ok", **part.stats}
     if not registry and len(skipped) == len(parts):
         raise CheckSkipped("; ".join(skipped) + "; and rotation.registry is empty")

@@ -8,6 +8,7 @@ SPEC = CheckSpec(
     summary="Required tags on every AWS resource, every region, every account",
     collector="hygiene.checks.tags.collect:collect",
     evaluator="hygiene.checks.tags.rules:evaluate",
+    tally="hygiene.checks.tags.rules:ComplianceTally",
     cloud=True,
     partition="aws",
     scope="account",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hygiene.checks.tags.rules import ComplianceTally
 from hygiene.context import Collection, RunContext
 from hygiene.records.cloud import ResourceRecord
 from hygiene.sources.aws.inventory import Inventory, stream_inventory
@@ -17,18 +16,15 @@ from hygiene.sources.aws.session import AwsScope
 
 def collect_aws(ctx: RunContext) -> Collection:
     """Inventory the AWS estate as a stream of slices; CheckSkipped without credentials, failed
-    slices as errors. Compliance figures are counted as the slices pass."""
+    slices as errors. (Compliance figures are the pipeline's: the check's tally counts them
+    beside the evaluation.)"""
     hooks = tuple(ctx.options.get("aws_before_call", ()))
     scope = AwsScope.connect(ctx.policy.aws, before_call=hooks)
     collection = Collection()
 
     def batches() -> Iterator[list[ResourceRecord]]:
         inventory = Inventory()
-        tally = ComplianceTally(ctx.policy, ctx.as_of)
-        for batch in stream_inventory(scope, inventory, ctx.policy.tags.resource_types):
-            tally.add(batch)
-            yield batch
-        collection.stats.update(tally.stats())
+        yield from stream_inventory(scope, inventory, ctx.policy.tags.resource_types)
         collection.stats.update(
             accounts=inventory.accounts,
             accounts_covered=inventory.covered_accounts,

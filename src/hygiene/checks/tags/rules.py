@@ -27,7 +27,7 @@ from datetime import datetime
 from fnmatch import fnmatchcase
 from typing import Any
 
-from hygiene.exceptions import ExceptionScreen
+from hygiene.exceptions import apply_exceptions
 from hygiene.findings import Finding
 from hygiene.policy import Policy, TagsPolicy
 from hygiene.records.cloud import ResourceRecord
@@ -255,44 +255,51 @@ def _maker(
 def compliance(
     records: Sequence[ResourceRecord], policy: Policy, as_of: datetime
 ) -> dict[str, Any]:
-    """Compliance figures for the run's stats: overall and by resource type, account and Owner.
-
-    A resource is compliant when it has no finding left after the policy's live exceptions.
-    """
+    """Compliance figures for the run's stats: overall and by resource type, account, Owner and
+    provider. A resource is compliant when it has no finding left after the policy's live
+    exceptions. (The pipeline counts the same figures with :class:`ComplianceTally` beside the
+    evaluation; this is the one-shot form.)"""
+    kept = apply_exceptions(evaluate(records, policy, as_of), policy.exceptions, as_of).kept
     tally = ComplianceTally(policy, as_of)
-    tally.add(records)
+    tally.add(records, kept)
     return tally.stats()
 
 
 class ComplianceTally:
-    """``compliance`` over records that arrive in batches: counts only, never the records."""
+    """``compliance`` over records that arrive in batches, read off the findings the pipeline
+    kept for each batch (the tags check's :class:`~hygiene.context.Tally`): counts only, never
+    the records, and no resource is judged a second time."""
+
+    DIMENSIONS = ("by_resource_type", "by_account", "by_owner", "by_provider")
 
     def __init__(self, policy: Policy, as_of: datetime) -> None:
+        del as_of  # the kept findings already reflect the exceptions live at as_of
         self.policy = policy
         self.judge = Judge(policy.tags)
-        self.screen = ExceptionScreen(policy.exceptions, as_of)
         self.resources = self.compliant = self.managed_skipped = self.tags_unknown = 0
         self.tallies: dict[str, dict[str, list[int]]] = {
-            name: defaultdict(lambda: [0, 0])
-            for name in ("by_resource_type", "by_account", "by_owner")
+            name: defaultdict(lambda: [0, 0]) for name in self.DIMENSIONS
         }
 
-    def add(self, records: Iterable[ResourceRecord]) -> None:
-        """Count one batch of records."""
+    def add(self, records: Iterable[ResourceRecord], findings: Sequence[Finding] = ()) -> None:
+        """Count one batch of records; a record is compliant when ``findings`` (those kept for
+        this batch) name none against it."""
         records = list(records)
+        flagged = {f.resource for f in findings if f.check == CHECK}
         self.managed_skipped += sum(
             1 for r in records if r.managed_by_provider and self.policy.tags.skip_aws_managed
         )
         self.tags_unknown += sum(1 for r in records if r.tags is None)
         for record in in_scope(records, self.policy.tags):
-            norm = self.judge.normalise(record)
-            ok = all(not self.screen.keep(f) for f in _findings(record, norm, self.judge))
+            ok = record.resource_id not in flagged
+            owner = self.judge.normalise(record).values.get("Owner") or NO_OWNER
             self.resources += 1
             self.compliant += int(ok)
             for name, key in (
                 ("by_resource_type", record.resource_type),
                 ("by_account", record.account),
-                ("by_owner", norm.values.get("Owner") or NO_OWNER),
+                ("by_owner", owner),
+                ("by_provider", record.provider),
             ):
                 self.tallies[name][key][0] += 1
                 self.tallies[name][key][1] += int(ok)
