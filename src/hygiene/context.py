@@ -7,15 +7,26 @@ from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from hygiene.check_result import CheckResult, CheckStatus
 from hygiene.findings import Finding
 from hygiene.policy import Policy
 
 if TYPE_CHECKING:
     from hygiene.store import Store
 
-CheckStatus = Literal["ok", "skipped", "error"]
+__all__ = [  # CheckResult and CheckStatus are re-exported: their home is hygiene.check_result
+    "CheckResult",
+    "CheckStatus",
+    "Collection",
+    "Collector",
+    "Evaluator",
+    "RunContext",
+    "RunMemo",
+    "Tally",
+    "TallyFactory",
+]
 
 T = TypeVar("T")
 
@@ -102,26 +113,3 @@ class Tally(Protocol):
 
 
 TallyFactory = Callable[[Policy, datetime], Tally]
-
-
-@dataclass
-class CheckResult:
-    """The outcome of one check in one run."""
-
-    name: str
-    status: CheckStatus
-    reason: str = ""
-    duration_s: float = 0.0
-    stats: dict[str, Any] = field(default_factory=dict)
-    findings: list[Finding] = field(default_factory=list)
-    scopes: list[str] | None = None
-    finding_count: int = 0  # findings kept after exceptions (they live in the run's spool)
-
-    def to_contract(self) -> dict[str, Any]:
-        """The check's entry in the contract's ``run.checks``."""
-        return {
-            "status": self.status,
-            "reason": self.reason,
-            "duration_s": round(self.duration_s, 3),
-            "stats": self.stats,
-        }

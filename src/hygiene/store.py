@@ -12,6 +12,7 @@ state's lock (SQLite: a lock file; PostgreSQL: an advisory lock); a second one w
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import threading
@@ -27,7 +28,7 @@ from hygiene.findings import Finding, iso_z
 from hygiene.spool import FindingSpool
 
 if TYPE_CHECKING:
-    from hygiene.context import CheckResult
+    from hygiene.check_result import CheckResult
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: runs, findings, alerts, blob cache
@@ -130,6 +131,13 @@ def state_url(state: str | Path) -> str:
     return f"{scheme}://{rest.lstrip('/')}" if not rest.startswith("//") else text
 
 
+#: the backends, named rather than imported (they subclass Store: no import cycle)
+BACKENDS = {
+    "sqlite": "hygiene.state.sqlite:SqliteStore",
+    "postgresql": "hygiene.state.postgres:PostgresStore",
+}
+
+
 class Store:
     """The history store: SQLite at a path, or PostgreSQL at a ``postgresql://`` URL.
 
@@ -147,13 +155,9 @@ class Store:
         cls, state: str | Path, lock_timeout: float = 60.0, exclusive: bool = True
     ) -> Store:
         if cls is Store:
-            if is_url(state):
-                from hygiene.state.postgres import PostgresStore
-
-                return super().__new__(PostgresStore)
-            from hygiene.state.sqlite import SqliteStore
-
-            return super().__new__(SqliteStore)
+            backend = BACKENDS["postgresql" if is_url(state) else "sqlite"]
+            module, _, name = backend.partition(":")
+            return super().__new__(getattr(importlib.import_module(module), name))
         return super().__new__(cls)
 
     def __init__(

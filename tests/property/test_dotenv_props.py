@@ -18,10 +18,10 @@ from hygiene.checks.env.records import DotenvFile, EnvRead, RepoEnv
 from hygiene.checks.env.report import inventory
 from hygiene.checks.env.rules import evaluate
 from hygiene.checks.env.secrets import secret_marks
+from hygiene.decoding import decode_text
 from hygiene.errors import HygieneError
 from hygiene.policy import Policy
 from hygiene.scan import scan_text
-from hygiene.sources.checkout import decode_text
 from tests.property.conftest import examples
 
 AS_OF = datetime(2026, 11, 27, tzinfo=UTC)

@@ -19,9 +19,9 @@ from hygiene.checks.env.reads import UnparsableFile, find_reads
 from hygiene.checks.env.records import DotenvFile, EnvRead, RepoEnv
 from hygiene.checks.env.report import inventory
 from hygiene.checks.env.rules import evaluate
+from hygiene.decoding import decode_text
 from hygiene.errors import HygieneError
 from hygiene.policy import Policy
-from hygiene.sources.checkout import decode_text
 from tests.property.conftest import examples
 
 AS_OF = datetime(2026, 11, 27, tzinfo=UTC)

@@ -14,11 +14,12 @@ import shutil
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from hygiene.errors import HygieneError
+from hygiene.publish.numbers import decimal
 from hygiene.registry import CHECKS
 from hygiene.store import Store, findings_by_id
 
@@ -65,16 +66,6 @@ def previous_months(month: str, count: int) -> list[str]:
 def parse_time(stamp: str) -> datetime:
     """A contract ``…Z`` timestamp as an aware datetime."""
     return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-
-
-def decimal(value: Any) -> Decimal | None:
-    """A decimal string (or number) as Decimal; None when absent or not a number."""
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None
 
 
 def _where(finding: Mapping[str, Any]) -> str:

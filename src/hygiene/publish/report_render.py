@@ -13,7 +13,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from hygiene.publish import charts
-from hygiene.publish.report import decimal
+from hygiene.publish.numbers import decimal
 
 CSV_SECTIONS: dict[
     str, tuple[Callable[[Mapping[str, Any]], Iterable[Mapping[str, Any]]], Sequence[str]]

@@ -23,12 +23,13 @@ from hygiene.checks.env.rules import evaluate_repo
 from hygiene.checks.env.secrets import secret_marks
 from hygiene.checks.repos import checkout_top, parse_failure, stream_repos
 from hygiene.context import Collection, RunContext
+from hygiene.decoding import decode_text
 from hygiene.errors import CheckSkipped
 from hygiene.exceptions import apply_exceptions
 from hygiene.findings import Finding
 from hygiene.policy import EnvPolicy, Policy
 from hygiene.sources import git, git_checkout
-from hygiene.sources.checkout import Skipped, decode_text, read_checkout_file
+from hygiene.sources.checkout import Skipped, read_checkout_file
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

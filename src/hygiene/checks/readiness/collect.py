@@ -15,10 +15,11 @@ from hygiene.checks.readiness.rules import file_reads, file_rules, repo_kinds
 from hygiene.checks.readiness.signals import CODE_SUFFIXES, CONFIG_SUFFIXES
 from hygiene.checks.repos import checkout_top, parse_failure, stream_repos
 from hygiene.context import Collection, RunContext
+from hygiene.decoding import decode_text
 from hygiene.errors import CheckSkipped
 from hygiene.policy import Policy
 from hygiene.sources import git
-from hygiene.sources.checkout import Skipped, decode_text, read_checkout_file
+from hygiene.sources.checkout import Skipped, read_checkout_file
 
 EXTRA_SUFFIXES = (".rb", ".java", ".kt", ".rs", ".sh")
 
