@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
 import io
 import json
 import re
@@ -23,10 +24,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from hygiene.scan import filters as hygiene_filters
-from hygiene.scan.hits import SecretHit
+import hygiene.scan.filters as hygiene_filters
+from hygiene.scan.hits import Category, SecretHit
 
-ENGINE_VERSION = "2"  # 2: legacy and UTF-16 text decoded (was skipped as binary)
+ENGINE_VERSION = "3"  # 2: legacy and UTF-16 text decoded; 3: hit categories, engines
 #: detect-secrets' filters that assume a file on disk; the engine scans blob contents.
 DISABLED_FILTERS = ("detect_secrets.filters.common.is_invalid_file",)
 
@@ -42,6 +43,8 @@ class EngineConfig:
     max_file_bytes: int = 2_000_000
     prefilter: bool = True
     hygiene_filters: bool = True
+    #: the detectors that run over each text, in order (names of :data:`ENGINES`)
+    engines: tuple[str, ...] = ("detect-secrets",)
 
     def fingerprint(self) -> str:
         """A stable hash of the engine, detect-secrets' version, and this configuration.
@@ -50,16 +53,14 @@ class EngineConfig:
         follow from its version, so the fingerprint needs no import of detect-secrets: a warm
         rescan that finds every blob cached never loads it.
         """
-        from importlib.metadata import version
-
         data = {
             "engine": ENGINE_VERSION,
-            "detect_secrets": version("detect-secrets"),
             "disabled_filters": list(DISABLED_FILTERS),
             "hygiene_filters": list(hygiene_filters.VALUE_FILTERS) if self.hygiene_filters else [],
             "max_line_length": self.max_line_length,
             "max_file_bytes": self.max_file_bytes,
             "prefilter": self.prefilter,
+            "engines": {name: engine_version(name) for name in self.engines},
         }
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -175,6 +176,8 @@ def _transformed(text: str, path: str, eager: bool) -> list[str] | None:
 @functools.lru_cache(maxsize=65536)
 def file_filtered(path: str) -> bool:
     """True when the file name alone rules the file out (lock files, binaries, swagger)."""
+    if hygiene_filters.is_extra_lock_file(path):
+        return True
     configure()
     from detect_secrets.core.scan import _is_filtered_out
 
@@ -185,9 +188,9 @@ def file_filtered(path: str) -> bool:
 
 def decode(content: bytes) -> str | None:
     """Text with universal newlines, or None for binary content: UTF-8, UTF-16/32 (with a BOM,
-    or BOM-less UTF-16) and legacy cp1252/latin-1 text (``sources.checkout.decode_text``), so a
+    or BOM-less UTF-16) and legacy cp1252/latin-1 text (``hygiene.decoding.decode_text``), so a
     key in a Windows-1252 or UTF-16 file is scanned rather than skipped as binary."""
-    from hygiene.sources.checkout import decode_text
+    from hygiene.decoding import decode_text
 
     text = decode_text(content)
     if text is None:
@@ -197,9 +200,51 @@ def decode(content: bytes) -> str | None:
     return text
 
 
+#: The detectors a text can go through: name → ``"module:function"``, each a
+#: ``(text, path, config, result) -> list[SecretHit]`` that applies hygiene's filters to what it
+#: finds (it alone holds the values) and counts skipped long lines in ``result``.
+ENGINES: dict[str, str] = {
+    "detect-secrets": "hygiene.scan.engine:detect_secrets_hits",
+    "kingfisher": "hygiene.scan.kingfisher:detect",
+    "hygiene": "hygiene.scan.formats:detect",
+}
+#: Which of two hits on the same value and line is kept: the more specific kind.
+CATEGORY_RANK = {
+    "provider-token": 0,
+    "private-key": 1,
+    "password": 2,
+    "password-hash": 3,
+    "generic": 4,
+    "encrypted-file": 5,
+}
+
+
+def engine_version(name: str) -> str:
+    """The version of an engine's rules, for the cache fingerprint: its module's ``version()``
+    (an unknown name is an error)."""
+    if name not in ENGINES:
+        raise ValueError(f"unknown secrets engine {name!r}; engines: {', '.join(ENGINES)}")
+    module, _, _ = ENGINES[name].partition(":")
+    return str(importlib.import_module(module).version())
+
+
+def version() -> str:
+    """The detect-secrets engine's version: the installed detect-secrets (its plugin set and
+    default filters follow from it), read without importing it."""
+    from importlib.metadata import version as installed
+
+    return installed("detect-secrets")
+
+
+@functools.cache
+def _engine(name: str) -> Any:
+    module, _, attribute = ENGINES[name].partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
 def scan_content(text: str, path: str, config: EngineConfig | None = None) -> ContentResult:
-    """Scan one text as if it were the file ``path`` (its name picks filters and transformers)."""
-    configure()
+    """Scan one text as if it were the file ``path`` (its name picks filters and transformers),
+    with every engine of ``config.engines``; one hit per value and line, the most specific."""
     config = config or EngineConfig()
     result = ContentResult()
     if file_filtered(path):
@@ -207,12 +252,37 @@ def scan_content(text: str, path: str, config: EngineConfig | None = None) -> Co
         return result
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    hits: list[SecretHit] = []
+    for name in config.engines:
+        hits += _engine(name)(text, path, config, result)
+    result.hits = merge_hits(hits)
+    return result
+
+
+def merge_hits(hits: list[SecretHit]) -> list[SecretHit]:
+    """One engine's word per (line, value): where engines agree, the one whose hit is the most
+    specific category (then the first engine) is kept; an engine's own hits are left as it made
+    them (detect-secrets reports one value under two types, and its baselines expect both)."""
+    groups: dict[tuple[int, str], list[SecretHit]] = {}
+    for hit in hits:
+        groups.setdefault((hit.line, hit.sha256), []).append(hit)
+    kept: list[SecretHit] = []
+    for group in groups.values():
+        best = min(group, key=lambda h: CATEGORY_RANK[h.category])
+        kept += [h for h in group if h.engine == best.engine]
+    return kept
+
+
+def detect_secrets_hits(
+    text: str, path: str, config: EngineConfig, result: ContentResult
+) -> list[SecretHit]:
+    """detect-secrets' plugins over ``text`` (its passes: plain, then its INI/YAML transformers)."""
+    configure()
     for lines, joined in _passes(text, path):
         hits = list(_scan_lines(lines, path, config, result, joined))
         if hits:
-            result.hits = hits
-            break
-    return result
+            return hits
+    return []
 
 
 def scan_bytes(content: bytes, path: str, config: EngineConfig | None = None) -> ContentResult:
@@ -306,9 +376,27 @@ def _scan_lines(
             if key in seen:
                 continue
             seen.add(key)
-            line_hits.append(SecretHit.of(secret.type, number, full, baseline_value=value))
+            line_hits.append(
+                SecretHit.of(
+                    secret.type,
+                    number,
+                    full,
+                    baseline_value=value,
+                    category=DETECT_SECRETS_CATEGORY.get(secret.type, "provider-token"),
+                    key_id=full if secret.type == "AWS Access Key" else None,
+                )
+            )
         yield from _prefer_specific(line_hits) if config.hygiene_filters else line_hits
 
+
+#: detect-secrets' types that are not a provider's token format
+DETECT_SECRETS_CATEGORY: dict[str, Category] = {
+    "Secret Keyword": "generic",
+    "Base64 High Entropy String": "generic",
+    "Hex High Entropy String": "generic",
+    "Private Key": "private-key",
+    "Basic Auth Credentials": "password",
+}
 
 #: Detectors that flag any high-entropy or keyword-assigned value; a specific detector's hit on
 #: the same value on the same line makes theirs redundant.
