@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -132,3 +134,31 @@ def test_every_command_help_shows_examples() -> None:
         path for path, command in walk(cli, "hygiene") if "Example" not in (command.help or "")
     ]
     assert missing == []
+
+
+def test_help_imports_no_cloud_sdk_or_engine() -> None:
+    # `hygiene --help` (and every verb's) stays fast: the registry names collectors by import
+    # string, so no SDK, DuckDB or detect-secrets is loaded to print help
+    script = """
+import sys
+import click
+from hygiene.cli import cli
+
+def walk(command, path):
+    yield path
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from walk(sub, [*path, name])
+
+for path in walk(cli, []):
+    try:
+        cli.main([*path, "--help"], standalone_mode=False)
+    except SystemExit:
+        pass
+heavy = ("boto3", "botocore", "google", "grpc", "duckdb", "detect_secrets", "kingfisher_sdk")
+print(sorted({m.split(".")[0] for m in sys.modules if m.split(".")[0] in heavy}))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert "Usage: " in done.stdout and "audit" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "[]"
