@@ -406,6 +406,15 @@ class SecretsPolicy(Strict):
         default_factory=lambda: {"in-tree": Severity.CRITICAL, "history-only": Severity.HIGH}
     )
     workers: int = Field(0, ge=0, description="Processes for the scan (0: one per CPU).")
+    archive_depth: int = Field(
+        3, ge=0, description="How deep archives inside archives are opened (0: not at all)."
+    )
+    archive_max_bytes: int = Field(
+        64 * 1024 * 1024, gt=0, description="Uncompressed bytes read from one archive at most."
+    )
+    archive_max_entries: int = Field(
+        10_000, gt=0, description="Entries read from one archive (all levels) at most."
+    )
 
 
 ENV_SEVERITY: dict[str, Severity] = {
