@@ -91,4 +91,5 @@ class RepoEnv:
     constants: tuple[tuple[str, str], ...] = ()  # Python module-level (NAME, "string") bindings
     errors: tuple[tuple[str, str], ...] = ()  # (path, why): files whose parser could not finish
     commit: str | None = None
+    packages: tuple[str, ...] = ()  # monorepo package roots ("apps/api"), deepest first
     stats: dict[str, int] = field(default_factory=dict)
