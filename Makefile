@@ -56,9 +56,12 @@ system-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "system-deps: missing$$missing and apt-get (as root) is unavailable" >&2; exit 1; fi; fi
 
+# The PostgreSQL tests get a throwaway server in a `mktemp -d`, stopped and removed on exit
+# (or the one HYGIENE_TEST_POSTGRES_URL already names).
+PYTEST = $(BIN)/python -m pytest -n 2 --dist loadgroup -q -p no:cacheprovider $(PYTEST_ARGS)
 test: install system-deps
-	HYGIENE_TEST_POSTGRES_URL="$${HYGIENE_TEST_POSTGRES_URL:-$$(scripts/ci-postgres.sh)}" \
-	  $(BIN)/python -m pytest -n 2 --dist loadgroup -q -p no:cacheprovider $(PYTEST_ARGS)
+	@if [ -n "$${HYGIENE_TEST_POSTGRES_URL:-}" ]; then $(PYTEST); \
+	  else scripts/with-postgres.sh $(PYTEST); fi
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks demo scripts

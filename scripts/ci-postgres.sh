@@ -3,6 +3,7 @@
 # HYGIENE_TEST_POSTGRES_URL). Idempotent: installs Debian's postgresql when missing (as root),
 # reuses a cluster this script already started, else initialises one in $HYGIENE_PG_DATA
 # (default /tmp/hygiene-pg) listening on 127.0.0.1 only, on 5432 or the next free port.
+# make test uses scripts/with-postgres.sh instead: a server in a mktemp -d, removed on exit.
 # Runs the server as the `postgres` system user when started as root (initdb refuses root).
 set -euo pipefail
 
