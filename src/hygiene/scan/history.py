@@ -46,6 +46,9 @@ class SecretRecord:
     hashed_secret: str
     in_tree: bool
     baseline: str | None = None  # "false-positive" | "audited" | "listed" | None
+    #: SHA-256 of the credential's public half (``SecretHit.key_id_sha256``): what a live
+    #: inventory is matched on
+    key_id_sha256: str | None = None
 
 
 UNKNOWN_ORDER = 1 << 62
@@ -116,7 +119,7 @@ def build_records(
     """One record per (path, detector, secret hash), oldest introducing commit first."""
     first: dict[tuple[str, str, str], tuple[int, Placement, int]] = {}
     live: dict[tuple[str, str, str], int] = {}
-    meta: dict[tuple[str, str, str], tuple[str, str, str]] = {}
+    meta: dict[tuple[str, str, str], tuple[str, str, str, str | None]] = {}
     for placement in placements:
         result = results.get(placement.key)
         if result is None or not result.hits:
@@ -125,7 +128,9 @@ def build_records(
         for hit in result.hits:
             k = (hit.rule, hit.sha256)
             lines[k] = min(lines.get(k, hit.line), hit.line)
-            meta.setdefault((placement.path, *k), (hit.type, hit.preview, hit.hashed_secret))
+            meta.setdefault(
+                (placement.path, *k), (hit.type, hit.preview, hit.hashed_secret, hit.key_id_sha256)
+            )
         in_head = head.get(placement.path) == placement.oid
         for (rule, sha), line in lines.items():
             key = (placement.path, rule, sha)
@@ -137,7 +142,7 @@ def build_records(
     records = []
     for key, (_order, placement, line) in first.items():
         path, rule, sha = key
-        kind, preview, hashed = meta[key]
+        kind, preview, hashed, key_id_sha256 = meta[key]
         records.append(
             SecretRecord(
                 repo=repo,
@@ -150,6 +155,7 @@ def build_records(
                 sha256=sha,
                 hashed_secret=hashed,
                 in_tree=key in live,
+                key_id_sha256=key_id_sha256,
             )
         )
     records.sort(key=lambda r: (r.path, r.line, r.rule, r.sha256))
