@@ -12,7 +12,14 @@ from datetime import date
 from decimal import Decimal
 from typing import ClassVar, Literal, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from hygiene.findings import Severity
 
@@ -432,16 +439,75 @@ ENV_SEVERITY: dict[str, Severity] = {
     "invalid-line": Severity.LOW,
     "dynamic-read": Severity.INFO,
     "unparsable-file": Severity.INFO,
+    "documented-elsewhere": Severity.LOW,
 }
+
+
+#: Base names of example files (globs, case-insensitive): documentation, never committed secrets.
+ENV_EXAMPLE_PATTERNS = (
+    ".env.example",
+    ".env.sample",
+    ".env.template",
+    "example.env",
+    "env.example",
+    "sample.env",
+    ".env.dist",
+    ".env.defaults",
+    ".env.tpl",
+    ".env.*.example",
+    ".env.*.sample",
+    ".env.*.template",
+    ".env.*.dist",
+    ".env.*.tpl",
+    ".env.example.*",
+    ".env.sample.*",
+    ".env*-example",
+    ".env*-sample",
+    ".env*_example",
+    "*.env.example",
+    "*.env.sample",
+    "*.env.template",
+)
+
+
+class EnvCoverage(Strict):
+    """One ``env.coverage`` entry: the example that documents the code matching a glob."""
+
+    code: str = Field(
+        min_length=1, description="Git-style glob of code paths (apps/api/**) this entry covers."
+    )
+    example: str = Field(
+        min_length=1,
+        description="Path of the example file, from the repository root (apps/api/.env.example).",
+    )
+
+    @field_validator("example")
+    @classmethod
+    def _relative_path(cls, example: str) -> str:
+        parts = example.split("/")
+        if example.startswith("/") or "\\" in example or any(p in ("", ".", "..") for p in parts):
+            raise ValueError(
+                f"{example!r} is not a path inside the repository (use a/b/.env.example: "
+                "relative, no '..', no empty part)"
+            )
+        if any(c in example for c in "*?["):
+            raise ValueError(f"{example!r}: the example is one file, not a glob")
+        return example
 
 
 class EnvPolicy(Strict):
     """.env.example drift options."""
 
     examples: list[str] = Field(
-        default_factory=lambda: [".env.example", ".env.sample", ".env.template", "example.env"],
+        default_factory=lambda: list(ENV_EXAMPLE_PATTERNS),
         min_length=1,
-        description="File names of example files; each governs the code in its directory and below.",
+        description="Base names of example files (globs, case-insensitive; the first is the name "
+        "a new example gets). Examples are documentation: never committed-dotenv.",
+    )
+    coverage: list[EnvCoverage] = Field(
+        default_factory=list,
+        description="Which example documents which code, overriding the layout rules (nearest "
+        "example above, the package's own in a monorepo, else the repository's); first match wins.",
     )
     include: list[str] = Field(default_factory=lambda: ["**/*"])
     exclude: list[str] = Field(
@@ -470,6 +536,23 @@ class EnvPolicy(Strict):
         default_factory=lambda: dict(ENV_SEVERITY),
         description="Severity per rule; rules left out keep their default.",
     )
+
+    @field_validator("coverage")
+    @classmethod
+    def _coverage_names_examples(
+        cls, coverage: list[EnvCoverage], info: ValidationInfo
+    ) -> list[EnvCoverage]:
+        from fnmatch import fnmatchcase
+
+        patterns = [p.lower() for p in info.data.get("examples") or ENV_EXAMPLE_PATTERNS]
+        for index, entry in enumerate(coverage):
+            base = entry.example.rpartition("/")[2].lower()
+            if not any(fnmatchcase(base, p) for p in patterns):
+                raise ValueError(
+                    f"entry {index}: example {entry.example!r} is not named like an example file "
+                    "(a name env.examples matches), so it would never be read"
+                )
+        return coverage
 
 
 # --------------------------------------------------------------------------- clouds

@@ -79,8 +79,9 @@ def test_monorepo_nearest_example_then_ancestors() -> None:
             read("TOP", "tools/t.sh", kind="shell"),
         ),
     )
+    # WEB_X is documented, but in another folder's example: a low note, never "undocumented"
     assert rules([repo]) == {
-        ("undocumented-variable", "WEB_X", "mono:svc/api/.env.example"),
+        ("documented-elsewhere", "WEB_X", "mono:svc/api/.env.example"),
         ("undocumented-variable", "TOP", "mono:.env.example"),
         ("unused-variable", "ROOT_ONLY", "mono:.env.example"),
     }
@@ -312,10 +313,10 @@ def test_messages_say_how_a_deploy_file_uses_the_variable() -> None:
     )
     messages = {f.details["variable"]: f.message for f in evaluate([repo], Policy(), AS_OF)}
     assert messages == {
-        "K8S_X": "K8S_X is set in k8s/d.yaml:9 but .env.example does not document it; "
-        "add it there with a safe default or a placeholder.",
-        "PY_X": "PY_X is read in b.py:2 but .env.example does not document it; "
-        "add it there with a safe default or a placeholder.",
+        "K8S_X": "K8S_X is set in k8s/d.yaml:9 but .env.example (the nearest example above it) "
+        "does not document it; add it there with a safe default or a placeholder.",
+        "PY_X": "PY_X is read in b.py:2 but .env.example (the nearest example above it) "
+        "does not document it; add it there with a safe default or a placeholder.",
     }
 
 

@@ -13,7 +13,14 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
-from hygiene.checks.env.dotenv_files import ParsedDotenv, is_dotenv, lint, parse_dotenv
+from hygiene.checks.env.dotenv_files import (
+    ParsedDotenv,
+    is_dotenv,
+    is_example,
+    lint,
+    parse_dotenv,
+)
+from hygiene.checks.env.layout import MANIFESTS, WORKSPACE_FILES, package_roots
 from hygiene.checks.env.paths import selected
 from hygiene.checks.env.read_python import find_python_constants
 from hygiene.checks.env.reads import BY_SUFFIX, UnparsableFile, find_reads
@@ -93,7 +100,7 @@ def collect_repo(path: Path, policy: EnvPolicy, name: str | None = None) -> Repo
     files_read = 0
     for rel in tracked:
         base = PurePosixPath(rel).name
-        if base in policy.examples:
+        if is_example(base, policy.examples):
             text = files.text(rel)
             if text is not None:
                 example = files.parse(rel, read_example, text)
@@ -129,8 +136,10 @@ def collect_repo(path: Path, policy: EnvPolicy, name: str | None = None) -> Repo
         candidates = [_join(d, ".env") for d in directories]
         covered = git.ignored(top, candidates)
         unignored = [c for c in candidates if c not in covered]
+    packages = _packages(files, tracked) if examples or reads else ()
     return RepoEnv(
         repo=name,
+        packages=packages,
         examples=tuple(examples),
         local_envs=tuple(local_envs),
         reads=tuple(reads),
@@ -149,6 +158,22 @@ def collect_repo(path: Path, policy: EnvPolicy, name: str | None = None) -> Repo
             "dynamic_reads": sum(1 for r in reads if r.name is None),
         },
     )
+
+
+def _packages(files: _Files, tracked: list[str]) -> tuple[str, ...]:
+    """The monorepo package roots (``layout.package_roots``), reading only the root's workspace
+    files; a workspace file that cannot be read counts as absent."""
+    present = set(tracked)
+    manifests = [p for p in tracked if PurePosixPath(p).name in MANIFESTS]
+
+    def read(rel: str) -> str | None:
+        return (
+            files.text(rel, report_size=False)
+            if rel in present and rel in WORKSPACE_FILES
+            else None
+        )
+
+    return package_roots(manifests, read)
 
 
 def _source_reads(rel: str, text: str) -> tuple[list[EnvRead], list[tuple[str, str]]]:

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from dotenv.parser import parse_stream
 from dotenv.variables import Variable, parse_variables
 
 from hygiene.checks.env.records import EnvEntry, LintIssue
+from hygiene.policy import ENV_EXAMPLE_PATTERNS
 
-EXAMPLE_NAMES = (".env.example", ".env.sample", ".env.template", "example.env")
+EXAMPLE_NAMES = ENV_EXAMPLE_PATTERNS
 _ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?(?:'[^']*'|[^=#\s]+)\s*=\s*")
 
 
@@ -209,11 +212,36 @@ def lint(parsed: ParsedDotenv) -> tuple[LintIssue, ...]:
     return tuple(sorted(issues, key=lambda i: (i.line, i.rule)))
 
 
-def is_example(name: str, example_names: tuple[str, ...] | list[str] = EXAMPLE_NAMES) -> bool:
-    """True for an example file's base name (``.env.example``, ``example.env`` …)."""
-    return name in example_names
+@lru_cache(maxsize=32)
+def _example_pattern(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    from fnmatch import translate
+
+    return re.compile("|".join(f"(?:{translate(p.lower())})" for p in patterns) or r"(?!)")
 
 
-def is_dotenv(name: str, example_names: tuple[str, ...] | list[str] = EXAMPLE_NAMES) -> bool:
+def is_example(name: str, example_names: Sequence[str] = EXAMPLE_NAMES) -> bool:
+    """True for an example file's base name: one the ``env.examples`` globs match, case
+    insensitively (``.env.example``, ``.env.local.example``, ``.env.sample``, ``example.env`` …)."""
+    return bool(_example_pattern(tuple(example_names)).match(name.lower()))
+
+
+def example_rank(name: str, example_names: Sequence[str] = EXAMPLE_NAMES) -> int:
+    """The index of the first glob matching ``name`` (the order examples of one folder are
+    consulted in: ``.env.example`` before ``.env.test.example``); ``len`` when none does."""
+    from fnmatch import fnmatchcase
+
+    lowered = name.lower()
+    return next(
+        (i for i, p in enumerate(example_names) if fnmatchcase(lowered, p.lower())),
+        len(example_names),
+    )
+
+
+def new_example_name(example_names: Sequence[str] = EXAMPLE_NAMES) -> str:
+    """The name a new example gets: the first ``env.examples`` entry that is a plain name."""
+    return next((p for p in example_names if not any(c in p for c in "*?[")), ".env.example")
+
+
+def is_dotenv(name: str, example_names: Sequence[str] = EXAMPLE_NAMES) -> bool:
     """True for a real dotenv file's base name: ``.env`` or ``.env.*`` but not an example."""
     return (name == ".env" or name.startswith(".env.")) and not is_example(name, example_names)

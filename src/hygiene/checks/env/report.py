@@ -9,25 +9,29 @@ from typing import Any
 
 from hygiene.checks.env.paths import name_ignored
 from hygiene.checks.env.records import RepoEnv
-from hygiene.checks.env.resolve import resolve
+from hygiene.checks.env.resolve import Coverer, resolve
 from hygiene.policy import EnvPolicy
 
-STATUSES = ("undocumented", "no-example", "unused", "documented", "ignored")
+STATUSES = ("undocumented", "no-example", "documented-elsewhere", "unused", "documented", "ignored")
 
 
 @dataclass
 class VariableRow:
     """One variable of a repository.
 
-    ``status``: ``undocumented`` (read somewhere no example documents it), ``no-example`` (read
-    where no example governs), ``unused`` (documented, read nowhere), ``documented`` (read and
-    documented), ``ignored`` (a platform name from ``env.ignore_names``).
+    ``status``: ``undocumented`` (read where the covering example does not document it and
+    no other does), ``no-example`` (read where no example covers the code),
+    ``documented-elsewhere`` (read, documented only in an example that does not cover the
+    read), ``unused`` (documented, read nowhere in the repository), ``documented`` (read and
+    documented), ``ignored`` (a platform name from ``env.ignore_names``). ``examples``: the
+    examples consulted for its reads (the covering example first).
     """
 
     name: str
     status: str = "documented"
     read_at: list[str] = field(default_factory=list)  # "path:line (kind)"
     documented_in: list[str] = field(default_factory=list)  # "example:line"
+    examples: list[str] = field(default_factory=list)  # the examples consulted for its reads
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able dict."""
@@ -36,6 +40,7 @@ class VariableRow:
             "status": self.status,
             "read_at": self.read_at,
             "documented_in": self.documented_in,
+            "examples": self.examples,
         }
 
 
@@ -58,10 +63,19 @@ def inventory(repo: RepoEnv, policy: EnvPolicy) -> list[VariableRow]:
         row(name).read_at.append(f"{read.path}:{read.line} ({read.kind})")
         if name_ignored(name, policy.ignore_names):
             statuses[name].add("ignored")
+    coverer = Coverer(repo, policy)
+    for read in res.reads:
+        coverage = coverer.of(read.path)
+        consulted = coverage.consulted if coverage else []
+        item = row(read.name or "")
+        item.examples += [p for p in consulted if p not in item.examples]
     for (_, name), _reads in res.undocumented.items():
         statuses[name].add("undocumented")
-    for name in res.uncovered:
-        statuses[name].add("no-example")
+    for (_, name), _reads in res.elsewhere.items():
+        statuses[name].add("documented-elsewhere")
+    for by_name in res.uncovered.values():
+        for name in by_name:
+            statuses[name].add("no-example")
     for _, entry in res.unused(policy):
         statuses[entry.key].add("unused")
     for (_, name), _reads in res.documented.items():

@@ -1,12 +1,28 @@
-"""Which example documents each read: the monorepo rule, shared by the findings and the report.
+"""Which example covers each read: the coverage rules, shared by the findings, the report and
+``hygiene env fix``.
 
-Each example governs its directory and everything below it. A read is documented by the nearest
-example above it that has the name, else by an example further up (a monorepo root documents
-shared variables); if none has it, it is undocumented in the nearest one. A dynamic read of a
-module-level string constant (``os.getenv(TOKEN_ENV)`` with ``TOKEN_ENV = "API_TOKEN"`` anywhere
-in the repository, one value only) is a read of that name. A read no example
-governs belongs to ``uncovered`` (rule ``missing-example``). ``${VAR}`` references inside an
-example's values count as reads from that example.
+The examples of one folder are consulted together (``.env.example``, ``.env.test.example`` …;
+the first ``env.examples`` glob a name matches comes first). The code at a path is covered by,
+in this order:
+
+1. ``policy``: the example of the first ``env.coverage`` entry whose ``code`` glob matches the
+   path (with its folder's other examples). When that file does not exist the read is uncovered
+   and ``missing-example`` names it.
+2. ``nearest`` / ``package``: the nearest folder above the path that has examples, then every
+   folder further up (a monorepo's root documents shared variables); ``package`` when the
+   nearest is inside the read's own monorepo package (``RepoEnv.packages``).
+3. ``repository``: else the examples of the repository nearest its root (``docker/.env.example``
+   covers ``hc/settings.py``); a monorepo package's own example never covers code outside it.
+
+Otherwise the read is uncovered (rule ``missing-example``), due in ``<package>/.env.example``
+or the root's. A read whose name the covering examples lack is undocumented there, unless some
+other example of the repository documents it: then it is ``elsewhere`` (a low note). An example
+key is unused only when nothing in the whole repository reads it, so no variable is ever both
+undocumented and unused. A dynamic read of a module-level string constant
+(``os.getenv(TOKEN_ENV)`` with ``TOKEN_ENV = "API_TOKEN"``, one value only) is a read of that
+name; ``${VAR}`` references inside an example's values are reads from that example. A place that
+only sets a variable or gives it a default (``EnvRead.role``) needs no documentation but makes
+the example's key used.
 """
 
 from __future__ import annotations
@@ -15,18 +31,29 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
-from hygiene.checks.env.dotenv_files import is_variable_name
-from hygiene.checks.env.paths import name_ignored
+from hygiene.checks.env.dotenv_files import example_rank, is_variable_name, new_example_name
+from hygiene.checks.env.layout import package_of
+from hygiene.checks.env.paths import name_ignored, path_matches
 from hygiene.checks.env.records import DotenvFile, EnvEntry, EnvRead, RepoEnv
 from hygiene.policy import EnvPolicy
 
 CASE_INSENSITIVE_KINDS = frozenset({"pydantic-settings"})
+HOW = {
+    "policy": "mapped to it by env.coverage",
+    "nearest": "the nearest example above it",
+    "package": "its package's example",
+    "repository": "the repository's example (none above it)",
+}
 
 
 def ancestors(path: str) -> list[str]:
     """The directories holding ``path``, deepest first, ending with "" (the repo root)."""
     parts = path.split("/")[:-1]
     return ["/".join(parts[:i]) for i in range(len(parts), -1, -1)]
+
+
+def _join(directory: str, name: str) -> str:
+    return f"{directory}/{name}" if directory else name
 
 
 @dataclass
@@ -58,43 +85,144 @@ class Scope:
             found = self._upper.get(name.upper())
         return found
 
+    def led_by(self, path: str) -> Scope:
+        """This scope with the example at ``path`` consulted first."""
+        first = [f for f in self.files if f.path == path]
+        return Scope(self.directory, first + [f for f in self.files if f.path != path])
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The examples consulted for the code at one path (nearest first), how they were chosen
+    (a key of ``HOW``) and the example a missing variable belongs in (it may not exist yet)."""
+
+    chain: tuple[Scope, ...]
+    how: str
+    example: str
+
+    @property
+    def consulted(self) -> list[str]:
+        """The paths of every example consulted."""
+        return [f.path for scope in self.chain for f in scope.files]
+
+    def describe(self) -> str:
+        """How the example was chosen, for a message."""
+        return HOW[self.how]
+
 
 @dataclass
 class Resolution:
-    """Reads grouped by where they are (or should be) documented."""
+    """Reads grouped by the example that covers them, and whether it documents them."""
 
     scopes: dict[str, Scope]
     reads: list[EnvRead] = field(default_factory=list)  # every named read, ignored names too
-    _chains: dict[str, list[Scope]] = field(default_factory=dict, repr=False)
+    # (example path, key) → the reads it documents
     documented: dict[tuple[str, str], list[EnvRead]] = field(
         default_factory=lambda: defaultdict(list)
     )
+    # (covering example path, name) → the reads it should document
     undocumented: dict[tuple[str, str], list[EnvRead]] = field(
         default_factory=lambda: defaultdict(list)
     )
-    uncovered: dict[str, list[EnvRead]] = field(default_factory=lambda: defaultdict(list))
+    # (covering example path, name) → reads another example of the repository documents
+    elsewhere: dict[tuple[str, str], list[EnvRead]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    # example that should exist → name → reads no example covers
+    uncovered: dict[str, dict[str, list[EnvRead]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    )
     dynamic: dict[str, list[EnvRead]] = field(default_factory=lambda: defaultdict(list))
+    # (covering example path, name) → the coverage of its first read
+    coverage: dict[tuple[str, str], Coverage] = field(default_factory=dict)
+    _used: set[str] = field(default_factory=set)
+    _used_upper: set[str] = field(default_factory=set)
+    _prefixes: set[str] = field(default_factory=set)
 
-    def chain(self, path: str) -> list[Scope]:
-        """The scopes governing ``path``, nearest first."""
-        directory = path.rpartition("/")[0]
-        if directory not in self._chains:
-            self._chains[directory] = [self.scopes[d] for d in ancestors(path) if d in self.scopes]
-        return self._chains[directory]
+    def documenting(self, name: str, case_insensitive: bool = False) -> list[str]:
+        """Every example of the repository that documents ``name``."""
+        return [
+            found[0].path
+            for scope in self.scopes.values()
+            if (found := scope.entry(name, case_insensitive))
+        ]
+
+    def is_used(self, key: str) -> bool:
+        """True when something in the repository reads, sets or defaults ``key``."""
+        return (
+            key in self._used
+            or key.upper() in self._used_upper
+            or any(key.startswith(p) for p in self._prefixes)
+        )
 
     def unused(self, policy: EnvPolicy) -> list[tuple[DotenvFile, EnvEntry]]:
-        """Example keys nothing reads (first definition of each), ignored names left out."""
+        """Example keys nothing in the repository reads (first definition in each folder),
+        ignored names left out."""
         out = []
-        for directory, scope in sorted(self.scopes.items()):
+        for _directory, scope in sorted(self.scopes.items()):
             seen: set[str] = set()
             for file in scope.files:
                 for entry in file.entries:
                     if entry.key in seen or name_ignored(entry.key, policy.ignore_names):
                         continue
                     seen.add(entry.key)
-                    if not self.documented.get((directory, entry.key)):
+                    if not self.is_used(entry.key):
                         out.append((file, entry))
         return out
+
+
+class Coverer:
+    """The coverage rules for one repository (see the module's docstring)."""
+
+    def __init__(self, repo: RepoEnv, policy: EnvPolicy) -> None:
+        self.policy = policy
+        self.packages = repo.packages
+        by_dir: dict[str, list[DotenvFile]] = defaultdict(list)
+        for example in repo.examples:
+            by_dir[example.directory].append(example)
+        self.scopes = {d: Scope(d, _order(files, policy.examples)) for d, files in by_dir.items()}
+        self._by_path = {e.path: e.directory for e in repo.examples}
+        outside = [
+            e for e in repo.examples if package_of(e.path, self.packages) is None
+        ]  # a package's own examples cover only the package
+        outside.sort(key=lambda e: (e.path.count("/"), example_rank(e.path, policy.examples)))
+        self._fallback = self.scopes[outside[0].directory] if outside else None
+        self._memo: dict[str, Coverage | None] = {}
+
+    def of(self, path: str) -> Coverage | None:
+        """The coverage of the code at ``path``; None when no example covers it."""
+        key = path if self.policy.coverage else path.rpartition("/")[0]
+        if key not in self._memo:
+            self._memo[key] = self._compute(path)
+        return self._memo[key]
+
+    def due(self, path: str) -> str:
+        """The example an uncovered read at ``path`` belongs in."""
+        for entry in self.policy.coverage:
+            if path_matches(path, entry.code):
+                return entry.example
+        package = package_of(path, self.packages)
+        return _join(package or "", new_example_name(self.policy.examples))
+
+    def _compute(self, path: str) -> Coverage | None:
+        for entry in self.policy.coverage:
+            if path_matches(path, entry.code):
+                directory = self._by_path.get(entry.example)
+                if directory is None:
+                    return None
+                scope = self.scopes[directory].led_by(entry.example)
+                return Coverage((scope,), "policy", entry.example)
+        chain = tuple(self.scopes[d] for d in ancestors(path) if d in self.scopes)
+        if chain:
+            package = package_of(path, self.packages)
+            nearest = chain[0]
+            own = package is not None and (
+                nearest.directory == package or nearest.directory.startswith(package + "/")
+            )
+            return Coverage(chain, "package" if own else "nearest", nearest.primary.path)
+        if self._fallback is not None:
+            return Coverage((self._fallback,), "repository", self._fallback.primary.path)
+        return None
 
 
 _CONSTANT_REF = re.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*$")
@@ -115,19 +243,19 @@ def resolvable_constants(repo: RepoEnv) -> dict[str, str]:
     }
 
 
-def _order(files: list[DotenvFile], names: list[str]) -> list[DotenvFile]:
-    rank = {n: i for i, n in enumerate(names)}
-    return sorted(files, key=lambda f: (rank.get(f.path.rpartition("/")[2], len(rank)), f.path))
+def _order(files: list[DotenvFile], patterns: list[str]) -> list[DotenvFile]:
+    return sorted(files, key=lambda f: (example_rank(f.path.rpartition("/")[2], patterns), f.path))
+
+
+def role(read: EnvRead) -> str:
+    """``read``, ``default`` or ``set`` (what the place does with the variable)."""
+    return str(getattr(read, "role", "read") or "read")
 
 
 def resolve(repo: RepoEnv, policy: EnvPolicy) -> Resolution:
-    """Group every static read of ``repo`` by the example that documents it."""
-    by_dir: dict[str, list[DotenvFile]] = defaultdict(list)
-    for example in repo.examples:
-        by_dir[example.directory].append(example)
-    result = Resolution(
-        {d: Scope(d, _order(files, policy.examples)) for d, files in by_dir.items()}
-    )
+    """Group every static read of ``repo`` by the example that covers it."""
+    coverer = Coverer(repo, policy)
+    result = Resolution(coverer.scopes)
     references = [
         EnvRead(name, example.path, entry.line, "dotenv-reference")
         for example in repo.examples
@@ -138,23 +266,34 @@ def resolve(repo: RepoEnv, policy: EnvPolicy) -> Resolution:
     for read in sorted([*repo.reads, *references], key=lambda r: (r.path, r.line, r.name or "")):
         name = read.name
         if name is None:
+            prefix = str(getattr(read, "prefix", "") or "")
+            if prefix:
+                result._prefixes.add(prefix)
             ref = read.expression.strip()
             name = constants.get(ref.rpartition(".")[2]) if _CONSTANT_REF.match(ref) else None
             if name is None:
                 result.dynamic[read.path].append(read)
                 continue
             read = replace(read, name=name)
-        result.reads.append(read)
-        if name_ignored(name, policy.ignore_names):
-            continue
-        chain = result.chain(read.path)
-        if not chain:
-            result.uncovered[name].append(read)
-            continue
         insensitive = read.kind in CASE_INSENSITIVE_KINDS
-        found = next((f for s in chain if (f := s.entry(name, insensitive))), None)
+        result._used.add(name)
+        if insensitive:
+            result._used_upper.add(name.upper())
+        result.reads.append(read)
+        if name_ignored(name, policy.ignore_names) or role(read) != "read":
+            continue
+        coverage = coverer.of(read.path)
+        if coverage is None:
+            result.uncovered[coverer.due(read.path)][name].append(read)
+            continue
+        found = next((f for s in coverage.chain if (f := s.entry(name, insensitive))), None)
         if found is not None:
-            result.documented[(found[0].directory, found[1].key)].append(read)
+            result.documented[(found[0].path, found[1].key)].append(read)
+            continue
+        target = (coverage.example, name)
+        result.coverage.setdefault(target, coverage)
+        if result.documenting(name, insensitive):
+            result.elsewhere[target].append(read)
         else:
-            result.undocumented[(chain[0].directory, name)].append(read)
+            result.undocumented[target].append(read)
     return result

@@ -13,7 +13,7 @@ from typing import Any
 
 from hygiene.checks.env.paths import name_ignored
 from hygiene.checks.env.records import EnvRead, RepoEnv
-from hygiene.checks.env.resolve import Resolution, resolve
+from hygiene.checks.env.resolve import CASE_INSENSITIVE_KINDS, Coverer, Resolution, resolve
 from hygiene.findings import Finding, Location, Severity
 from hygiene.policy import EnvPolicy, Policy
 
@@ -91,15 +91,17 @@ def evaluate_repo(repo: RepoEnv, policy: EnvPolicy) -> list[Finding]:
 
 
 def _drift(out: _Builder, res: Resolution) -> None:
-    for (directory, name), reads in sorted(res.undocumented.items()):
-        example = res.scopes[directory].primary.path
+    for (example, name), reads in sorted(res.undocumented.items()):
+        coverage = res.coverage[(example, name)]
         first = reads[0]
         more = f" and {len(reads) - 1} other place(s)" if len(reads) > 1 else ""
+        also = [p for p in coverage.consulted if p != example]
+        consulted = f"; {', '.join(also)} also consulted" if also else ""
         out.add(
             "undocumented-variable",
             example,
             f"{name} is {_VERBS.get(first.kind, 'read in')} {first.path}:{first.line}{more} but "
-            f"{example} does not document it; "
+            f"{example} ({coverage.describe()}{consulted}) does not document it; "
             f"add it there with a safe default or a placeholder.",
             (name, example),
             first.path,
@@ -107,6 +109,31 @@ def _drift(out: _Builder, res: Resolution) -> None:
             {
                 "variable": name,
                 "example": example,
+                "consulted": coverage.consulted,
+                "coverage": coverage.how,
+                "reads": _reads(reads),
+                "read_count": len(reads),
+            },
+        )
+    for (example, name), reads in sorted(res.elsewhere.items()):
+        coverage = res.coverage[(example, name)]
+        first = reads[0]
+        where = res.documenting(name, first.kind in CASE_INSENSITIVE_KINDS)
+        out.add(
+            "documented-elsewhere",
+            example,
+            f"{name} is {_VERBS.get(first.kind, 'read in')} {first.path}:{first.line}; it is "
+            f"documented in {', '.join(where)}, not in {example} ({coverage.describe()}); "
+            "document it there too, or map this code to that example with env.coverage.",
+            (name, example),
+            first.path,
+            first.line,
+            {
+                "variable": name,
+                "example": example,
+                "consulted": coverage.consulted,
+                "coverage": coverage.how,
+                "documented_in": where,
                 "reads": _reads(reads),
                 "read_count": len(reads),
             },
@@ -115,8 +142,8 @@ def _drift(out: _Builder, res: Resolution) -> None:
         out.add(
             "unused-variable",
             file.path,
-            f"{entry.key} is documented in {file.path}:{entry.line} but nothing reads it; "
-            "remove it from the example or add the code that reads it.",
+            f"{entry.key} is documented in {file.path}:{entry.line} but nothing in the "
+            "repository reads it; remove it from the example or add the code that reads it.",
             (entry.key, file.path),
             file.path,
             entry.line,
@@ -126,31 +153,33 @@ def _drift(out: _Builder, res: Resolution) -> None:
 
 def _missing_example(out: _Builder, res: Resolution) -> None:
     # Deploy files alone (a CI workflow's env:) do not make a repository need an example.
-    reads = sorted(
-        (r for rs in res.uncovered.values() for r in rs if r.kind not in DEPLOY_KINDS),
-        key=lambda r: (r.path, r.line),
-    )
-    if not reads:
-        return
-    names = sorted({str(r.name) for r in reads})
-    directories = sorted({r.path.rpartition("/")[0] for r in reads})
-    example = out.policy.examples[0]
-    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-    out.add(
-        "missing-example",
-        example,
-        f"The code reads {len(names)} environment variable(s) ({shown}) that no example file "
-        f"documents; add {example} listing them with safe defaults.",
-        (example,),
-        reads[0].path,
-        reads[0].line,
-        {
-            "variables": names,
-            "directories": [d or "." for d in directories],
-            "reads": _reads(reads),
-            "example": example,
-        },
-    )
+    for example, by_name in sorted(res.uncovered.items()):
+        reads = sorted(
+            (r for rs in by_name.values() for r in rs if r.kind not in DEPLOY_KINDS),
+            key=lambda r: (r.path, r.line),
+        )
+        if not reads:
+            continue
+        names = sorted({str(r.name) for r in reads})
+        directories = sorted({r.path.rpartition("/")[0] for r in reads})
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        out.add(
+            "missing-example",
+            example,
+            f"The code reads {len(names)} environment variable(s) ({shown}) that no example "
+            f"file covers; add {example} listing them with safe defaults "
+            "(hygiene env fix writes it).",
+            (example,),
+            reads[0].path,
+            reads[0].line,
+            {
+                "variables": names,
+                "directories": [d or "." for d in directories],
+                "reads": _reads(reads),
+                "example": example,
+                "consulted": [],
+            },
+        )
 
 
 def _dotenv_files(out: _Builder, res: Resolution) -> None:
@@ -179,12 +208,13 @@ def _dotenv_files(out: _Builder, res: Resolution) -> None:
             None,
             {"dotenv": path},
         )
+    known = {e.key for f in repo.examples for e in f.entries}
+    coverer = Coverer(repo, out.policy)
     for local in repo.local_envs:
-        chain = res.chain(local.path)
-        if not chain:
+        coverage = coverer.of(local.path)
+        if coverage is None:
             continue
-        example = chain[0].primary.path
-        known = {e.key for scope in chain for f in scope.files for e in f.entries}
+        example = coverage.example
         seen: set[str] = set()
         for entry in local.entries:
             if entry.key in known or entry.key in seen:
@@ -195,12 +225,17 @@ def _dotenv_files(out: _Builder, res: Resolution) -> None:
             out.add(
                 "env-only-variable",
                 local.path,
-                f"{entry.key} is set in {local.path} but {example} does not document it; add it to "
-                "the example so others know it exists.",
+                f"{entry.key} is set in {local.path} but no example documents it; add it to "
+                f"{example} (the example covering {local.path}) so others know it exists.",
                 (entry.key, example),
                 local.path,
                 entry.line,
-                {"variable": entry.key, "example": example, "dotenv": local.path},
+                {
+                    "variable": entry.key,
+                    "example": example,
+                    "consulted": coverage.consulted,
+                    "dotenv": local.path,
+                },
             )
 
 
