@@ -370,6 +370,8 @@ def _scan_lines(
             ):
                 continue
             full = _whole_token(plugin, line, value) if config.hygiene_filters else value
+            if config.hygiene_filters:  # `key = value  # note`: the note is not the value
+                full = hygiene_filters.without_inline_comment(full)
             if config.hygiene_filters and hygiene_filters.filtered_by(full, line, path):
                 continue
             key = (secret.type, number, full)

@@ -1,8 +1,8 @@
 """From blob scan results to one record per secret per path, with provenance (pure).
 
 A blob is scanned once per *profile* — what about its path changes the result: detect-secrets'
-file type (keyword patterns, transformers) and whether it is a changelog (the commit-hash filter).
-Its hits are then attached to every path the blob was written at. For each (path, detector,
+file type (keyword patterns, transformers) and the path classes hygiene's filters look at
+(changelog, docs, example file, translation catalogue: ``filters.path_profile``). Its hits are then attached to every path the blob was written at. For each (path, detector,
 secret) the record keeps the first commit that introduced the secret there, and whether HEAD's
 file at that path still holds it (``in_tree``) — else the secret lives only in history.
 """
@@ -13,11 +13,11 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
-from pathlib import PurePosixPath
 from typing import Any
 
 from hygiene.scan.engine import ContentResult
-from hygiene.scan.filters import CHANGELOG_NAME
+from hygiene.scan.filters import path_profile
+from hygiene.scan.hits import Category, SecretHit
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,9 @@ class SecretRecord:
     #: SHA-256 of the credential's public half (``SecretHit.key_id_sha256``): what a live
     #: inventory is matched on
     key_id_sha256: str | None = None
+    #: the hit's kind (``hits.Category``): what the finding's severity follows
+    category: Category = "generic"
+    engine: str = "detect-secrets"  # the engine that found it
 
 
 UNKNOWN_ORDER = 1 << 62
@@ -90,9 +93,11 @@ def file_type(path: str) -> str:
 
 
 def profile(path: str) -> str:
-    """What about ``path`` changes a scan's result (see the module docstring)."""
-    kind = file_type(path)
-    return kind + ("+changelog" if CHANGELOG_NAME.match(PurePosixPath(path).name) else "")
+    """What about ``path`` changes a scan's result (see the module docstring): its file type,
+    and what hygiene's filters see in it (``filters.path_profile``: changelog, docs, example
+    file, translation catalogue, …)."""
+    classes = path_profile(path)
+    return file_type(path) + (f"+{classes}" if classes else "")
 
 
 def scan_key(oid: str, path: str) -> str:
@@ -119,7 +124,7 @@ def build_records(
     """One record per (path, detector, secret hash), oldest introducing commit first."""
     first: dict[tuple[str, str, str], tuple[int, Placement, int]] = {}
     live: dict[tuple[str, str, str], int] = {}
-    meta: dict[tuple[str, str, str], tuple[str, str, str, str | None]] = {}
+    meta: dict[tuple[str, str, str], SecretHit] = {}
     for placement in placements:
         result = results.get(placement.key)
         if result is None or not result.hits:
@@ -128,9 +133,7 @@ def build_records(
         for hit in result.hits:
             k = (hit.rule, hit.sha256)
             lines[k] = min(lines.get(k, hit.line), hit.line)
-            meta.setdefault(
-                (placement.path, *k), (hit.type, hit.preview, hit.hashed_secret, hit.key_id_sha256)
-            )
+            meta.setdefault((placement.path, *k), hit)
         in_head = head.get(placement.path) == placement.oid
         for (rule, sha), line in lines.items():
             key = (placement.path, rule, sha)
@@ -142,20 +145,22 @@ def build_records(
     records = []
     for key, (_order, placement, line) in first.items():
         path, rule, sha = key
-        kind, preview, hashed, key_id_sha256 = meta[key]
+        hit = meta[key]
         records.append(
             SecretRecord(
                 repo=repo,
                 path=path,
                 rule=rule,
-                type=kind,
+                type=hit.type,
                 line=live.get(key, line),
                 commit=placement.commit,
-                preview=preview,
+                preview=hit.preview,
                 sha256=sha,
-                hashed_secret=hashed,
+                hashed_secret=hit.hashed_secret,
                 in_tree=key in live,
-                key_id_sha256=key_id_sha256,
+                key_id_sha256=hit.key_id_sha256,
+                category=hit.category,
+                engine=hit.engine,
             )
         )
     records.sort(key=lambda r: (r.path, r.line, r.rule, r.sha256))
