@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 from hygiene.context import CheckResult
 from hygiene.findings import Finding, Location
@@ -60,7 +61,34 @@ def test_table_summarises_by_check_and_severity() -> None:
     text = render(document(), "table")
     assert "no AWS credentials found" in text
     assert "arn:aws:s3:::b" in text
-    assert "2 finding(s); 0 resolved." in text
+    assert "2 finding(s) in 2 group(s); 0 resolved." in text
+
+
+def finding(index: int, path: str, rule: str = "in-tree", severity: str = "high") -> dict[str, Any]:
+    return {
+        "id": f"id{index}",
+        "check": "secrets",
+        "rule": rule,
+        "severity": severity,
+        "resource": f"api:{path}",
+        "message": f"secret in {path}",
+        "location": {"repo": "api", "path": path, "line": index + 1},
+    }
+
+
+def test_the_table_groups_a_rule_in_one_file_and_shows_only_the_top_by_default() -> None:
+    doc = document()
+    many = [finding(i, "fixtures/keys.json") for i in range(800)]
+    others = [finding(1000 + i, f"src/f{i}.py", severity="medium") for i in range(7)]
+    doc["findings"] = [*many, *others]
+    text = render(doc, "table")
+    assert "fixtures/keys.json (lines 1, 2, 3, 4, 5 …)" in text
+    assert "800" in text  # one line with its count, not 800 rows
+    assert text.count("api:src/f") == 4  # the top 5 groups of the check: keys.json and 4 others
+    assert "8 group(s) shown" not in text and "5 group(s) shown: --verbose" in text
+    assert len(text.splitlines()) < 60
+    verbose = render(doc, "table", verbose=True)
+    assert verbose.count("api:src/f") == 7 and "group(s) shown" not in verbose
 
 
 def test_sarif_has_physical_and_logical_locations() -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from hygiene.cli.options import write_atomically
+from hygiene.cli.options import verbose_requested, write_atomically
 from hygiene.cli.publish_options import after_run
 from hygiene.exit_codes import ExitCode
 from hygiene.findings import Severity
@@ -47,7 +47,7 @@ def conclude(
     for result in run.results:
         if result.name == RECORD_RESULT and result.status == "error":
             click.echo(f"hygiene: error: the run was not recorded: {result.reason}", err=True)
-    artefact_exit = write_document(render_chunks(document, fmt), output)
+    artefact_exit = write_document(render_chunks(document, fmt, verbose_requested()), output)
     threshold = Severity(fail_on)
     failing = run.count_at_least(threshold)
     skipped = [r.name for r in run.results if r.status == "skipped"]

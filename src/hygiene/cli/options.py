@@ -306,5 +306,25 @@ def artefact_options(func: F) -> F:
                 check_early=True,
             ),
             fail_on_option(envvar="HYGIENE_FAIL_ON"),
+            click.option(
+                "--verbose",
+                "-v",
+                is_flag=True,
+                expose_value=False,
+                callback=_remember_verbose,
+                help="Table format: list every group of findings, not only the summary and the "
+                "top findings of each check.",
+            ),
         ],
     )
+
+
+def _remember_verbose(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    ctx.meta["hygiene.verbose"] = value
+    return value
+
+
+def verbose_requested() -> bool:
+    """Whether the current command was given ``--verbose``."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.meta.get("hygiene.verbose"))

@@ -6,7 +6,8 @@ from __future__ import annotations
 import io
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 from urllib.parse import quote
@@ -79,8 +80,54 @@ def _where(finding: dict[str, Any]) -> str:
     return str(finding["resource"])
 
 
-def render_table(document: dict[str, Any]) -> str:
-    """A rich summary grouped by check and severity, then the findings (for terminals)."""
+#: How many groups of findings the summary shows per check (``--verbose`` shows every group).
+TOP_PER_CHECK = 5
+_RANK = {severity: index for index, severity in enumerate(SEVERITIES)}
+
+
+@dataclass
+class FindingGroup:
+    """Findings of one rule at one place (a file, or a resource): one line of the table."""
+
+    severity: str
+    check: str
+    rule: str
+    where: str
+    message: str
+    status: str
+    lines: list[int] = field(default_factory=list)
+    count: int = 0
+
+    def describe_where(self) -> str:
+        """``repo:path:line``, or ``repo:path (lines 3, 9, …)`` for a group."""
+        if self.count == 1:
+            return f"{self.where}:{self.lines[0]}" if self.lines else self.where
+        shown = ", ".join(str(n) for n in self.lines[:5]) + (" …" if len(self.lines) > 5 else "")
+        return f"{self.where} (lines {shown})" if self.lines else self.where
+
+
+def group_findings(findings: Iterable[dict[str, Any]]) -> list[FindingGroup]:
+    """Findings grouped by (check, rule, severity, file or resource), most severe first, then
+    the biggest group: 8,000 hits of one rule in one file are one line with a count."""
+    groups: dict[tuple[str, str, str, str], FindingGroup] = {}
+    for f in findings:
+        loc = f.get("location") or {}
+        where = f"{loc['repo']}:{loc['path']}" if loc else str(f["resource"])
+        key = (f["check"], f["rule"], f["severity"], where)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = FindingGroup(
+                f["severity"], f["check"], f["rule"], where, f["message"], f.get("status") or ""
+            )
+        group.count += 1
+        if loc.get("line"):
+            group.lines.append(int(loc["line"]))
+    return sorted(groups.values(), key=lambda g: (_RANK.get(g.severity, 9), -g.count, g.where))
+
+
+def render_table(document: dict[str, Any], verbose: bool = False) -> str:
+    """For terminals: a one-screen summary (per check: status, counts by severity), then the
+    top findings of each check grouped by rule and file; ``verbose`` lists every group."""
     from rich.console import Console
     from rich.table import Table
 
@@ -105,17 +152,39 @@ def render_table(document: dict[str, Any]) -> str:
             check.get("reason", ""),
         )
     console.print(summary)
-    if document["findings"]:
-        table = Table(show_lines=False)
-        for column in ("severity", "status", "check", "rule", "where", "message"):
-            table.add_column(column, overflow="fold")
-        for f in document["findings"]:
+    groups = group_findings(document["findings"])
+    shown = groups if verbose else _top(groups, TOP_PER_CHECK)
+    if shown:
+        title = "Findings" if verbose else f"Top findings (up to {TOP_PER_CHECK} per check)"
+        table = Table(title=title, show_lines=False)
+        for column in ("severity", "status", "check", "rule", "count", "where", "message"):
+            table.add_column(
+                column, overflow="fold", justify="right" if column == "count" else "left"
+            )
+        for g in shown:
             table.add_row(
-                f["severity"], f.get("status") or "", f["check"], f["rule"], _where(f), f["message"]
+                g.severity, g.status, g.check, g.rule, str(g.count), g.describe_where(), g.message
             )
         console.print(table)
-    console.print(f"{len(document['findings'])} finding(s); {len(run['resolved'])} resolved.")
+    total = len(document["findings"])
+    line = f"{total} finding(s) in {len(groups)} group(s); {len(run['resolved'])} resolved."
+    if len(shown) < len(groups):
+        line += (
+            f" {len(shown)} group(s) shown: --verbose lists every group, "
+            "--format markdown or json every finding."
+        )
+    console.print(line)
     return buffer.getvalue()
+
+
+def _top(groups: list[FindingGroup], per_check: int) -> list[FindingGroup]:
+    seen: Counter[str] = Counter()
+    top = []
+    for group in groups:
+        if seen[group.check] < per_check:
+            seen[group.check] += 1
+            top.append(group)
+    return top
 
 
 _SARIF_LEVEL = {
@@ -190,7 +259,7 @@ def render_sarif(document: dict[str, Any]) -> str:
     return json.dumps(sarif, indent=2) + "\n"
 
 
-RENDERERS: dict[OutputFormat, Callable[[dict[str, Any]], str]] = {
+RENDERERS: dict[OutputFormat, Callable[..., str]] = {
     OutputFormat.TABLE: render_table,
     OutputFormat.JSON: render_json,
     OutputFormat.MARKDOWN: render_markdown,
@@ -198,14 +267,18 @@ RENDERERS: dict[OutputFormat, Callable[[dict[str, Any]], str]] = {
 }
 
 
-def render(document: dict[str, Any], fmt: OutputFormat | str) -> str:
-    """Render the contract document in ``fmt``."""
+def render(document: dict[str, Any], fmt: OutputFormat | str, verbose: bool = False) -> str:
+    """Render the contract document in ``fmt`` (``verbose``: the table lists every group)."""
+    if OutputFormat(fmt) is OutputFormat.TABLE:
+        return render_table(document, verbose=verbose)
     return RENDERERS[OutputFormat(fmt)](document)
 
 
-def render_chunks(document: dict[str, Any], fmt: OutputFormat | str) -> Iterator[str]:
+def render_chunks(
+    document: dict[str, Any], fmt: OutputFormat | str, verbose: bool = False
+) -> Iterator[str]:
     """``render`` as chunks: JSON is streamed finding by finding (the format for large runs);
     the human formats are built whole."""
     if OutputFormat(fmt) is OutputFormat.JSON:
         return iter_json(document)
-    return iter([render(document, fmt)])
+    return iter([render(document, fmt, verbose=verbose)])
