@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hygiene.checks.repos import clone_location
+from hygiene.checks.secrets import archived
 from hygiene.context import Collection, RunContext
 from hygiene.errors import CheckSkipped, HygieneError
 from hygiene.policy import Policy, SecretsPolicy
@@ -235,32 +236,39 @@ def scan_repository(
         oid_of[placement.key] = placement.oid
     results: dict[str, ContentResult] = {}
     for key, oid in oid_of.items():
-        if sizes.get(oid, 0) > config.max_file_bytes:
+        if sizes.get(oid, 0) > archived.size_cap(paths_of[key], policy):
             results[key] = ContentResult(skipped="too-large")
+    archive_blobs = archived.ArchiveBlobs(archived.limits_of(policy))
     fingerprint = config.fingerprint()
     todo = [k for k in oid_of if k not in results]
     if store is not None and todo:
         for key, data in store.cached_scans(todo, fingerprint).items():
-            results[key] = ContentResult.from_json(data)
+            if archive_blobs.remember(key, data):
+                results[key] = ContentResult.from_json(data)
         stats["blobs_cached"] = sum(1 for k in todo if k in results)
         todo = [k for k in todo if k not in results]
     units: dict[str, tuple[str, str]] = {}  # key -> (oid, a path no file-name filter excludes)
     absent = set(coverage.missing)  # never asked of git: a partial clone would fetch them
     for key in todo:
-        path_ok = next((p for p in paths_of[key] if not file_filtered(p)), None)
+        path_ok = next((p for p in paths_of[key] if _readable(p, policy)), None)
         if oid_of[key] in absent:
             continue
         if path_ok is None:
             results[key] = ContentResult(skipped="excluded-file")
         else:
             units[key] = (oid_of[key], path_ok)
-    fresh = _scan(path, name, list(units), units, sizes, policy, progress, coverage.missing)
+    fresh = _scan(
+        path, name, list(units), units, sizes, policy, progress, coverage.missing, archive_blobs
+    )
+    fresh = archive_blobs.take(fresh)
     stats["blobs_scanned"] = len(fresh)
     stats["bytes_scanned"] = sum(sizes.get(units[k][0], 0) for k in fresh)
     results.update(fresh)
+    stats.update(archive_blobs.stats(results))
+    kept, head_entries = archive_blobs.place(results, paths_of, kept, head)
     changed = _judge_paths(results, paths_of)
     if store is not None and (fresh or changed):
-        store.cache_scans({k: results[k].to_json() for k in {*fresh, *changed}}, fingerprint)
+        store.cache_scans(archive_blobs.cache_rows(results, {*fresh, *changed}), fingerprint)
     filtered = {
         (k, p)
         for k in paths_of
@@ -276,7 +284,7 @@ def scan_repository(
         elif result.skipped == "too-large":
             stats["skipped_large"] += 1
     kept = _fill_unknown_commits(path, kept, results) if policy.history else kept
-    records = build_records(name, kept, results, head)
+    records = build_records(name, kept, results, head_entries)
     stats["missing_objects"] = len(set(coverage.missing))
     warnings = coverage.warnings()
     baseline = _read_baseline(path, policy.baseline, warnings)
@@ -307,6 +315,12 @@ def _displayable(record: SecretRecord) -> SecretRecord:
     baseline was matched on git's own path before."""
     shown = git.display_path(record.path)
     return record if shown == record.path else replace(record, path=shown)
+
+
+def _readable(path: str, policy: SecretsPolicy) -> bool:
+    """Whether a blob at ``path`` is read: detect-secrets' file-name filters pass it, or its
+    name says archive (they drop ``.zip``, ``.jar``, ``.gz``; the files inside are scanned)."""
+    return not file_filtered(path) or archived.may_be_archive(path, policy)
 
 
 def _skipped(path: str, policy: SecretsPolicy) -> bool:
@@ -394,6 +408,7 @@ def _scan(
     policy: SecretsPolicy,
     progress: Progress | None,
     missing: list[str] | None = None,
+    archive_blobs: archived.ArchiveBlobs | None = None,
 ) -> dict[str, ContentResult]:
     if not todo:
         return {}
@@ -409,8 +424,10 @@ def _scan(
     total = len(todo)
     done = (lambda n: progress(name, n, total)) if progress else None
     total_bytes = sum(sizes.get(oid, 0) for oid in keys_by_oid)
+    notes = archive_blobs.notes if archive_blobs is not None else None
+    stream = archived.expand_items(items(), archived.limits_of(policy), notes)
     return dict(
-        scan_items(items(), engine_config(policy), policy.workers, done, total_bytes=total_bytes)
+        scan_items(stream, engine_config(policy), policy.workers, done, total_bytes=total_bytes)
     )
 
 
@@ -553,15 +570,16 @@ def _hits_of_files(
 ) -> dict[str, list[SecretHit]]:
     def items() -> Iterator[Item]:
         for rel in files:
-            if file_filtered(rel):
+            if not _readable(rel, policy):
                 continue
-            content = work_tree_content(top, rel, policy.max_file_bytes)
+            content = work_tree_content(top, rel, archived.size_cap([rel], policy))
             if isinstance(content, Skipped):
                 log.info("%s: not scanned (%s)", git.display_path(rel), NOT_READ[content.reason])
                 continue  # deleted, a submodule, or nothing of the repository's own
             yield rel, rel, content
 
-    found = scan_items(list(items()), engine_config(policy), policy.workers)
+    stream = archived.expand_items(items(), archived.limits_of(policy))
+    found = scan_items(list(stream), engine_config(policy), policy.workers)
     return {path: result.hits for path, result in found if result.hits}
 
 
@@ -570,12 +588,13 @@ def _hits_of_blobs(
 ) -> dict[str, list[SecretHit]]:
     paths_by_oid: dict[str, list[str]] = {}
     for path, oid in blobs.items():
-        if not file_filtered(path):
+        if _readable(path, policy):
             paths_by_oid.setdefault(oid, []).append(path)
     items = [
         (path, path, content)
         for oid, content in git.read_blobs(repo, paths_by_oid)
         for path in paths_by_oid[oid]
     ]
-    found = scan_items(items, engine_config(policy), policy.workers)
+    stream = archived.expand_items(items, archived.limits_of(policy))
+    found = scan_items(list(stream), engine_config(policy), policy.workers)
     return {path: result.hits for path, result in found if result.hits}
