@@ -162,3 +162,20 @@ print(sorted({m.split(".")[0] for m in sys.modules if m.split(".")[0] in heavy})
     )
     assert "Usage: " in done.stdout and "audit" in done.stdout
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_audit_help_lists_every_check_with_its_summary() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", "from hygiene.cli import main; main()", "audit", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    listing = done.stdout.split("Checks (for --only and --skip):", 1)[1]
+    for name, spec in CHECKS.items():
+        assert any(
+            line.split()[:1] == [name] and spec.summary[:40] in line.replace("\n", " ")
+            for line in listing.splitlines()
+        ), name
+    assert "policy" in listing

@@ -13,6 +13,7 @@ from hygiene.cli.options import (
     artefact_options,
     as_of_option,
     check_options,
+    checks_epilog,
     config_option,
     default_repos,
     load,
@@ -28,7 +29,7 @@ from hygiene.cli.publish_options import check_publishing, publish_options
 from hygiene.log import setup_logging, setup_sentry
 
 
-@click.command()
+@click.command(epilog=checks_epilog())
 @config_option
 @check_options
 @repos_option()

@@ -180,6 +180,17 @@ def repo_option(help: str) -> Callable[[F], F]:
     )
 
 
+def checks_epilog() -> str:
+    """The registered checks, one line each, for a verb's ``--help`` (the registry holds import
+    strings, so listing them loads no check code)."""
+    from hygiene.registry import CHECKS
+
+    width = max(len(name) for name in [*CHECKS, "policy"])
+    lines = [f"  {name:<{width}}  {spec.summary}" for name, spec in CHECKS.items()]
+    lines.append(f"  {'policy':<{width}}  Expired exceptions in the policy (always runs)")
+    return "\b\nChecks (for --only and --skip):\n" + "\n".join(lines)
+
+
 def check_options(func: F) -> F:
     """``--only`` and ``--skip``: the checks a run runs (``split_names`` parses them)."""
     return _apply(

@@ -1,11 +1,11 @@
-"""The tags check — required tags on every AWS resource, every region, every account: SPEC here, the collector in
+"""The tags check — required tags (GCP: labels) on every resource: SPEC here, the collector in
 ``collect.py``, the pure rules in ``rules.py``."""
 
 from hygiene.checks.base import CheckSpec
 
 SPEC = CheckSpec(
     name="tags",
-    summary="Required tags on every AWS resource, every region, every account",
+    summary="Required tags (GCP: labels) on every AWS and GCP resource, every region and account",
     collector="hygiene.checks.tags.collect:collect",
     evaluator="hygiene.checks.tags.rules:evaluate",
     tally="hygiene.checks.tags.rules:ComplianceTally",
