@@ -1,0 +1,157 @@
+"""The hygiene engine: credential formats a regex-per-provider engine misses.
+
+Config-file passwords (``.netrc``, ``.pgpass``, ``.npmrc``, Docker ``auths``, Maven, NuGet,
+FileZilla, …), key–value secrets in any text format, connection URLs, literal credential
+arguments, framework signing keys, committed password hashes, private keys (one hit per key) and
+encrypted secrets files (one ``encrypted-file`` hit per file). Pure: text in, hits out.
+
+One compiled prefilter (an alternation of every family's markers, one named group per family)
+runs over each text; only the families it names run, and line-based ones only on the lines it
+matched. The values never leave this package: hits carry hashes and a 4-character preview.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from hygiene.scan import filters as hygiene_filters
+from hygiene.scan.formats import configfiles, encrypted, hashes, keys, keyvalue, urls
+from hygiene.scan.formats._common import Candidate, Text
+from hygiene.scan.formats.keys import binary_keystore
+from hygiene.scan.hits import SecretHit
+
+if TYPE_CHECKING:
+    from hygiene.scan.engine import ContentResult, EngineConfig
+
+__all__ = ["binary_keystore", "detect", "version"]
+
+#: Bump when a rule changes what it finds (feeds the scan cache's fingerprint).
+VERSION = "1"
+
+#: family → its markers; where two families' markers overlap at one place the first wins, so
+#: the line-based rules read the lines of every family (``_LINE_FAMILIES``).
+_FAMILIES = {
+    "enc": encrypted.MARKERS,
+    "key": keys.MARKERS,
+    "hash": hashes.MARKERS,
+    "args": keyvalue.ARG_MARKERS,
+    "url": urls.MARKERS,
+    "cfg": configfiles.MARKERS,
+    "kv": keyvalue.MARKERS,
+}
+_LINE_FAMILIES = ("hash", "args", "url", "cfg", "kv")
+PREFILTER = re.compile(
+    "|".join(f"(?P<{name}>{pattern})" for name, pattern in _FAMILIES.items()), re.IGNORECASE
+)
+_RANK = {
+    "provider-token": 0, "private-key": 1, "password": 2, "password-hash": 3, "generic": 4,
+    "encrypted-file": 5,
+}  # fmt: skip
+
+
+def version() -> str:
+    """The rules' version (a constant: reading it compiles nothing)."""
+    return VERSION
+
+
+def _candidate_lines(text: Text, prefilter: bool) -> dict[str, set[int]]:
+    """Family → the lines its markers matched (every line of every family without prefilter)."""
+    if not prefilter:
+        every = set(range(1, len(text.lines) + 1))
+        return {name: every for name in _FAMILIES}
+    found: dict[str, set[int]] = {}
+    for match in PREFILTER.finditer(text.text):
+        name = match.lastgroup
+        assert name is not None
+        found.setdefault(name, set()).add(text.line_of(match.start()))
+    return found
+
+
+def candidates(
+    text: str, path: str, prefilter: bool = True, max_line_length: int = 4000
+) -> tuple[list[Candidate], int]:
+    """Every candidate secret in ``text`` (before value filters) and the long lines skipped."""
+    doc = Text(text, path)
+    found = _candidate_lines(doc, prefilter)
+    any_line = sorted(set().union(*(found.get(name, set()) for name in _LINE_FAMILIES)))
+    if "enc" in found or path.endswith(".enc"):
+        whole = encrypted.find(doc)
+        if whole is not None:
+            return [whole], 0
+    out: list[Candidate] = []
+    long_lines: list[int] = []
+    if "key" in found:
+        out += keys.find(doc)
+    store = configfiles.is_store(doc)
+    if (
+        "cfg" in found
+        or doc.lower_name
+        in configfiles.NETRC_NAMES | configfiles.PGPASS_NAMES | configfiles.SPACED_NAMES
+    ):
+        out += configfiles.find(doc)
+    if any_line or doc.lower_name == "master.key" or path.endswith(".key"):
+        for hit in keyvalue.find(doc, any_line, long_lines, max_line_length):
+            if store and hit.category == "generic":
+                hit = Candidate(hit.rule, hit.type, hit.line, hit.value, "password")
+            out.append(hit)
+    if "args" in found:
+        out += keyvalue.find_arguments(doc, any_line, max_line_length)
+    if "url" in found:
+        out += urls.find(doc, sorted(found["url"]), max_line_length)
+    if "hash" in found or doc.lower_name.startswith(".htpasswd"):
+        out += hashes.find(doc, any_line, max_line_length)
+    return _dedupe(out), len(set(long_lines))
+
+
+def _dedupe(found: list[Candidate]) -> list[Candidate]:
+    """One candidate per (line, value): the most specific; a value inside a private key's block
+    (its own lines, an encrypted key's headers) is the key's, not a second finding."""
+    key_lines = {
+        line
+        for c in found
+        if c.category == "private-key"
+        for line in range(c.line, c.line + c.value.count("\n") + 1)
+    }
+    best: dict[tuple[int, str], Candidate] = {}
+    for c in found:
+        if c.category != "private-key" and c.line in key_lines:
+            continue
+        slot = (c.line, c.value)
+        if slot not in best or _RANK[c.category] < _RANK[best[slot].category]:
+            best[slot] = c
+    return sorted(best.values(), key=lambda c: (c.line, c.rule))
+
+
+def _filtered(c: Candidate, line: str, path: str) -> bool:
+    """``filters.filtered_by`` less the filters this candidate's format exempts it from."""
+    exempt = set(c.skip_filters) | set(getattr(hygiene_filters, "EXEMPT", {}).get(c.category, ()))
+    for name, predicate in hygiene_filters.VALUE_FILTERS.items():
+        if name not in exempt and predicate(c.value, line, path):
+            return True
+    return False
+
+
+def detect(text: str, path: str, config: EngineConfig, result: ContentResult) -> list[SecretHit]:
+    """The hygiene engine's hits in ``text`` as the file ``path`` (values filtered by hygiene's
+    value filters unless the configuration turns them off)."""
+    found, long_lines = candidates(text, path, config.prefilter, config.max_line_length)
+    result.long_lines = max(result.long_lines, long_lines)
+    lines = text.split("\n") if found else []
+    hits: list[SecretHit] = []
+    for c in found:
+        line = lines[c.line - 1] if c.line <= len(lines) else ""
+        if config.hygiene_filters and _filtered(c, line, path):
+            continue
+        hits.append(
+            SecretHit.of(
+                c.type,
+                c.line,
+                c.value,
+                category=c.category,
+                key_id=c.key_id,
+                engine="hygiene",
+                rule=c.rule,
+            )
+        )
+    return hits
