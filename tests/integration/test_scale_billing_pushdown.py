@@ -251,7 +251,7 @@ def test_bigquery_focus_table_returns_the_spend_table_of_the_files(
     assert fake.queries == [bigquery_sql("billing-prj.finops.focus_v1", QUERY, TagsPolicy())]
     assert rows == from_files(tmp_path / "cache")
     sqlglot.parse_one(fake.queries[0], read="bigquery")
-    assert "`billing-prj.finops.focus_v1` AS focus" in fake.queries[0]
+    assert "FROM `billing-prj.finops.focus_v1`) AS focus" in fake.queries[0]
 
 
 def test_only_aggregated_columns_come_back() -> None:

@@ -46,8 +46,8 @@ def test_only_the_tag_lookup_lines_differ() -> None:
     assert len(duck) == len(athena)
     differing = [(d, a) for d, a in zip(duck, athena, strict=True) if d != a]
     assert [d.split("(")[0].strip() for d, _ in differing] == [
-        "SELECT tags, CAST",
-        "SELECT tags, NULLIF",
+        "SELECT tags, allocated_tags, CAST",
+        "SELECT tags, allocated_tags, COALESCE",
     ]
     assert "CAST(json(" in differing[0][0] and "CAST(json_parse(" in differing[0][1]
     assert (

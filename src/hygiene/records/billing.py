@@ -30,10 +30,48 @@ FOCUS_COLUMNS: dict[str, str] = {
     "SubAccountId": "varchar",
     "ResourceId": "varchar",
     "Tags": "varchar",
+    # read for the spend ↔ resources join (optional; FOCUS versions differ in which they have)
+    "ResourceName": "varchar",
+    "AllocatedTags": "varchar",  # 1.3: tags of a split cost allocation's target
+    "ServiceCategory": "varchar",
+    "ChargeClass": "varchar",
+    "PublisherName": "varchar",  # 1.0–1.2; 1.3 calls the seller ServiceProviderName
+    "InvoiceIssuerName": "varchar",
+    "ServiceProviderName": "varchar",  # 1.3
+    "HostProviderName": "varchar",  # 1.3
 }
 
-#: Columns the FOCUS specification lets a provider leave out; read as NULL when absent.
-OPTIONAL_COLUMNS: frozenset[str] = frozenset({"Tags", "ResourceId", "SubAccountId", "ListCost"})
+#: Columns the FOCUS specification lets a provider leave out (or that one version has and
+#: another lacks); read as NULL when absent. ``ProviderName`` is gone in FOCUS 1.4: its place is
+#: taken by ``HostProviderName`` (else ``ServiceProviderName``), see ``sources/billing/focus.py``.
+OPTIONAL_COLUMNS: frozenset[str] = frozenset(
+    {
+        "Tags",
+        "ResourceId",
+        "SubAccountId",
+        "ListCost",
+        "ProviderName",
+        "ResourceName",
+        "AllocatedTags",
+        "ServiceCategory",
+        "ChargeClass",
+        "PublisherName",
+        "InvoiceIssuerName",
+        "ServiceProviderName",
+        "HostProviderName",
+    }
+)
+
+#: Spend that cannot carry tags, by label (``ResourceCost.untaggable``): kept apart from the tag
+#: coverage, never counted as untagged. Decided from ChargeCategory, ResourceId, ServiceName and
+#: the seller (``sources/billing/sql.untaggable_sql``).
+UNTAGGABLE: dict[str, str] = {
+    "tax": "Tax",
+    "support": "Support plans",
+    "marketplace": "Marketplace charges without a resource",
+    "data-transfer": "Data transfer without a resource",
+    "purchase": "Purchases without a resource (commitments, subscriptions)",
+}
 
 #: Budget scope keys that are provider columns rather than tags.
 PROVIDER_KEYS: frozenset[str] = frozenset({"ProviderName", "SubAccountId"})
@@ -118,6 +156,46 @@ class ProviderBudget:
     thresholds: tuple[AlertThreshold, ...] | None = None
 
 
+@dataclass(frozen=True)
+class ResourceCost:
+    """Cost of one resource in the billing month, in one currency (usage, purchases and tax).
+
+    ``resource_id`` is the bill's (FOCUS ResourceId, CUR ``line_item_resource_id``, the GCP
+    export's ``resource.global_name``); it is None for a row of the charges without a resource
+    (``untaggable`` says which kind, None: taggable spend judged by its tags), and for the
+    ``tail`` row summing the ``resources`` beyond the limit of one read. ``tags`` are the bill's
+    normalised values (a value any of the resource's lines carries; None when none does).
+    """
+
+    resource_id: str | None
+    currency: str
+    provider: str
+    sub_account: str | None
+    service: str | None
+    untaggable: str | None
+    tags: Mapping[str, str | None]
+    billed_cost: Decimal
+    effective_cost: Decimal
+    line_items: int = 0
+    resources: int = 1
+    tail: bool = False
+    name: str | None = None  # FOCUS ResourceName, the GCP export's resource.name
+
+    def cost(self, metric: Metric) -> Decimal:
+        """BilledCost or EffectiveCost of the row."""
+        return self.billed_cost if metric == "BilledCost" else self.effective_cost
+
+
+@dataclass
+class ResourceSpend:
+    """Per-resource cost of one billing month: at most ``limit`` resources per currency (the most
+    costly), a tail row for the rest, and the charges without a resource."""
+
+    month: date
+    limit: int
+    costs: list[ResourceCost] = field(default_factory=list)
+
+
 @dataclass
 class SpendData:
     """What the budgets collector hands the budgets check."""
@@ -126,3 +204,4 @@ class SpendData:
     provider_budgets: list[ProviderBudget] = field(default_factory=list)
     tag_keys: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    resources: ResourceSpend | None = None  # read when the run asks for it (the audit does)

@@ -27,7 +27,12 @@ import duckdb
 
 from hygiene.errors import HygieneError
 from hygiene.policy import TagsPolicy
-from hygiene.records.billing import FOCUS_COLUMNS, OPTIONAL_COLUMNS, SpendRow
+from hygiene.records.billing import (
+    FOCUS_COLUMNS,
+    ResourceCost,
+    ResourceSpend,
+    SpendRow,
+)
 from hygiene.sources.billing.cur import (
     CUR_NAMES,
     Columns,
@@ -46,7 +51,15 @@ from hygiene.sources.billing.diagnose import (
     normalise_currency,
 )
 from hygiene.sources.billing.dialect import DuckDBDialect
-from hygiene.sources.billing.sql import BASE_OUTPUT, SpendQuery, spend_sql
+from hygiene.sources.billing.focus import FocusColumnsMissing, focus_columns_exprs
+from hygiene.sources.billing.sql import (
+    BASE_OUTPUT,
+    RESOURCE_OUTPUT,
+    ResourceQuery,
+    SpendQuery,
+    resource_sql,
+    spend_sql,
+)
 
 log = logging.getLogger(__name__)
 
@@ -177,27 +190,10 @@ def focus_exprs(kind: Kind, columns: Columns, where: str) -> dict[str, str]:
 
 
 def _focus_exprs(columns: Columns, where: str) -> dict[str, str]:
-    missing = [c for c in FOCUS_COLUMNS if c not in columns and c not in OPTIONAL_COLUMNS]
-    if missing:
-        raise BillingSourceError(
-            f"{where}: FOCUS columns missing: {', '.join(missing)} (is this a FOCUS 1.0 export?)"
-        )
-    exprs: dict[str, str] = {}
-    for name, kind in FOCUS_COLUMNS.items():
-        if name not in columns:
-            exprs[name] = columns.null("decimal" if kind == "decimal" else "VARCHAR")
-        elif name == "Tags":
-            # as found: 'NULL', blank and invalid-looking values are handled once per distinct
-            # tag set; a map or struct becomes its JSON text
-            ref = DIALECT.ident(name)
-            exprs[name] = DIALECT.map_json(ref) if columns.kind(name) in ("map", "json") else ref
-        elif kind == "decimal":
-            exprs[name] = columns.decimal(name)
-        elif kind == "timestamp":
-            exprs[name] = columns.timestamp(name)
-        else:
-            exprs[name] = columns.text(name)
-    return exprs
+    try:
+        return focus_columns_exprs(columns)
+    except FocusColumnsMissing as exc:
+        raise BillingSourceError(f"{where}: {exc}") from None
 
 
 LEGACY_TAG_PREFIX = "resourceTags/user:"
@@ -330,6 +326,67 @@ def read_spend(
         return _aggregate(con, sql, readables, query, f"billing source {', '.join(specs)}")
     finally:
         con.close()
+
+
+def read_resource_costs(
+    specs: Sequence[str],
+    query: ResourceQuery,
+    policy: TagsPolicy,
+    *,
+    cache_dir: Path = Path(".hygiene/cache"),
+    memory_limit: str | None = None,
+    aws: Callable[[], Any] | None = None,
+) -> ResourceSpend:
+    """Per-resource cost of ``query.month`` in the billing files ``specs``, aggregated by DuckDB
+    (``billing/sql.resource_sql``): bounded by ``query.limit`` resources per currency."""
+    con = connect(memory_limit, cache_dir / "duckdb-tmp")
+    try:
+        groups = file_groups(con, specs, cache_dir, aws)
+        sql = resource_sql(DIALECT, f"{union_relation(con, groups)} AS focus", query, policy)
+        try:
+            rows = con.execute(sql).fetchall()
+        except duckdb.Error as exc:
+            raise BillingSourceError(
+                f"billing source {', '.join(specs)}: cannot aggregate per resource: "
+                f"{engine_reason(exc)}"
+            ) from None
+        return resource_spend(rows, query)
+    finally:
+        con.close()
+
+
+def resource_spend(rows: Iterable[Sequence[Any]], query: ResourceQuery) -> ResourceSpend:
+    """Output rows of ``resource_sql`` as a :class:`ResourceSpend` (rows without a currency
+    that cost nothing dropped, currencies upper-cased)."""
+    costs = [to_resource_cost(row, query.tag_keys) for row in rows]
+    kept = [
+        replace(c, currency=normalise_currency(c.currency))
+        for c in costs
+        if is_currency(normalise_currency(c.currency)) or c.billed_cost or c.effective_cost
+    ]
+    return ResourceSpend(month=query.month, limit=query.limit, costs=kept)
+
+
+def to_resource_cost(row: Sequence[Any], tag_keys: Sequence[str]) -> ResourceCost:
+    """One output row of ``resource_sql`` as a record."""
+    base = len(RESOURCE_OUTPUT)
+    currency, resource_id, untaggable, tail, provider, sub_account, service, name = row[:base]
+    billed, effective, line_items, resources = row[base + len(tag_keys) :]
+    return ResourceCost(
+        resource_id=resource_id,
+        currency=currency or "",
+        provider=provider or "",
+        sub_account=sub_account,
+        service=service,
+        untaggable=untaggable,
+        tags=dict(zip(tag_keys, row[base : base + len(tag_keys)], strict=True)),
+        billed_cost=_dec(billed),
+        effective_cost=_dec(effective),
+        line_items=int(line_items or 0),
+        resources=int(resources or 0),
+        tail=bool(int(tail or 0)),
+        name=name,
+    )
 
 
 @dataclass(frozen=True)
@@ -467,6 +524,32 @@ def read_focus_records(
 ) -> list[SpendRow]:
     """Aggregate FOCUS-shaped dicts (e.g. ``sources/gcp/billing_export.query_export``) with the
     same query as the files, so tags and months are treated identically."""
+    con = connect()
+    try:
+        relation = _register_records(con, records)
+        sql = spend_sql(DIALECT, f"({relation}) AS focus", query, policy)
+        readables = [Readable("FOCUS records", "focus_records", "focus")]
+        return _aggregate(con, sql, readables, query, "FOCUS records")
+    finally:
+        con.close()
+
+
+def read_focus_record_resources(
+    records: Sequence[Mapping[str, Any]], query: ResourceQuery, policy: TagsPolicy
+) -> ResourceSpend:
+    """Per-resource cost of FOCUS-shaped dicts (the GCP export's rows per resource and month),
+    by the same query as the files."""
+    con = connect()
+    try:
+        relation = _register_records(con, records)
+        sql = resource_sql(DIALECT, f"({relation}) AS focus", query, policy)
+        return resource_spend(con.execute(sql).fetchall(), query)
+    finally:
+        con.close()
+
+
+def _register_records(con: duckdb.DuckDBPyConnection, records: Sequence[Mapping[str, Any]]) -> str:
+    """The dicts as the DuckDB view ``focus_records``; returns the FOCUS SELECT over it."""
     import pandas as pd
 
     frame = pd.DataFrame.from_records(
@@ -476,17 +559,10 @@ def read_focus_records(
     for name, kind in FOCUS_COLUMNS.items():
         if kind != "timestamp":
             frame[name] = frame[name].astype(object).map(lambda v: None if v is None else str(v))
-    con = connect()
-    try:
-        con.register("focus_records", frame)
-        relation = "(SELECT * FROM focus_records)"
-        types = {name: "VARCHAR" for name, kind in FOCUS_COLUMNS.items() if kind != "timestamp"}
-        types.update(
-            {name: "TIMESTAMPTZ" for name, kind in FOCUS_COLUMNS.items() if kind == "timestamp"}
-        )
-        select = focus_select("focus", relation, types, "FOCUS records")
-        sql = spend_sql(DIALECT, f"({select}) AS focus", query, policy)
-        readables = [Readable("FOCUS records", "focus_records", "focus")]
-        return _aggregate(con, sql, readables, query, "FOCUS records")
-    finally:
-        con.close()
+    con.register("focus_records", frame)
+    relation = "(SELECT * FROM focus_records)"
+    types = {name: "VARCHAR" for name, kind in FOCUS_COLUMNS.items() if kind != "timestamp"}
+    types.update(
+        {name: "TIMESTAMPTZ" for name, kind in FOCUS_COLUMNS.items() if kind == "timestamp"}
+    )
+    return focus_select("focus", relation, types, "FOCUS records")

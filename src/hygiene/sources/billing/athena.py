@@ -37,10 +37,11 @@ from urllib.parse import parse_qs, urlsplit
 
 from hygiene.errors import HygieneError
 from hygiene.policy import TagsPolicy
-from hygiene.records.billing import SpendRow
-from hygiene.sources.billing.cur import Columns, CurColumnsMissing, cur2_select
+from hygiene.records.billing import FOCUS_COLUMNS, ResourceSpend, SpendRow
+from hygiene.sources.billing.cur import Columns, CurColumnsMissing, cur2_select, select
 from hygiene.sources.billing.dialect import AthenaDialect, Dialect
-from hygiene.sources.billing.sql import SpendQuery, spend_sql
+from hygiene.sources.billing.focus import FocusColumnsMissing, assumed_columns, focus_columns_exprs
+from hygiene.sources.billing.sql import ResourceQuery, SpendQuery, resource_sql, spend_sql
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +143,7 @@ def athena_relation(
     the DuckDB one over a table of the same name and types)."""
     table = f"{dialect.ident(source.database)}.{dialect.ident(source.table)}"
     if source.schema == "focus":
-        return f"{table} AS focus"
+        return f"({focus_table_select(source, table, columns, dialect)}) AS focus"
     if columns is None:
         raise ValueError("schema=cur2 needs the table's columns (table_columns)")
     # kinds from Glue's type names, whatever engine the text is spelled for
@@ -157,6 +158,41 @@ def athena_relation(
     return f"({mapped}) AS focus"
 
 
+def focus_table_select(
+    source: AthenaSource, table: str, columns: Mapping[str, str] | None, dialect: Dialect
+) -> str:
+    """The FOCUS model columns of a FOCUS table (1.0–1.4, ``columns``: Glue's, lower-cased);
+    without ``columns`` the table is taken for FOCUS 1.0, each column cast."""
+    if columns is None:
+        typed = assumed_columns(dialect)
+    else:  # Athena resolves names case-insensitively; Glue stores them lower-cased
+        known = {name.lower(): name for name in FOCUS_COLUMNS}
+        typed = Columns(
+            dialect,
+            {known.get(name, name): DIALECT.column_kind(kind) for name, kind in columns.items()},
+        )
+    try:
+        return select(typed, focus_columns_exprs(typed), table)
+    except FocusColumnsMissing as exc:
+        raise HygieneError(f"billing source {source.name}: {exc}") from None
+
+
+def read_columns(glue: Any, source: AthenaSource) -> dict[str, str] | None:
+    """The table's columns from Glue; for a FOCUS table that Glue cannot describe (another
+    catalog, no glue:GetTable), None: it is then read as FOCUS 1.0."""
+    if glue is None:
+        if source.schema == "cur2":
+            raise ValueError("schema=cur2 needs a glue client")
+        return None
+    try:
+        return table_columns(glue, source)
+    except HygieneError as exc:
+        if source.schema == "cur2":
+            raise
+        log.warning("%s; reading it as a FOCUS 1.0 table", exc)
+        return None
+
+
 def athena_sql(
     source: AthenaSource,
     query: SpendQuery,
@@ -166,6 +202,17 @@ def athena_sql(
 ) -> str:
     """The aggregation query as sent to Athena (``columns``: the table's, for ``cur2``)."""
     return spend_sql(dialect, athena_relation(source, columns, dialect), query, policy)
+
+
+def athena_resource_sql(
+    source: AthenaSource,
+    query: ResourceQuery,
+    policy: TagsPolicy,
+    columns: Mapping[str, str] | None = None,
+    dialect: Dialect = DIALECT,
+) -> str:
+    """The per-resource cost query as sent to Athena."""
+    return resource_sql(dialect, athena_relation(source, columns, dialect), query, policy)
 
 
 def read_athena_spend(
@@ -179,15 +226,36 @@ def read_athena_spend(
     timeout_seconds: float = 1800.0,
 ) -> list[SpendRow]:
     """Run the aggregation on Athena (``client``: boto3 ``athena``; ``glue``: boto3 ``glue``,
-    needed for ``schema=cur2``) → spend records."""
+    needed for ``schema=cur2``; for a FOCUS table it tells which FOCUS version's columns the
+    table has) → spend records."""
     from hygiene.sources.billing_files import to_spend_row
 
-    columns = None
-    if source.schema == "cur2":
-        if glue is None:
-            raise ValueError("schema=cur2 needs a glue client")
-        columns = table_columns(glue, source)
-    sql = athena_sql(source, query, policy, columns)
+    sql = athena_sql(source, query, policy, read_columns(glue, source))
+    rows = run_query(client, source, sql, poll_seconds, timeout_seconds)
+    return [to_spend_row(row, query.tag_keys) for row in rows]
+
+
+def read_athena_resources(
+    client: Any,
+    source: AthenaSource,
+    query: ResourceQuery,
+    policy: TagsPolicy,
+    *,
+    glue: Any = None,
+    poll_seconds: float = 0.5,
+    timeout_seconds: float = 1800.0,
+) -> ResourceSpend:
+    """Run the per-resource cost query on Athena → the month's :class:`ResourceSpend`."""
+    from hygiene.sources.billing_files import resource_spend
+
+    sql = athena_resource_sql(source, query, policy, read_columns(glue, source))
+    return resource_spend(run_query(client, source, sql, poll_seconds, timeout_seconds), query)
+
+
+def run_query(
+    client: Any, source: AthenaSource, sql: str, poll_seconds: float, timeout_seconds: float
+) -> list[list[Any]]:
+    """Start ``sql`` on Athena, wait for it, and return its rows typed by their columns."""
     request: dict[str, Any] = {
         "QueryString": sql,
         "QueryExecutionContext": {"Database": source.database, "Catalog": source.catalog},
@@ -214,7 +282,7 @@ def read_athena_spend(
                 f"still {state} after {timeout_seconds:g}s"
             )
         time.sleep(poll_seconds)
-    rows: list[SpendRow] = []
+    rows: list[list[Any]] = []
     types: list[str] = []
     first = True
     for page in client.get_paginator("get_query_results").paginate(QueryExecutionId=execution_id):
@@ -229,11 +297,7 @@ def read_athena_spend(
             first = False
         for row in data:
             values = [cell.get("VarCharValue") for cell in row["Data"]]
-            rows.append(
-                to_spend_row(
-                    [_value(v, t) for v, t in zip(values, types, strict=False)], query.tag_keys
-                )
-            )
+            rows.append([_value(v, t) for v, t in zip(values, types, strict=False)])
     return rows
 
 

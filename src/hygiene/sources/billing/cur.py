@@ -58,13 +58,13 @@ class Columns:
         """A grouping column as found: the aggregation cleans it (``sql.clean``) after grouping,
         once per group rather than once per line item."""
         ref = self.dialect.ident(name)
-        return ref if self.kind(name) == "text" else f"CAST({ref} AS VARCHAR)"
+        return ref if self.kind(name) == "text" else f"CAST({ref} AS {self.dialect.text_type})"
 
     def clean(self, name: str) -> str:
         """Trimmed text; the literal 'NULL' and '' are nulls (values cast per row)."""
         ref = self.dialect.ident(name)
         if self.kind(name) != "text":
-            return f"CAST({ref} AS VARCHAR)"
+            return f"CAST({ref} AS {self.dialect.text_type})"
         return f"NULLIF(NULLIF(trim({ref}), 'NULL'), '')"
 
     def decimal(self, name: str) -> str:
@@ -80,7 +80,9 @@ class Columns:
         return self.dialect.utc_timestamp(source, kind)
 
     def null(self, kind: str = "VARCHAR") -> str:
-        return f"CAST(NULL AS {self.dialect.decimal_type if kind == 'decimal' else kind})"
+        if kind == "decimal":
+            return f"CAST(NULL AS {self.dialect.decimal_type})"
+        return f"CAST(NULL AS {self.dialect.text_type if kind == 'VARCHAR' else kind})"
 
 
 CUR_CATEGORY = (
@@ -107,6 +109,8 @@ CUR_NAMES: dict[str, str] = {
     "product": "lineItem/ProductCode",
     "account": "lineItem/UsageAccountId",
     "resource": "lineItem/ResourceId",
+    "entity": "bill/BillingEntity",
+    "seller": "lineItem/LegalEntity",
 }
 #: CUR 2.0 column of each role in the mapping (``cur_exprs``).
 CUR2_NAMES: dict[str, str] = {
@@ -123,6 +127,8 @@ CUR2_NAMES: dict[str, str] = {
     "product": "line_item_product_code",
     "account": "line_item_usage_account_id",
     "resource": "line_item_resource_id",
+    "entity": "bill_billing_entity",
+    "seller": "line_item_legal_entity",
 }
 #: Roles whose column must exist.
 REQUIRED_ROLES = ("cost", "currency", "start", "end", "period", "type")
@@ -175,6 +181,32 @@ def cur_exprs(columns: Columns, names: Mapping[str, str], tags: str) -> dict[str
         "SubAccountId": opt("account", columns.null()),
         "ResourceId": opt("resource", columns.null()),
         "Tags": tags,
+        **_join_exprs(columns, names),
+    }
+
+
+def _join_exprs(columns: Columns, names: Mapping[str, str]) -> dict[str, str]:
+    """The columns the spend ↔ resources join reads: a CUR knows the seller only through its
+    billing entity (``AWS Marketplace``) and legal entity, and has no ServiceCategory."""
+    null = columns.null()
+    publisher = issuer = null
+    if names["entity"] in columns:
+        entity = columns.clean(names["entity"])
+        seller = columns.clean(names["seller"]) if names["seller"] in columns else "NULL"
+        publisher = (
+            f"CASE WHEN {entity} = 'AWS Marketplace' "
+            f"THEN COALESCE({seller}, 'AWS Marketplace') ELSE 'AWS' END"
+        )
+        issuer = "'AWS'"
+    return {
+        "ResourceName": null,
+        "AllocatedTags": null,
+        "ServiceCategory": null,
+        "ChargeClass": null,
+        "PublisherName": publisher,
+        "InvoiceIssuerName": issuer,
+        "ServiceProviderName": null,
+        "HostProviderName": null,
     }
 
 

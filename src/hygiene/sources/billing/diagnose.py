@@ -98,6 +98,7 @@ def value_checks(kind: str, columns: Columns) -> list[ValueCheck]:
             if sql_kind in ("decimal", "timestamp"):
                 wanted.append(ValueCheck(name, sql_kind))  # type: ignore[arg-type]
         wanted.append(ValueCheck("Tags", "json"))
+        wanted.append(ValueCheck("AllocatedTags", "json"))
     else:
         names = CUR_NAMES if kind == "cur" else CUR2_NAMES
         wanted += [ValueCheck(names[role], "decimal") for role in DECIMAL_ROLES]

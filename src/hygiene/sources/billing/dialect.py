@@ -40,6 +40,7 @@ class Dialect:
 
     name: ClassVar[str] = "ansi"
     decimal_type: ClassVar[str] = "DECIMAL(38,12)"
+    text_type: ClassVar[str] = "VARCHAR"
 
     def ident(self, name: str) -> str:
         """A quoted identifier."""
@@ -200,6 +201,7 @@ class BigQueryDialect(Dialect):
 
     name = "bigquery"
     decimal_type = "BIGNUMERIC"
+    text_type = "STRING"
 
     def ident(self, name: str) -> str:
         return "`" + name.replace("`", "\\`") + "`"
@@ -221,6 +223,23 @@ class BigQueryDialect(Dialect):
 
     def tag_map(self, tags: str) -> str:
         return f"PARSE_JSON({tags})"
+
+    def column_kind(self, type_name: str) -> ColumnKind:
+        # a table schema's field types: STRING, TIMESTAMP, JSON, RECORD, NUMERIC…
+        name = type_name.strip().upper()
+        if name == "STRING":
+            return "text"
+        if name == "TIMESTAMP":
+            return "timestamp"
+        if name in ("JSON", "RECORD", "STRUCT"):
+            return "json"
+        return "other"
+
+    def utc_timestamp(self, expr: str, kind: ColumnKind) -> str:
+        return f"CAST({expr} AS TIMESTAMP)"
+
+    def map_json(self, tag_map: str) -> str:
+        return f"TO_JSON_STRING({tag_map})"
 
     def first_tag_value(self, tag_map: str, *, exact: str | None, lowered: Sequence[str]) -> str:
         if exact is not None:

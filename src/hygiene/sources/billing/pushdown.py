@@ -42,7 +42,7 @@ def pushdown_rows(
         target = AthenaSource.parse(source)
         scope = aws()
         region = target.region or scope.default_region
-        glue = scope.client("glue", region) if target.schema == "cur2" else None
+        glue = scope.client("glue", region)
         return read_athena_spend(
             scope.client("athena", region), target, query, policy.tags, glue=glue
         )
