@@ -52,6 +52,10 @@ class SecretRecord:
     #: the hit's kind (``hits.Category``): what the finding's severity follows
     category: Category = "generic"
     engine: str = "detect-secrets"  # the engine that found it
+    #: ``audit --validate``: ``true`` the provider accepted it, ``false`` it refused it,
+    #: ``unknown`` it could not tell (unreachable, rate-limited); None: not checked
+    validated: str | None = None
+    validated_at: str | None = None  # when, ISO-8601 UTC
 
 
 UNKNOWN_ORDER = 1 << 62
