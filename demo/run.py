@@ -19,8 +19,9 @@ import shutil
 import socket
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -399,12 +400,38 @@ class DemoResult:
     sent_per_run: list[int]
 
 
+class Steps:
+    """Progress of the demo on stderr: ``[3/8] seeding … done in 1.2 s`` (silent when off)."""
+
+    TOTAL = 7
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled, self.number, self.started = enabled, 0, time.perf_counter()
+
+    @contextmanager
+    def step(self, what: str) -> Iterator[None]:
+        """Announce one step, then say how long it took."""
+        self.number += 1
+        began = time.perf_counter()
+        if self.enabled:
+            click.echo(f"[{self.number}/{self.TOTAL}] {what} …", err=True, nl=False)
+        yield
+        if self.enabled:
+            click.echo(f" {time.perf_counter() - began:.1f} s", err=True)
+
+    def elapsed(self) -> float:
+        """Seconds since the demo started."""
+        return time.perf_counter() - self.started
+
+
 def run_demo(
     root: Path = Path(".hygiene/demo"),
     reports: Path = Path("reports"),
     as_of: datetime | None = None,
+    steps: Steps | None = None,
 ) -> DemoResult:
     """Build the demo organisation, audit it twice with alerts, write metrics and the report."""
+    steps = steps or Steps(enabled=False)
     from hygiene.config import load_policy
     from hygiene.pipeline import run_audit
     from hygiene.publish.alerts import send_alerts
@@ -413,45 +440,61 @@ def run_demo(
     from hygiene.registry import CHECKS
 
     as_of = (as_of or datetime.now(UTC)).replace(microsecond=0)
-    _preload_detect_secrets()
+    with steps.step("loading the secret scanner's detectors"):
+        _preload_detect_secrets()
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
     state = root / "state.db"
-    with (
-        moto_server() as endpoint,
-        webhook_receiver() as inbox,
-        demo_environment(endpoint, inbox.url) as environ,
-    ):
-        accounts = seed_aws(as_of)
-        bill = write_bill(root / "billing" / "focus_demo.csv", as_of)
-        repo = make_repo(root / "shop-api")
-        policy_path = write_policy(root / "policy.yaml", accounts, bill, repo)
-        policy = load_policy([policy_path])
+    with ExitStack() as stack:
+        with steps.step("starting moto (a local AWS) and a webhook receiver"):
+            endpoint = stack.enter_context(moto_server())
+            inbox = stack.enter_context(webhook_receiver())
+            environ = stack.enter_context(demo_environment(endpoint, inbox.url))
+        with steps.step("seeding two AWS accounts: resources, tags, keys, secrets, budgets"):
+            accounts = seed_aws(as_of)
+        with steps.step("writing the bill (the FOCUS sample) and a sample repository"):
+            bill = write_bill(root / "billing" / "focus_demo.csv", as_of)
+            repo = make_repo(root / "shop-api")
+            policy_path = write_policy(root / "policy.yaml", accounts, bill, repo)
+            policy = load_policy([policy_path])
         documents = []
         sent_per_run = []
-        for moment in (as_of - timedelta(minutes=30), as_of):  # a second run: dedup shows
-            run = run_audit(
-                policy=policy,
-                as_of=moment,
-                repos=[repo],
-                state_path=state,
-                environ=environ,
-                cache_dir=root / "cache",
+        for number, moment in enumerate((as_of - timedelta(minutes=30), as_of), start=1):
+            what = "auditing every check, alerting" + (
+                " (a second run: open findings are not alerted again)" if number == 2 else ""
             )
-            document = run.to_contract()
-            documents.append(document)
-            outcome = send_alerts(document, policy, state_path=state, environ=environ, backoff=0.2)
-            sent_per_run.append(sum(len(c.batch.items) for c in outcome.channels if c.delivered))
-            for channel in outcome.failed:
-                log.error("demo alert delivery failed: %s", channel.error)
-        metrics = root / "metrics" / "hygiene.prom"
-        publish_metrics(
-            documents[-1],
-            textfile=metrics,
-            last_success=documents[-1] if documents[-1]["run"]["status"] == "complete" else None,
-        )
-        directory, _ = monthly_report(state, as_of.strftime("%Y-%m"), reports, checks=list(CHECKS))
+            with steps.step(f"run {number}: {what}"):
+                run = run_audit(
+                    policy=policy,
+                    as_of=moment,
+                    repos=[repo],
+                    state_path=state,
+                    environ=environ,
+                    cache_dir=root / "cache",
+                )
+                document = run.to_contract()
+                documents.append(document)
+                outcome = send_alerts(
+                    document, policy, state_path=state, environ=environ, backoff=0.2
+                )
+                sent_per_run.append(
+                    sum(len(c.batch.items) for c in outcome.channels if c.delivered)
+                )
+                for channel in outcome.failed:
+                    log.error("demo alert delivery failed: %s", channel.error)
+        with steps.step("writing Prometheus metrics and the monthly report"):
+            metrics = root / "metrics" / "hygiene.prom"
+            publish_metrics(
+                documents[-1],
+                textfile=metrics,
+                last_success=documents[-1]
+                if documents[-1]["run"]["status"] == "complete"
+                else None,
+            )
+            directory, _ = monthly_report(
+                state, as_of.strftime("%Y-%m"), reports, checks=list(CHECKS)
+            )
     received = root / "alerts_received.json"
     received.write_text(json.dumps(inbox.bodies, indent=2) + "\n", encoding="utf-8")
     coverage = {
@@ -507,7 +550,8 @@ def main(root: Path, reports: Path, verbose: bool) -> None:
 
     setup_logging("text", "INFO" if verbose else "ERROR")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
-    result = run_demo(root, reports)
+    steps = Steps(enabled=True)
+    result = run_demo(root, reports, steps=steps)
     first, second = result.runs
     click.echo("hygiene demo: two accounts in moto, the FOCUS sample bill, one generated repo")
     click.echo(f"  policy:   {result.policy}")
@@ -525,7 +569,7 @@ def main(root: Path, reports: Path, verbose: bool) -> None:
     click.echo(f"            (what the receiver got: {root / 'alerts_received.json'})")
     click.echo(f"  metrics:  {result.metrics}")
     click.echo(f"  state:    {result.state}")
-    click.echo(f"report: {result.report}")
+    click.echo(f"report: {result.report}  (the demo took {steps.elapsed():.0f} s)")
 
 
 if __name__ == "__main__":
