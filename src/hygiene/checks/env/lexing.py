@@ -52,6 +52,31 @@ RUBY = Syntax(
     strings=(StringKind('"', '"', interpolation="#{"), StringKind("'", "'")),
 )
 
+PHP = Syntax(line_comments=("//", "#"), strings=C_STRINGS)
+CSHARP = Syntax(
+    strings=(
+        StringKind('"""', '"""', escapes=False),
+        StringKind('@"', '"', escapes=False),
+        *C_STRINGS,
+    )
+)
+FSHARP = Syntax(
+    block_comments=(("(*", "*)"),),
+    strings=(StringKind('"""', '"""', escapes=False), StringKind('"', '"')),
+)
+VISUAL_BASIC = Syntax(
+    line_comments=("'",), block_comments=(), strings=(StringKind('"', '"', escapes=False),)
+)
+ELIXIR = Syntax(
+    line_comments=("#",),
+    block_comments=(),
+    strings=(
+        StringKind('"""', '"""', interpolation="#{"),
+        StringKind('"', '"', interpolation="#{"),
+        StringKind("'", "'"),
+    ),
+)
+
 
 _NOT_NEWLINE = re.compile(r"[^\n]")
 
@@ -231,3 +256,77 @@ def literal_name(original: str, start: int, end: int) -> str | None:
     (an interpolated or computed string)."""
     content = original[start:end]
     return content if _NAME_RE.match(content) else None
+
+
+_PAIRS = {"(": ")", "[": "]", "{": "}"}
+_CLOSERS = frozenset(_PAIRS.values())
+
+
+def closing(code: str, start: int) -> int:
+    """The offset of the bracket closing the one at ``code[start]`` (masked code: strings and
+    comments cannot hold brackets), or ``len(code)`` when it is never closed."""
+    depth = 0
+    for i in range(start, len(code)):
+        ch = code[i]
+        if ch in _PAIRS:
+            depth += 1
+        elif ch in _CLOSERS:
+            depth -= 1
+            if depth == 0:
+                return i
+    return len(code)
+
+
+def top_level_parts(code: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Spans of the comma-separated parts of ``code[start:end]`` at bracket depth 0 (an
+    argument list's arguments, an object literal's members), blank parts left out."""
+    parts: list[tuple[int, int]] = []
+    depth, at = 0, start
+    for i in range(start, end):
+        ch = code[i]
+        if ch in _PAIRS:
+            depth += 1
+        elif ch in _CLOSERS:
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append((at, i))
+            at = i + 1
+    parts.append((at, end))
+    return [(a, b) for a, b in parts if code[a:b].strip()]
+
+
+_KEY = re.compile(
+    rf"\s*(?:(?P<q>['\"])(?P<quoted>{HIDDEN}*)(?P=q)|(?P<bare>{NAME}))\s*(?P<sep>:|\(|=|$)"
+)
+
+
+def object_keys(code: str, original: str, brace: int) -> list[tuple[str, int, tuple[int, int]]]:
+    """The literal keys of the object literal whose ``{`` is at ``brace``: (name, offset of
+    the key, span of the member's value). Shorthand members (``{ X }``) count, spreads and
+    computed keys do not."""
+    end = closing(code, brace)
+    keys = []
+    for a, b in top_level_parts(code, brace + 1, end):
+        m = _KEY.match(code, a, b)
+        if m is None:
+            continue
+        if m["bare"]:
+            name: str | None = m["bare"]
+            offset = m.start("bare")
+        else:
+            offset = m.start("quoted")
+            name = literal_name(original, offset, m.end("quoted"))
+        if name:
+            keys.append((name, offset, (m.end(), b)))
+    return keys
+
+
+def string_at(code: str, original: str, start: int, end: int) -> str | None:
+    """The name held by ``code[start:end]`` when that is exactly one quoted literal, else None."""
+    piece = code[start:end].strip()
+    if len(piece) < 2 or piece[0] not in "'\"`" or piece[-1] != piece[0]:
+        return None
+    if HIDDEN * (len(piece) - 2) != piece[1:-1]:
+        return None
+    first = start + code[start:end].index(piece[0]) + 1
+    return literal_name(original, first, first + len(piece) - 2)

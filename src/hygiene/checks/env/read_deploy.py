@@ -1,10 +1,13 @@
 """Variables named by deploy files: docker-compose, GitHub Actions workflows, Kubernetes manifests.
 
-Parsed with PyYAML's node API (line numbers kept). docker-compose: the keys of each service's
-``environment:`` (list or mapping) and every ``${X}`` / ``${X:-d}`` / ``$X`` interpolation
-(``$$`` is a literal dollar). GitHub Actions: the keys of every ``env:`` mapping (workflow, job,
-step). Kubernetes: the ``name`` of each item of an ``env:`` list in a document with ``apiVersion``
-and ``kind``.
+Parsed with PyYAML's node API (line numbers kept). A key a deploy file gives a value to is
+*set* for the program it runs (role ``set``), not read from the operator's environment; an
+interpolation is a read. docker-compose: the keys of each service's ``environment:`` (list or
+mapping; ``- X`` / ``X:`` with no value passes the operator's X through: a read), and every
+``${X}`` / ``${X:-d}`` / ``$X`` interpolation (``$$`` is a literal dollar; ``env_file:`` names
+files, not variables). GitHub Actions: the keys of every ``env:`` mapping (workflow, job,
+step). Kubernetes: the ``name`` of each item of an ``env:`` list in a document with
+``apiVersion`` and ``kind``. The YAML merge key ``<<`` is never a variable.
 """
 
 from __future__ import annotations
@@ -50,8 +53,18 @@ def _line(node: yaml.Node) -> int:
     return int(node.start_mark.line) + 1
 
 
+def _merge_key(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:merge"
+
+
+def _empty(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
+
+
 def find_compose_reads(path: str, text: str) -> list[EnvRead]:
-    """Variables a docker-compose file passes to services or interpolates."""
+    """Variables a docker-compose file sets for services (role ``set``), passes through from
+    the operator's environment (``- X`` / ``X:`` without a value: a read) or interpolates
+    (``${X}``: a read)."""
     reads: list[EnvRead] = []
     for doc in _documents(text):
         services = _get(doc, "services")
@@ -61,19 +74,29 @@ def find_compose_reads(path: str, text: str) -> list[EnvRead]:
                 if isinstance(environment, yaml.SequenceNode):
                     for item in environment.value:
                         if isinstance(item, yaml.ScalarNode) and item.value:
-                            name = str(item.value).split("=", 1)[0].strip()
-                            reads.append(EnvRead(name, path, _line(item), "compose"))
+                            name, eq, _ = str(item.value).partition("=")
+                            role = "set" if eq else "read"
+                            reads.append(
+                                EnvRead(name.strip(), path, _line(item), "compose", role=role)
+                            )
                 elif isinstance(environment, yaml.MappingNode):
-                    for key, _ in environment.value:
-                        reads.append(EnvRead(str(key.value), path, _line(key), "compose"))
+                    for key, value in environment.value:
+                        if _merge_key(key) or not isinstance(key, yaml.ScalarNode):
+                            continue
+                        role = "read" if _empty(value) else "set"
+                        reads.append(
+                            EnvRead(str(key.value), path, _line(key), "compose", role=role)
+                        )
         for node in _walk(doc):
             if isinstance(node, yaml.ScalarNode) and isinstance(node.value, str):
+                if _merge_key(node):
+                    continue
                 for m in _INTERPOLATION.finditer(node.value):
                     name = m["braced"] or m["plain"]
                     if name:
                         line = _line(node) + node.value.count("\n", 0, m.start())
                         reads.append(EnvRead(name, path, line, "compose"))
-    return sorted(set(reads), key=lambda r: (r.line, r.name or ""))
+    return sorted(set(reads), key=lambda r: (r.line, r.name or "", r.role))
 
 
 def find_actions_reads(path: str, text: str) -> list[EnvRead]:
@@ -84,7 +107,11 @@ def find_actions_reads(path: str, text: str) -> list[EnvRead]:
             env = _get(node, "env")
             if isinstance(env, yaml.MappingNode):
                 for key, _ in env.value:
-                    reads.append(EnvRead(str(key.value), path, _line(key), "github-actions"))
+                    if _merge_key(key) or not isinstance(key, yaml.ScalarNode):
+                        continue
+                    reads.append(
+                        EnvRead(str(key.value), path, _line(key), "github-actions", role="set")
+                    )
     return sorted(set(reads), key=lambda r: (r.line, r.name or ""))
 
 
@@ -110,5 +137,7 @@ def find_kubernetes_reads(path: str, text: str) -> list[EnvRead]:
                 for item in env.value:
                     name = _get(item, "name")
                     if isinstance(name, yaml.ScalarNode) and name.value:
-                        reads.append(EnvRead(str(name.value), path, _line(name), "kubernetes"))
+                        reads.append(
+                            EnvRead(str(name.value), path, _line(name), "kubernetes", role="set")
+                        )
     return sorted(set(reads), key=lambda r: (r.line, r.name or ""))

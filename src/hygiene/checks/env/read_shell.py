@@ -5,7 +5,8 @@ quotes and quoted here-documents. Only upper-case names count (lower-case names 
 own locals by convention), and a name the script assigns (``X=…``, ``export X=…``, ``read X``,
 ``for X in``) counts only where it is read before, or on the line of, its first assignment —
 ``X="${X:-default}"`` reads X.
-Dockerfile: the names of ``ARG`` and ``ENV`` instructions (the variables the image expects or sets).
+Dockerfile: the names of ``ARG`` and ``ENV`` instructions (the variables the image expects or
+sets: role ``set``, not reads from the operator's environment).
 """
 
 from __future__ import annotations
@@ -141,5 +142,5 @@ def find_dockerfile_reads(path: str, text: str) -> list[EnvRead]:
             names = [p["name"] for p in _ENV_PAIR.finditer(rest)]
         else:
             names = rest.split()[:1]  # legacy "ENV NAME value"
-        reads.extend(EnvRead(name, path, first, "dockerfile") for name in names)
+        reads.extend(EnvRead(name, path, first, "dockerfile", role="set") for name in names)
     return reads

@@ -7,15 +7,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 import yaml
 
 from hygiene.checks.env.read_clike import (
+    find_dotnet_reads,
+    find_elixir_reads,
+    find_erb_reads,
+    find_fsharp_reads,
     find_go_reads,
     find_java_reads,
+    find_php_reads,
     find_ruby_reads,
     find_rust_reads,
+    find_spring_config_reads,
+    find_vb_reads,
 )
 from hygiene.checks.env.read_deploy import (
     find_actions_reads,
@@ -26,7 +34,7 @@ from hygiene.checks.env.read_deploy import (
 from hygiene.checks.env.read_js import find_js_reads
 from hygiene.checks.env.read_python import find_python_reads
 from hygiene.checks.env.read_shell import find_dockerfile_reads, find_shell_reads
-from hygiene.checks.env.records import EnvRead
+from hygiene.checks.env.records import EnvRead, convention_of
 
 Finder = Callable[[str, str], list[EnvRead]]
 
@@ -38,9 +46,16 @@ BY_SUFFIX: dict[str, Finder] = {
     ".rs": find_rust_reads,
     **dict.fromkeys((".rb", ".rake"), find_ruby_reads),
     **dict.fromkeys((".sh", ".bash", ".zsh", ".ksh"), find_shell_reads),
+    **dict.fromkeys((".php", ".phtml"), find_php_reads),
+    **dict.fromkeys((".cs", ".csx"), find_dotnet_reads),
+    **dict.fromkeys((".fs", ".fsx", ".fsi"), find_fsharp_reads),
+    ".vb": find_vb_reads,
+    **dict.fromkeys((".ex", ".exs"), find_elixir_reads),
+    ".erb": find_erb_reads,
 }
 _SHEBANG = re.compile(r"^#!\s*\S*(?:/|env\s+)(?:ba|z|k|da)?sh\b")
 _COMPOSE = re.compile(r"^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$")
+_SPRING = re.compile(r"^(?:application|bootstrap)(?:[-.][\w.-]+)?\.(?:ya?ml|properties)$")
 _DOCKERFILE = re.compile(
     r"^(?:Dockerfile|Containerfile)(?:\..+)?$|\.(?:dockerfile|containerfile)$", re.I
 )
@@ -58,11 +73,15 @@ def finder_for(path: str, text: str) -> Finder | None:
         return find_shell_reads
     if _DOCKERFILE.search(name):
         return find_dockerfile_reads
+    if _SPRING.match(name):
+        return find_spring_config_reads
     if suffix in (".yml", ".yaml"):
         if _COMPOSE.match(name):
             return find_compose_reads
         if path.startswith(".github/workflows/"):
             return find_actions_reads
+        if "<%" in text:
+            return find_erb_reads  # Rails' config/*.yml and other ERB-templated YAML
         return find_kubernetes_reads if is_kubernetes(text) else None
     if suffix in BY_SUFFIX:
         return BY_SUFFIX[suffix]
@@ -78,10 +97,16 @@ def find_reads(path: str, text: str) -> list[EnvRead]:
     if finder is None:
         return []
     try:
-        return finder(path, text)
+        found = finder(path, text)
     except SyntaxError as exc:
         raise UnparsableFile(f"line {exc.lineno}: {exc.msg}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
         raise UnparsableFile(f"{where}{getattr(exc, 'problem', None) or 'invalid YAML'}") from None
+    return [
+        replace(read, convention=convention)
+        if read.name and (convention := convention_of(read.name))
+        else read
+        for read in found
+    ]

@@ -13,15 +13,65 @@ from dataclasses import dataclass, field
 class EnvRead:
     """One place a file reads (or, for deploy files, passes or sets) an environment variable.
 
-    ``name is None`` marks a dynamic read (``os.environ[name]``): not statically auditable.
+    ``name is None`` marks a dynamic read (``os.environ[name]``): not statically auditable; a
+    dynamic read with a ``prefix`` reads every variable that starts with it (viper
+    ``AutomaticEnv`` after ``SetEnvPrefix("APP")``, dynaconf ``envvar_prefix``, envconfig's
+    implicit field names): count it as unknown, never guess the names.
+
+    ``role`` says what the place does with the variable: ``read`` (takes it from the operator's
+    environment), ``default`` (gives it a value only when unset: ``os.environ.setdefault``,
+    ``process.env.X ??= …`` — the code needs no example for it, but an example that documents
+    it is not unused) or ``set`` (a deploy file assigns it for the program it runs: compose
+    ``environment: {X: v}``, Dockerfile ``ENV``/``ARG``, a workflow's or a manifest's ``env:``
+    — not a read from the operator's environment). Plain writes in code are not recorded.
+
+    ``convention`` marks a name a framework exposes to browser code: ``vite`` (``VITE_*``),
+    ``next-public`` (``NEXT_PUBLIC_*``), ``react-app`` (``REACT_APP_*``), ``nuxt-public``
+    (``NUXT_PUBLIC_*``), ``expo-public`` (``EXPO_PUBLIC_*``); "" otherwise.
     """
 
     name: str | None
     path: str
     line: int
-    kind: str  # python, pydantic-settings, javascript, shell, go, ruby, java, rust, dockerfile,
-    #            compose, github-actions, kubernetes
+    kind: str  # KINDS
     expression: str = ""  # for dynamic reads: the source of the name expression
+    role: str = "read"  # ROLES
+    prefix: str = ""  # for a dynamic read of every variable with this prefix
+    convention: str = ""
+
+    @property
+    def is_read(self) -> bool:
+        """True when the place reads the variable from the operator's environment."""
+        return self.role == "read"
+
+
+#: where a read was found: a language, or the library / file format that names the variable
+KINDS = frozenset(
+    {
+        "python", "pydantic-settings", "django-environ", "decouple", "dynaconf",
+        "javascript", "envalid", "t3-env", "zod", "nestjs-config",
+        "go", "go-struct-tag", "viper",
+        "ruby", "erb", "figaro",
+        "java", "spring",
+        "rust", "php", "laravel", "dotnet", "elixir",
+        "shell", "dockerfile", "compose", "github-actions", "kubernetes",
+    }
+)  # fmt: skip
+ROLES = frozenset({"read", "default", "set"})
+
+#: prefixes frameworks inline into browser bundles, and the convention each marks
+CONVENTIONS = (
+    ("VITE_", "vite"),
+    ("NEXT_PUBLIC_", "next-public"),
+    ("REACT_APP_", "react-app"),
+    ("NUXT_PUBLIC_", "nuxt-public"),
+    ("EXPO_PUBLIC_", "expo-public"),
+)
+
+
+def convention_of(name: str) -> str:
+    """The browser-exposure convention a variable's name follows, or ""."""
+    return next((label for prefix, label in CONVENTIONS if name.startswith(prefix)), "")
 
 
 @dataclass(frozen=True)
