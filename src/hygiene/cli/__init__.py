@@ -21,6 +21,7 @@ import click
 from hygiene import __version__
 from hygiene.cli.audit import audit
 from hygiene.cli.env import env
+from hygiene.cli.init import init
 from hygiene.cli.merge import merge
 from hygiene.cli.policy import policy
 from hygiene.cli.report import report
@@ -60,6 +61,7 @@ cli.add_command(spend)
 cli.add_command(report)
 cli.add_command(scorecard)
 cli.add_command(merge)
+cli.add_command(init)
 
 
 def main() -> None:
