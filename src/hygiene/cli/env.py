@@ -19,6 +19,7 @@ from hygiene.cli.options import (
     load,
     output_option,
     parse_as_of,
+    repo_option,
     write_atomically,
 )
 from hygiene.exit_codes import ExitCode
@@ -38,6 +39,8 @@ def env() -> None:
     Examples:
       hygiene env report .
       hygiene env report ../api --format json -o env.json
+      hygiene env fix --repo .            # the diff that documents what is missing
+      hygiene env fix --repo . --write    # apply it
     """
 
 
@@ -102,7 +105,70 @@ def report(
         sys.exit(ExitCode.FINDINGS)
 
 
-_STATUSES = ("undocumented", "no-example", "unused", "documented", "ignored")
+_STATUSES = (
+    "undocumented",
+    "no-example",
+    "documented-elsewhere",
+    "unused",
+    "documented",
+    "ignored",
+)
+
+
+@env.command()
+@repo_option("The git checkout to fix (the whole repository is read, wherever inside it).")
+@config_option
+@click.option("--write", is_flag=True, help="Change the example files in place (atomically).")
+@click.option(
+    "--placeholder",
+    default="",
+    metavar="TEXT",
+    help="The value written after NAME= (default: empty; no space, quote, # or $).",
+)
+def fix(repo: Path, configs: tuple[str, ...], write: bool, placeholder: str) -> None:
+    """Document every variable the code reads but no example documents: each goes into the
+    example that covers its code (the same rules as the findings: env.coverage, the nearest
+    example above, the package's own, else the repository's) with a comment naming its first
+    read and a placeholder; code no example covers gets a new example at the root (in a
+    monorepo, the package's root). Prints a unified diff of the added lines only (apply it with
+    `git apply --unidiff-zero` or `patch -p1`) unless --write. No value is taken from any .env
+    file and no line of an existing file is echoed.
+
+    \b
+    Examples:
+      hygiene env fix --repo .
+      hygiene env fix --repo services/api --write
+      hygiene env fix --repo . --placeholder change-me | git apply --unidiff-zero
+
+    Exit codes: 0 nothing to add, the diff printed, or the files written; 2 usage or
+    configuration error (not a git checkout, a bad --placeholder, an example that is not UTF-8);
+    3 incomplete: a file could not be parsed (named on stderr), the fix covers the others.
+    """
+    from hygiene.checks.env.collect import env_fix
+    from hygiene.checks.env.fix import check_placeholder, summary
+
+    try:
+        check_placeholder(placeholder)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--placeholder") from None
+    policy = load(configs)
+    result = env_fix(repo, policy.env, placeholder)
+    if write:
+        for edit in result.edits:
+            write_atomically(result.top / edit.path, edit.new)
+    else:
+        click.echo("".join(edit.diff() for edit in result.edits), nl=False)
+    done = "written" if write and result.edits else ("" if not result.edits else "not written")
+    click.echo(
+        f"hygiene env fix: {result.record.repo}: {summary(result.edits)}"
+        + (f"; {done}" if done else ""),
+        err=True,
+    )
+    if result.record.errors:
+        for rel, why in result.record.errors:
+            click.echo(f"hygiene env fix: {rel}: {why}; its reads were not audited", err=True)
+        click.echo("hygiene env fix: incomplete", err=True)
+        sys.exit(ExitCode.INCOMPLETE)
 
 
 def _table(result: EnvReport) -> str:

@@ -20,18 +20,20 @@ from hygiene.checks.env.dotenv_files import (
     lint,
     parse_dotenv,
 )
+from hygiene.checks.env.fix import Edit, plan
 from hygiene.checks.env.layout import MANIFESTS, WORKSPACE_FILES, package_roots
 from hygiene.checks.env.paths import selected
 from hygiene.checks.env.read_python import find_python_constants
 from hygiene.checks.env.reads import BY_SUFFIX, UnparsableFile, find_reads
 from hygiene.checks.env.records import DotenvFile, EnvRead, RepoEnv
 from hygiene.checks.env.report import VariableRow, inventory
+from hygiene.checks.env.resolve import resolve
 from hygiene.checks.env.rules import evaluate_repo
 from hygiene.checks.env.secrets import secret_marks
 from hygiene.checks.repos import checkout_top, parse_failure, stream_repos
 from hygiene.context import Collection, RunContext
 from hygiene.decoding import decode_text
-from hygiene.errors import CheckSkipped
+from hygiene.errors import CheckSkipped, HygieneError
 from hygiene.exceptions import apply_exceptions
 from hygiene.findings import Finding
 from hygiene.policy import EnvPolicy, Policy
@@ -309,3 +311,38 @@ def env_report(path: Path, policy: Policy, as_of: datetime) -> EnvReport:
         key=lambda f: (-f.severity.rank, f.rule, f.resource, f.location.line if f.location else 0),
     )
     return EnvReport(record, inventory(record, policy.env), findings)
+
+
+@dataclass
+class EnvFix:
+    """What ``hygiene env fix`` would change in one checkout (``top``)."""
+
+    top: Path
+    record: RepoEnv
+    edits: list[Edit]
+
+
+def env_fix(path: Path, policy: EnvPolicy, placeholder: str = "") -> EnvFix:
+    """The edits that document every missing variable of the checkout holding ``path`` (the
+    library call behind ``hygiene env fix``). An example that is not UTF-8 text, or a target
+    path that exists but is not a regular file, is a HygieneError (nothing is planned)."""
+    top = checkout_top(path)
+    record = collect_repo(top, policy)
+    resolution = resolve(record, policy)
+    targets = sorted(
+        {example for example, _ in resolution.undocumented} | set(resolution.uncovered)
+    )
+    texts: dict[str, str] = {}
+    for rel in targets:
+        data = read_checkout_file(top, rel, MAX_FILE_BYTES)
+        if isinstance(data, Skipped):
+            if data.reason == "missing":
+                continue  # a new example
+            raise HygieneError(f"{top}: {rel}: cannot be rewritten ({data.reason})")
+        try:
+            texts[rel] = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise HygieneError(
+                f"{top}: {rel} is not UTF-8 text; add the missing variables by hand"
+            ) from None
+    return EnvFix(top, record, plan(resolution, texts, placeholder))
