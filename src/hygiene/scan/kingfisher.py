@@ -1,0 +1,296 @@
+"""The ``kingfisher`` engine: MongoDB's Kingfisher rules (``kingfisher-secret-scanner``, Rust +
+Vectorscan, 488 built-in provider rules) in-process, mapped to hygiene's :class:`SecretHit`.
+
+The rules are compiled once per process (:func:`prepare`; about 0.5 s from Kingfisher's own
+on-disk cache, 5–7 s the first time on a machine) and inherited by the forked scan workers.
+Nothing is validated here: scanning never uses the network.
+
+How a Kingfisher finding becomes a hit (``category`` from the rule id, see :func:`category_of`):
+
+* ``private-key`` for the PEM rule; ``password`` for credentials in a URI, a ``curl -u``, NuGet
+  and Terraform password fields and git-credential rules; ``generic`` for ``generic-*`` rules
+  and ``curl`` authorisation headers; every other rule is a provider's format:
+  ``provider-token``.
+* ``rule`` is ``kingfisher-`` + the rule id without its catalogue prefix
+  (``betterleaks.github-pat`` → ``kingfisher-github-pat``), ``type`` Kingfisher's rule name.
+* An AWS access key id and the secret key Kingfisher paired with it (the composite rule and its
+  invisible component) are ONE hit: the value is the secret key, on the secret's line, and
+  ``key_id`` the access key id. A GCP service-account JSON is one hit: the value is its
+  private key, ``key_id`` its ``private_key_id`` (the separate PEM hit on it is dropped).
+* Invisible component helpers (client ids, hosts, the secret half of a pair) are dropped, except
+  a secret-bearing one no visible finding used: then it is the only evidence and is reported.
+* hygiene's value filters (:func:`hygiene.scan.filters.filtered_by`) run on every value.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import hygiene.scan.filters as hygiene_filters
+from hygiene.scan.hits import Category, SecretHit
+
+if TYPE_CHECKING:
+    from hygiene.scan.engine import ContentResult, EngineConfig
+
+#: bumped when the mapping below changes what a finding becomes (part of :func:`version`)
+ADAPTER_VERSION = "1"
+ENGINE = "kingfisher"
+PACKAGE = "kingfisher-secret-scanner"
+#: Kingfisher's default confidence (its CLI's too): 488 rules in 1.5.0
+CONFIDENCE: Literal["low", "medium", "high"] = "medium"
+
+_PREFIXES = ("betterleaks.", "veles.secrets/", "kingfisher.", "custom.")
+_PRIVATE_KEY = re.compile(r"^(?:private-key|pem|ssh-private|pgp-private|putty|pkcs)")
+_PASSWORD_RULES = frozenset(
+    {
+        "generic-credential-uri",
+        "curl-auth-user",
+        "nuget-config-password",
+        "hashicorp-tf-password",
+        "sidekiq-sensitive-url",
+        "bitbucketcredentials",
+        "codecatalystcredentials",
+        "codecommitcredentials",
+    }
+)
+_GENERIC_RULES = frozenset({"curl-auth-header"})
+#: An invisible component worth reporting on its own: it holds the secret half of a pair.
+_SECRET_COMPONENT = re.compile(r"secret|password|passphrase|security-token")
+_NOT_SECRET_COMPONENT = re.compile(r"-id(?:\.\d+)?$|url|host|name|domain|address")
+_AWS_PAIR = "aws-access-token"
+_GCP_SERVICE_ACCOUNT = "gcp-service-account"
+_PRIVATE_KEY_ID = re.compile(rb'"private_key_id"\s*:\s*"([0-9a-fA-F]{16,64})"')
+#: Context kept each side of a value for the line filters (a minified line can be megabytes).
+_LINE_WINDOW = 2000
+
+_lock = threading.Lock()
+_state: dict[str, Any] = {}
+
+
+def version() -> str:
+    """The installed Kingfisher SDK and this adapter's mapping (read from package metadata,
+    without loading the SDK or compiling its rules)."""
+    from importlib.metadata import version as installed
+
+    return f"{installed(PACKAGE)}+{ADAPTER_VERSION}"
+
+
+def prepare() -> None:
+    """Compile the rules and build the scanner now (the pool calls it before forking, so every
+    worker inherits them); later calls return at once."""
+    _scanner()
+
+
+def _scanner() -> Any:
+    scanner = _state.get("scanner")
+    if scanner is not None:
+        return scanner
+    with _lock:
+        if "scanner" not in _state:
+            import kingfisher_sdk
+
+            rules = kingfisher_sdk.Rules(confidence=CONFIDENCE)
+            policy = kingfisher_sdk.DetectionPolicy()  # the CLI's matching and Base64 layers
+            _state["rules"] = rules
+            _state["deps"] = {}
+            _state["scanner"] = kingfisher_sdk.Scanner(rules, policy=policy)
+        return _state["scanner"]
+
+
+def unqualified(rule_id: str) -> str:
+    """``betterleaks.github-pat`` → ``github-pat``; ``veles.secrets/sendgrid`` → ``sendgrid``."""
+    for prefix in _PREFIXES:
+        if rule_id.startswith(prefix):
+            return rule_id[len(prefix) :]
+    return rule_id
+
+
+def rule_slug(rule_id: str) -> str:
+    """The stable slug of a Kingfisher rule: ``kingfisher-github-pat``."""
+    return "kingfisher-" + re.sub(r"[^a-z0-9]+", "-", unqualified(rule_id).lower()).strip("-")
+
+
+def category_of(rule_id: str) -> Category:
+    """What kind of secret a rule finds (see the module docstring)."""
+    name = unqualified(rule_id).lower()
+    if _PRIVATE_KEY.match(name):
+        return "private-key"
+    if name in _PASSWORD_RULES:
+        return "password"
+    if name in _GENERIC_RULES or name.startswith("generic-"):
+        return "generic"
+    return "provider-token"
+
+
+def _dependencies(rule_id: str) -> tuple[str, ...]:
+    """The component rules a visible rule pairs with (looked up once per rule and process)."""
+    deps: dict[str, tuple[str, ...]] = _state["deps"]
+    if rule_id not in deps:
+        detail = _state["rules"].detail(rule_id)
+        deps[rule_id] = tuple(d["rule_id"] for d in detail.get("depends_on_rule") or ())
+    return deps[rule_id]
+
+
+@dataclass
+class _Found:
+    """A Kingfisher finding, read once (the native object is asked each time)."""
+
+    rule_id: str
+    name: str
+    visible: bool
+    secret: str
+    start: int
+    end: int
+    line: int
+
+    @classmethod
+    def of(cls, finding: Any) -> _Found:
+        location = finding.location
+        return cls(
+            rule_id=finding.rule_id,
+            name=finding.rule_name,
+            visible=finding.visible,
+            secret=finding.secret,
+            start=int(location["start_offset"]),
+            end=int(location["end_offset"]),
+            line=int(location["line"]),
+        )
+
+
+def detect(text: str, path: str, config: EngineConfig, result: ContentResult) -> list[SecretHit]:
+    """Kingfisher's rules over ``text`` (scanned as the file ``path``: some rules are for one
+    kind of file), mapped to hits; values hygiene's filters reject are dropped."""
+    data = text.encode("utf-8", "surrogatepass")
+    return hits_of(data, path, config)
+
+
+def hits_of(data: bytes, path: str, config: EngineConfig) -> list[SecretHit]:
+    """:func:`detect` on the UTF-8 bytes of a text."""
+    import kingfisher_sdk
+
+    scanner = _scanner()
+    found = [_Found.of(f) for f in scanner.scan_input(kingfisher_sdk.ScanInput(path, data))]
+    if not found:
+        return []
+    return [h for h in _map(found, data, path, config) if h is not None]
+
+
+def _map(
+    found: list[_Found], data: bytes, path: str, config: EngineConfig
+) -> list[SecretHit | None]:
+    visible = [f for f in found if f.visible]
+    used: set[int] = set()  # ids of the findings folded into another's hit
+    wanted = {dep for f in visible for dep in _dependencies(f.rule_id)}
+    components = [f for f in found if not f.visible]
+    hits: list[SecretHit | None] = []
+    for f in visible:
+        name = unqualified(f.rule_id)
+        if name == _AWS_PAIR:
+            hits.append(_aws_pair(f, components, used, data, path, config))
+        elif name == _GCP_SERVICE_ACCOUNT:
+            hits.append(_service_account(f, visible, used, data, path, config))
+    for f in visible:
+        if id(f) in used or unqualified(f.rule_id) in (_AWS_PAIR, _GCP_SERVICE_ACCOUNT):
+            continue
+        hits.append(_hit(f, f.secret, f.line, data, path, config))
+    # AWS pairs say which secret half they took; another rule's components went into its hit
+    precise = {
+        d for f in visible if unqualified(f.rule_id) == _AWS_PAIR for d in _dependencies(f.rule_id)
+    }
+    for f in components:  # the only evidence: a secret half no visible rule took
+        name = unqualified(f.rule_id)
+        if id(f) in used or (f.rule_id in wanted and f.rule_id not in precise):
+            continue
+        if _SECRET_COMPONENT.search(name) and not _NOT_SECRET_COMPONENT.search(name):
+            hits.append(_hit(f, f.secret, f.line, data, path, config))
+    return hits
+
+
+def _aws_pair(
+    pair: _Found,
+    components: list[_Found],
+    used: set[int],
+    data: bytes,
+    path: str,
+    config: EngineConfig,
+) -> SecretHit | None:
+    """One hit for an access key id and its secret key: the secret is the value."""
+    deps = set(_dependencies(pair.rule_id))
+    halves = [c for c in components if c.rule_id in deps]
+    if not halves:  # Kingfisher reports the pair only with both halves; be safe
+        return _hit(pair, pair.secret, pair.line, data, path, config, key_id=pair.secret)
+    secret = min(halves, key=lambda c: abs(c.start - pair.start))
+    used.add(id(secret))
+    if hygiene_filters.filtered_by(pair.secret, _line_at(data, pair.start, pair.end), path):
+        return None  # the key id is an example or placeholder: so is the pair
+    return _hit(pair, secret.secret, secret.line, data, path, config, key_id=pair.secret,
+                at=secret)  # fmt: skip
+
+
+def _service_account(
+    account: _Found,
+    visible: list[_Found],
+    used: set[int],
+    data: bytes,
+    path: str,
+    config: EngineConfig,
+) -> SecretHit | None:
+    """One hit for a GCP service-account key file: its private key, keyed by its id."""
+    match = _PRIVATE_KEY_ID.search(data, account.start, account.end)
+    key_id = match.group(1).decode("ascii") if match else None
+    inner = [
+        v
+        for v in visible
+        if v is not account
+        and category_of(v.rule_id) == "private-key"
+        and account.start <= v.start < account.end
+    ]
+    if not inner:
+        return _hit(account, account.secret, account.line, data, path, config, key_id=key_id)
+    used.update(id(v) for v in inner)
+    key = inner[0]
+    return _hit(account, key.secret, key.line, data, path, config, key_id=key_id, at=key)
+
+
+def _hit(
+    f: _Found,
+    value: str,
+    line: int,
+    data: bytes,
+    path: str,
+    config: EngineConfig,
+    *,
+    key_id: str | None = None,
+    at: _Found | None = None,
+) -> SecretHit | None:
+    """The hit for ``value`` (found by ``f``, located at ``at`` or ``f``), or None when one of
+    hygiene's filters says it is not a secret."""
+    where = at or f
+    if config.hygiene_filters and hygiene_filters.filtered_by(
+        value, _line_at(data, where.start, where.end), path
+    ):
+        return None
+    return SecretHit.of(
+        f.name,
+        line,
+        value,
+        category=category_of(f.rule_id),
+        key_id=key_id,
+        engine=ENGINE,
+        rule=rule_slug(f.rule_id),
+    )
+
+
+def _line_at(data: bytes, start: int, end: int) -> str:
+    """The line (or lines) holding bytes ``start:end``, at most ``_LINE_WINDOW`` bytes each
+    side of them."""
+    begin = data.rfind(b"\n", max(0, start - _LINE_WINDOW), start) + 1
+    if begin == 0:
+        begin = max(0, start - _LINE_WINDOW)
+    stop = data.find(b"\n", end, end + _LINE_WINDOW)
+    if stop < 0:
+        stop = min(len(data), end + _LINE_WINDOW)
+    return data[begin:stop].decode("utf-8", "replace")
