@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import importlib
 import multiprocessing
 import os
 import signal
@@ -22,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
 from hygiene import interrupts
-from hygiene.scan.engine import ContentResult, EngineConfig, configure, scan_bytes
+from hygiene.scan.engine import ENGINES, ContentResult, EngineConfig, configure, scan_bytes
 
 BATCH_BYTES = 512 * 1024
 IN_PROCESS_BYTES = 1024 * 1024
@@ -32,6 +33,18 @@ _PR_SET_PDEATHSIG = 1
 
 #: (key, path used for the scan, content)
 Item = tuple[str, str, bytes]
+
+
+def prepare(config: EngineConfig) -> None:
+    """Ready every engine of ``config`` in this process (detect-secrets' settings, which file-name
+    filters always need, and each engine module's ``prepare()`` when it has one: Kingfisher
+    compiles its rules), so forked workers inherit them instead of each doing it again."""
+    configure()
+    for name in config.engines:
+        module, _, _ = ENGINES[name].partition(":")
+        ready = getattr(importlib.import_module(module), "prepare", None)
+        if ready is not None:
+            ready()
 
 
 def _scan_batch(batch: list[Item], config: EngineConfig) -> list[tuple[str, dict[str, object]]]:
@@ -118,7 +131,7 @@ def scan_items(
             if on_done:
                 on_done(1)
         return
-    configure()
+    prepare(config)
     pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=_context(),

@@ -120,13 +120,43 @@ def toplevel(path: Path) -> Path:
 def repo_name(path: Path) -> str:
     """A name for the repo that is the same on every machine: the origin URL's last part
     without ``.git``, else the directory name."""
-    try:
-        url = run_git(path, "config", "--get", "remote.origin.url").decode().strip()
-    except GitError:
-        url = ""
+    url = origin_url(path)
     if url:
         return _url_tail(url) or path.resolve().name
     return path.resolve().name
+
+
+def origin_url(path: Path) -> str | None:
+    """The checkout's ``remote.origin.url`` (None when it has none)."""
+    try:
+        return run_git(path, "config", "--get", "remote.origin.url").decode().strip() or None
+    except GitError:
+        return None
+
+
+def repo_name_of_url(url: str) -> str:
+    """The name a clone URL's mirror gets from :func:`repo_name`: its last part."""
+    return _url_tail(url) or "repo"
+
+
+def qualified_name(url: str) -> str | None:
+    """``host/org/name`` of a clone URL, without credentials, port or ``.git``:
+    ``https://u:t@github.com/acme/api.git`` and ``git@github.com:acme/api`` are both
+    ``github.com/acme/api``; a ``file://`` URL or a bare path has none (None)."""
+    shown = redact_url(url.strip()).rstrip("/")
+    scp = re.match(r"^(?:[^@/]+@)?([^:/]+):(?!//)(.+)$", shown)
+    if "://" in shown:
+        scheme, _, rest = shown.partition("://")
+        if scheme.lower() == "file":
+            return None
+        host, _, path = rest.rpartition("@")[2].partition("/")
+        host = host.rsplit(":", 1)[0] if re.search(r":\d+$", host) else host
+    elif scp:
+        host, path = scp.group(1), scp.group(2)
+    else:
+        return None
+    path = path.strip("/").removesuffix(".git")
+    return f"{host.lower()}/{path}" if host and path else None
 
 
 def _url_tail(url: str) -> str:
@@ -395,6 +425,44 @@ def blob_occurrences(repo: Path) -> dict[str, list[Occurrence]]:
             if len(fields) < 5 or fields[1] == "160000" or fields[3] == ZERO_OID:
                 continue
             found.setdefault(fields[3], []).append(Occurrence(path, commit, order))
+    return found
+
+
+def first_commits_of(repo: Path, oids: Iterable[str]) -> dict[str, str]:
+    """Blob id → the oldest merge commit on any ref whose diff against one of its parents adds
+    or changes it, for blobs :func:`blob_occurrences` did not attribute (changes made only by
+    a merge). One ``git log -m --min-parents=2`` pass over every merge, however many blobs are
+    asked; a blob no merge wrote is left out."""
+    wanted = set(oids)
+    if not wanted:
+        return {}
+    out = run_git(
+        repo,
+        "log",
+        "--all",
+        "--reverse",
+        "--date-order",
+        "-m",
+        "--min-parents=2",
+        "--raw",
+        "--no-renames",
+        "--no-abbrev",
+        "-z",
+        "--format=%x01%H",
+    )
+    found: dict[str, str] = {}
+    tokens = out.decode("utf-8", "surrogateescape").split("\0")
+    commit, index = "", 0
+    while index < len(tokens) and len(found) < len(wanted):
+        token = tokens[index].lstrip("\n")
+        index += 1
+        if token.startswith("\x01"):
+            commit = token[1:].strip()
+        elif token.startswith(":"):
+            index += 1  # the path
+            fields = token[1:].split(" ")
+            if len(fields) >= 5 and fields[3] in wanted and fields[3] not in found:
+                found[fields[3]] = commit
     return found
 
 
