@@ -434,21 +434,32 @@ def _scan(
 def _fill_unknown_commits(
     repo: Path, placements: list[Placement], results: dict[str, ContentResult]
 ) -> list[Placement]:
-    """Blobs with secrets that ``git log --raw`` did not attribute (merge-only changes)."""
+    """Blobs with secrets that ``git log --raw`` did not attribute (merge-only changes): one
+    pass over the merges for all of them, then ``first_commit_of`` for any it did not find."""
     known = {p.oid for p in placements if p.commit is not None}
-    out = []
-    for placement in placements:
+
+    def unknown(placement: Placement) -> bool:
         result = results.get(placement.key)
-        if placement.commit is None and placement.oid not in known and result and result.hits:
-            try:
-                commit = git.first_commit_of(repo, placement.oid)
-            except git.GitError:  # a history with missing objects (already reported)
-                commit = None
-            placement = Placement(
-                placement.oid, placement.path, placement.key, commit, placement.order
-            )
-        out.append(placement)
-    return out
+        return (
+            placement.commit is None and placement.oid not in known and bool(result and result.hits)
+        )
+
+    wanted = {p.oid for p in placements if unknown(p)}
+    if not wanted:
+        return placements
+    try:
+        commits: dict[str, str | None] = dict(git.first_commits_of(repo, wanted))
+    except git.GitError:  # a history with missing objects (already reported)
+        commits = {}
+    for oid in sorted(wanted - commits.keys()):
+        try:
+            commits[oid] = git.first_commit_of(repo, oid)
+        except git.GitError:
+            commits[oid] = None
+    return [
+        Placement(p.oid, p.path, p.key, commits[p.oid], p.order) if unknown(p) else p
+        for p in placements
+    ]
 
 
 def _read_baseline(repo: Path, rel: str, warnings: list[str]) -> dict[str, Any] | None:
