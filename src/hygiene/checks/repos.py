@@ -78,7 +78,8 @@ def clone_location(path: Path | str) -> str:
 
 def repo_targets(paths: Sequence[Path], policy: Policy) -> list[RepoTarget]:
     """The run's repositories (``--repo`` values, else the policy's); a policy entry gives its
-    URL exactly (``Path`` mangles ``//``) and its name."""
+    URL exactly (``Path`` mangles ``//``) and its name. Names are unique in the run
+    (:func:`unique_names`)."""
     by_path = {str(Path(r.url)): r for r in policy.repos}
     chosen = []
     for path in paths:
@@ -87,7 +88,67 @@ def repo_targets(paths: Sequence[Path], policy: Policy) -> list[RepoTarget]:
             chosen.append(RepoTarget(entry.url, entry.name))
         else:
             chosen.append(RepoTarget(clone_location(path)))
-    return chosen
+    return unique_names(chosen)
+
+
+def short_name(location: str) -> str:
+    """The name a repository has had since the first release: a clone URL's last part, or the
+    origin URL's last part of a local checkout, else its folder's name (``git.repo_name``)."""
+    if git.is_clone_url(location):
+        return git.repo_name_of_url(location)
+    path = Path(location)
+    try:
+        return git.repo_name(git.toplevel(path))
+    except git.GitError:
+        return path.resolve().name
+
+
+def long_name(location: str) -> str | None:
+    """``host/org/name`` of a clone URL or of a local checkout's origin (None without one)."""
+    if git.is_clone_url(location):
+        return git.qualified_name(location)
+    try:
+        return git.qualified_name(git.origin_url(Path(location)) or "")
+    except git.GitError:
+        return None
+
+
+def unique_names(targets: Sequence[RepoTarget]) -> list[RepoTarget]:
+    """Targets whose findings cannot be confused: a repository keeps its short name (so the ids
+    of existing users' findings stay what they were) unless another repository of the run has
+    the same one; then each of those is named ``host/org/name`` from its remote, else by its
+    path (``work/a/repo``), and a number as the last resort. A name the policy gives wins."""
+    if len(targets) < 2:
+        return list(targets)
+    short = {t.location: t.name or short_name(t.location) for t in targets}
+    clash = {n for n in short.values() if list(short.values()).count(n) > 1}
+    named: list[RepoTarget] = []
+    taken: set[str] = set()
+    for target in targets:
+        name = short[target.location]
+        if name in clash and target.name is None:
+            name = long_name(target.location) or _path_name(target.location, short, clash)
+        while name in taken:  # the same remote twice, or paths that end alike
+            name = f"{name}#{len([n for n in taken if n.split('#')[0] == name.split('#')[0]]) + 1}"
+        taken.add(name)
+        keep = target.name is None and name == short[target.location]
+        named.append(target if keep or name == target.name else RepoTarget(target.location, name))
+    return named
+
+
+def _path_name(location: str, short: dict[str, str], clash: set[str]) -> str:
+    """The shortest tail of the path that tells it apart from the other clashing locations."""
+    parts = Path(location).resolve().parts
+    others = [
+        Path(other).resolve().parts
+        for other, name in short.items()
+        if other != location and name in clash and not git.is_clone_url(other)
+    ]
+    for size in range(2, len(parts) + 1):
+        tail = parts[-size:]
+        if all(o[-size:] != tail for o in others):
+            return "/".join(tail)
+    return "/".join(parts[1:])
 
 
 def work_tree(target: RepoTarget, cache_dir: Path) -> WorkTree:
