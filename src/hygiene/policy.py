@@ -398,8 +398,48 @@ class ProbesPolicy(Strict):
 # --------------------------------------------------------------------------- secrets / env
 
 
+#: Default severity of a committed secret by its kind (``scan.hits.Category``); critical is left
+#: for a token the provider confirms live (``--validate``).
+SECRET_SEVERITY: dict[str, Severity] = {
+    "provider-token": Severity.HIGH,
+    "private-key": Severity.HIGH,
+    "password": Severity.HIGH,
+    "generic": Severity.MEDIUM,
+    "password-hash": Severity.LOW,
+    "encrypted-file": Severity.INFO,
+}
+#: Where test data, fixtures, examples and docs live: a secret there is one level lower.
+SECRET_TEST_PATHS = [
+    "**/test/**", "**/tests/**", "**/__tests__/**", "**/spec/**", "**/specs/**", "**/testdata/**",
+    "**/test-data/**", "**/test_data/**", "**/fixtures/**", "**/__fixtures__/**", "**/__mocks__/**",
+    "**/mocks/**", "**/e2e/**", "**/cypress/**", "**/*_test.*", "**/*_spec.*", "**/test_*",
+    "**/*.test.*", "**/*.spec.*", "**/example/**", "**/examples/**", "**/sample/**",
+    "**/samples/**", "**/docs/**", "**/doc/**", "**/*.md", "**/*.rst", "**/*.example",
+    "**/*.sample", "**/*.dist", "**/*.template", "**/.env.example", "**/.env.sample",
+]  # fmt: skip
+SecretsEngine = Literal["detect-secrets", "kingfisher", "hygiene"]
+_SEVERITY_ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
+
+
+class SecretsLowering(Strict):
+    """How many severity levels a committed secret is reported below its kind's severity."""
+
+    history_only: int = Field(
+        1, ge=0, le=4, description="Levels lower when HEAD no longer holds the secret."
+    )
+    test_paths: int = Field(
+        1, ge=0, le=4, description="Levels lower under secrets.test_paths (tests, examples, docs)."
+    )
+
+
 class SecretsPolicy(Strict):
-    """Secret-scanning options."""
+    """Secret-scanning options.
+
+    ``severity`` is keyed by a secret's kind (``provider-token``, ``private-key``, ``password``,
+    ``generic``, ``password-hash``, ``encrypted-file``), or ``<detector>/<kind>`` for one detector
+    (``secret-keyword/generic: low``); ``lower`` then takes levels off for history-only secrets
+    and for test/example/docs paths.
+    """
 
     history: bool = True
     max_line_length: int = Field(4000, gt=80)
@@ -408,9 +448,17 @@ class SecretsPolicy(Strict):
         default_factory=lambda: ["**/*.min.js", "**/*.map", "**/node_modules/**", "**/vendor/**"]
     )
     baseline: str = ".secrets.baseline"
+    engines: list[SecretsEngine] = Field(
+        default_factory=lambda: ["detect-secrets"],
+        min_length=1,
+        description="Detectors run over every text, in order (detect-secrets, kingfisher, hygiene).",
+    )
     severity_per_detector: ClassVar[bool] = True
-    severity: dict[str, Severity] = Field(
-        default_factory=lambda: {"in-tree": Severity.CRITICAL, "history-only": Severity.HIGH}
+    severity: dict[str, Severity] = Field(default_factory=lambda: dict(SECRET_SEVERITY))
+    lower: SecretsLowering = Field(default_factory=SecretsLowering)
+    test_paths: list[str] = Field(
+        default_factory=lambda: list(SECRET_TEST_PATHS),
+        description="Globs of test, fixture, example and docs paths (see lower.test_paths).",
     )
     workers: int = Field(0, ge=0, description="Processes for the scan (0: one per CPU).")
     archive_depth: int = Field(
@@ -421,6 +469,45 @@ class SecretsPolicy(Strict):
     )
     archive_max_entries: int = Field(
         10_000, gt=0, description="Entries read from one archive (all levels) at most."
+    )
+
+    @field_validator("severity", mode="before")
+    @classmethod
+    def _rules_are_not_severity_keys(cls, severity: object) -> object:
+        if not isinstance(severity, Mapping):
+            return severity
+        old = sorted(
+            str(key)
+            for key in severity
+            if str(key).rpartition("/")[2] in ("in-tree", "history-only")
+        )
+        if old:
+            raise ValueError(
+                f"{', '.join(old)}: a secret's severity follows its kind since #17, not in-tree/"
+                "history-only; write severity: {provider-token: high, private-key: high, "
+                "password: high, generic: medium, password-hash: low, encrypted-file: info} "
+                "(or <detector>/<kind>) and lower: {history_only: 1} for history-only secrets"
+            )
+        return severity
+
+    def severity_for(self, category: str, detector: str, *, in_tree: bool, path: str) -> Severity:
+        """A committed secret's severity: its kind's (``<detector>/<kind>`` first), then
+        ``lower.history_only`` levels less when only history holds it and ``lower.test_paths``
+        less under ``test_paths`` (never below info)."""
+        base = self.severity_of(category, detector=detector)
+        steps = 0 if in_tree else self.lower.history_only
+        if _matches_any(path, self.test_paths):
+            steps += self.lower.test_paths
+        index = min(_SEVERITY_ORDER.index(base) + steps, len(_SEVERITY_ORDER) - 1)
+        return _SEVERITY_ORDER[index]
+
+
+def _matches_any(path: str, patterns: list[str]) -> bool:
+    """A ``**/``-style glob of ``patterns`` matches ``path`` (also at the repository's root)."""
+    from fnmatch import fnmatchcase
+
+    return any(
+        fnmatchcase(path, p) or (p.startswith("**/") and fnmatchcase(path, p[3:])) for p in patterns
     )
 
 

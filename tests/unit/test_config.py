@@ -166,23 +166,38 @@ def test_severity_maps_reject_unknown_rules_and_keep_defaults_for_the_rest(tmp_p
         tmp_path,
         "team.yaml",
         "tags:\n  severity: {missing-tag: high}\n"
-        "secrets:\n  severity: {aws-access-key/history-only: critical}\n",
+        "secrets:\n  severity: {aws-access-key/provider-token: critical}\n",
     )
     policy = load_policy([team])
     assert policy.tags.severity["missing-tag"] == "high"
     assert policy.tags.severity["tag-key-case"] == "low"  # the blueprint default, not a fallback
     assert policy.secrets.severity == {
-        "in-tree": "critical",
-        "history-only": "high",
-        "aws-access-key/history-only": "critical",
+        "provider-token": "high",
+        "private-key": "high",
+        "password": "high",
+        "generic": "medium",
+        "password-hash": "low",
+        "encrypted-file": "info",
+        "aws-access-key/provider-token": "critical",
     }
     # severity_of is the one lookup the checks use: per detector, then the rule, then the default
     assert policy.tags.severity_of("missing-tag") == "high"
-    assert policy.secrets.severity_of("history-only", detector="aws-access-key") == "critical"
-    assert policy.secrets.severity_of("history-only", detector="github-token") == "high"
+    assert policy.secrets.severity_of("provider-token", detector="aws-access-key") == "critical"
+    assert policy.secrets.severity_of("provider-token", detector="github-token") == "high"
     assert policy.tags.model_copy(update={"severity": {}}).severity_of("tag-key-case") == "low"
     with pytest.raises(KeyError, match="no rule 'missing-tags'"):
         policy.tags.severity_of("missing-tags")
+
+
+def test_secrets_severity_by_rule_is_refused_with_what_to_write_instead(tmp_path: Path) -> None:
+    """Before #17 secrets.severity was keyed by in-tree/history-only; such a file now fails
+    (exit 2) naming the file, line and key, and says what to write."""
+    old = write(
+        tmp_path, "old.yaml", "secrets:\n  history: true\n  severity: {in-tree: critical}\n"
+    )
+    message = error_of(old)
+    assert message.startswith(f"{old}:3: secrets.severity: ")
+    assert "in-tree" in message and "provider-token: high" in message and "lower:" in message
 
 
 def test_budget_currency_is_normalised_like_the_bills(tmp_path: Path) -> None:
