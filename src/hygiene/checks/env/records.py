@@ -98,12 +98,14 @@ class SecretMark:
 @dataclass(frozen=True)
 class EnvEntry:
     """A key of a dotenv file and the line it is on. ``references`` are ``${VAR}`` names its
-    value expands."""
+    value expands. ``commented``: an example's commented-out binding (``# NAME=default``), which
+    documents the variable but sets nothing."""
 
     key: str
     line: int
     has_value: bool
     references: tuple[str, ...] = ()
+    commented: bool = False
 
 
 @dataclass(frozen=True)
