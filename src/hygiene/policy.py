@@ -449,7 +449,7 @@ class SecretsPolicy(Strict):
     )
     baseline: str = ".secrets.baseline"
     engines: list[SecretsEngine] = Field(
-        default_factory=lambda: ["detect-secrets"],
+        default_factory=lambda: cast(list[SecretsEngine], ["detect-secrets"]),
         min_length=1,
         description="Detectors run over every text, in order (detect-secrets, kingfisher, hygiene).",
     )
