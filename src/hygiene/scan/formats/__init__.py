@@ -29,21 +29,63 @@ __all__ = ["binary_keystore", "detect", "version"]
 #: Bump when a rule changes what it finds (feeds the scan cache's fingerprint).
 VERSION = "1"
 
-#: family → its markers; where two families' markers overlap at one place the first wins, so
-#: the line-based rules read the lines of every family (``_LINE_FAMILIES``).
-_FAMILIES = {
-    "enc": encrypted.MARKERS,
-    "key": keys.MARKERS,
-    "hash": hashes.MARKERS,
-    "args": keyvalue.ARG_MARKERS,
-    "url": urls.MARKERS,
-    "cfg": configfiles.MARKERS,
-    "kv": keyvalue.MARKERS,
+#: Stage 1 of the prefilter: words (lower case) → the family whose lines they mark. One
+#: alternation of literals, run over the lower-cased text, that ``re`` scans at ~17 MB/s.
+_WORDS: dict[str, str] = {
+    **dict.fromkeys(
+        ["pass", "pwd", "secret", "token", "credential", "creds", "auth", "salt", "nonce_key", "logged_in_key"], "kv"
+    ),
+    **dict.fromkeys(
+        (q + sep + "key" for q in keyvalue.KEY_QUALIFIERS for sep in ("", "_", "-", ".")), "kv"
+    ),
+    **dict.fromkeys(
+        ["login", "log_in", "signin", "sign_in", "authenticate", "basicauth", "basic_auth", ".connect(", "twilio"],
+        "args",
+    ),
+    **dict.fromkeys(["pbkdf2_sha", "identified", "authentication_string", "mysql_native"], "hash"),
+    **dict.fromkeys(["machine", "_auth", '"auths"'], "cfg"),
 }
-_LINE_FAMILIES = ("hash", "args", "url", "cfg", "kv")
-PREFILTER = re.compile(
-    "|".join(f"(?P<{name}>{pattern})" for name, pattern in _FAMILIES.items()), re.IGNORECASE
+
+
+def trie_pattern(words: list[str]) -> str:
+    """A regex matching any of ``words``, factored by common prefix (``re`` then tries one
+    branch per character instead of every word: ~6× faster than a flat alternation)."""
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict[str, dict]) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:
+            return f"(?:{body})?"
+        return body
+
+    return build(trie)
+
+
+#: Markers that start with a symbol (for the families whose rules then check the line).
+_WORDS.update(
+    {
+        "://": "url",
+        **dict.fromkeys(
+            ["$2a$", "$2b$", "$2y$", "$2x$", "$2$", "$argon2", "$1$", "$5$", "$6$", "$7$", "$apr1$", "$y$", "$gy$"], "hash"
+        ),
+        **dict.fromkeys(["{ssha", "{sha", "{md5", "{smd5", "{crypt}"], "hash"),
+        **dict.fromkeys(["-----begin ", "putty-user-key-file-", "/u3+7qaaaa", "zs7ozgaaaa"], "key"),
+        **dict.fromkeys(["$ansible_vault;", "enc[aes256_gcm,", "gitcrypt"], "enc"),
+    }
 )
+#: Every marker, as one prefix-factored alternation run over the lower-cased text (~15 MB/s).
+_WORD_RE = re.compile(trie_pattern(list(_WORDS)))
+#: the families whose rules read lines (the key-value rule reads all their lines: a line one
+#: family's marker claimed may hold another family's secret)
+_LINE_FAMILIES = ("hash", "args", "url", "cfg", "kv")
 _RANK = {
     "provider-token": 0, "private-key": 1, "password": 2, "password-hash": 3, "generic": 4,
     "encrypted-file": 5,
@@ -59,12 +101,25 @@ def _candidate_lines(text: Text, prefilter: bool) -> dict[str, set[int]]:
     """Family → the lines its markers matched (every line of every family without prefilter)."""
     if not prefilter:
         every = set(range(1, len(text.lines) + 1))
-        return {name: every for name in _FAMILIES}
+        return {name: every for name in (*_LINE_FAMILIES, "key", "enc")}
+    lower = text.text.lower()
+    if len(lower) != len(text.text):  # lower-casing changed offsets (``İ``): match per line
+        return _candidate_lines_by_line(text)
     found: dict[str, set[int]] = {}
-    for match in PREFILTER.finditer(text.text):
-        name = match.lastgroup
-        assert name is not None
-        found.setdefault(name, set()).add(text.line_of(match.start()))
+    for match in _WORD_RE.finditer(lower):
+        word = match.group()
+        if word in _WORDS:  # (a prefix of a word alone matches nothing)
+            found.setdefault(_WORDS[word], set()).add(text.line_of(match.start()))
+    return found
+
+
+def _candidate_lines_by_line(text: Text) -> dict[str, set[int]]:
+    found: dict[str, set[int]] = {}
+    for number, line in enumerate(text.lines, 1):
+        lower = line.lower()
+        for match in _WORD_RE.finditer(lower):
+            if match.group() in _WORDS:
+                found.setdefault(_WORDS[match.group()], set()).add(number)
     return found
 
 

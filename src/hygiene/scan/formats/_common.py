@@ -261,6 +261,10 @@ DUMMIES = frozenset(
         "mock",
         "stub",
         "xxx",
+        "hunter2",
+        "s3cr3t",
+        "p@ssw0rd",
+        "passw0rd",
     ]
 )
 _NATURAL_WORD = re.compile(r"^[A-Za-z][a-z'’]*[.,!?:;)]?$|^\(?[a-z]+$|^[A-Z]{2,5}[.,:!?]?$")
@@ -274,6 +278,14 @@ _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
 _IDENTIFIER = re.compile(r"^[A-Za-z]+(?:[_.\-:/][A-Za-z]+)*$")
 _NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?[smhdkKMGb%]?$")
 _VERSION = re.compile(r"^v?\d+(?:\.\d+){1,3}(?:[-+][\w.]+)?$")
+#: a value that says what it is (``SecurePass123!``, ``valid-token-123``) is a sample
+_SAMPLE_WORD = re.compile(
+    r"pass|secret|token|example|sample|changeit|test|dummy|fake", re.IGNORECASE
+)
+_UUID_PART = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE
+)
+_WORDS_AND_NUMBERS = re.compile(r"^[a-z]{3,}(?:[-_.]+(?:[a-z]{3,}|\d{1,6}))*[-_.]*$")
 _REPEAT = re.compile(r"^(.)\1*$|^(..)\2+$")
 
 
@@ -317,6 +329,8 @@ def not_a_value(value: str, key: str = "") -> bool:
     low = stripped.lower()
     if len(stripped) < 4 or low in DUMMIES or _REPEAT.match(stripped):
         return True
+    if _SAMPLE_WORD.search(stripped):
+        return True
     if key and (low == key.lower() or low.replace(" ", "_") == key.lower()):
         return True
     if is_reference(stripped) or is_prose(stripped):
@@ -334,7 +348,7 @@ def password_like(value: str) -> bool:
     """A value that may be a password: passes :func:`not_a_value` and is not a bare identifier."""
     if not_a_value(value):
         return False
-    return not (value.isalpha() and value.islower() and len(value) < 6)
+    return not (value.isalpha() and value.islower() and len(value) <= 12)  # a dev default: netbox
 
 
 def strong(value: str) -> bool:
@@ -343,6 +357,8 @@ def strong(value: str) -> bool:
         return False
     if _IDENTIFIER.match(value) and not any(c.isdigit() for c in value):
         return False  # a name: my_api_token, Bearer, some.setting
+    if _WORDS_AND_NUMBERS.match(_UUID_PART.sub("", value)):
+        return False  # words, numbers and ids: access-sandbox-<uuid>, encrypted_token_1
     n = len(value)
     if n >= 32:
         return entropy(value) >= 3.0

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from hygiene.scan.formats._common import Candidate, Text, is_reference, not_a_value
 
-MARKERS = r"\bmachine\s|_auth|\"auths\""
+MARKERS = r"machine\s|_auth|_password|\"auths\""
 NETRC_NAMES = frozenset({".netrc", "_netrc", ".authinfo", "netrc"})
 PGPASS_NAMES = frozenset({".pgpass", "pgpass.conf", "pgpass"})
 SPACED_NAMES = frozenset(

@@ -8,7 +8,7 @@ import re
 
 from hygiene.scan.formats._common import Candidate, Text
 
-MARKERS = r"\$ANSIBLE_VAULT;|ENC\[AES256_GCM,|GITCRYPT"
+MARKERS = r"\$ansible_vault;|enc\[aes256_gcm,|gitcrypt"
 _RAILS = re.compile(r"^[A-Za-z0-9+/=]{8,}--[A-Za-z0-9+/=]{8,}--[A-Za-z0-9+/=]{8,}\s*$")
 _SOPS_META = re.compile(
     r'^sops:\s*$|"sops"\s*:\s*\{|^sops_mac=|^\[sops\]|^sops_version=', re.MULTILINE

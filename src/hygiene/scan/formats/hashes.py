@@ -9,8 +9,8 @@ from collections.abc import Iterable, Iterator
 from hygiene.scan.formats._common import Candidate, Text
 
 MARKERS = (
-    r"\$(?:2[abxy]?|argon2(?:id|i|d)|[156]|apr1|y|gy|7|sha1|md5)\$|pbkdf2_sha\d+\$"
-    r"|\{(?:SSHA|SHA|MD5|SMD5|SHA256|SSHA256|SHA512|SSHA512|CRYPT)\}|\*[0-9A-F]{40}\b"
+    r"\$2[abxy]?\$|\$argon2|\$[1567]\$|\$apr1\$|\$g?y\$|pbkdf2_sha|\{s?sha(?:256|512)?\}|\{s?md5\}"
+    r"|\{crypt\}|identified|authentication_string|mysql_native"
 )
 _B64 = r"[./A-Za-z0-9]"
 _HASHES: list[tuple[str, str, re.Pattern[str]]] = [

@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 from hygiene.scan.formats._common import Candidate, Text
 from hygiene.scan.hits import Category, SecretHit
 
-MARKERS = r"-----BEGIN|BEGIN [A-Z ]*PRIVATE KEY|PuTTY-User-Key-File-|/u3\+7QAAAA|zs7OzgAAAA"
+MARKERS = r"-----begin |putty-user-key-file-|/u3\+7qaaaa|zs7ozgaaaa"
 _PEM = re.compile(
     r"-----BEGIN (?P<kind>(?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP |SSH2 ENCRYPTED )?PRIVATE KEY(?: BLOCK)?)-----"
     r"(?P<body>.*?)-----END (?P=kind)-----",

@@ -30,7 +30,7 @@ MARKERS = (
 )
 ARG_MARKERS = (
     r"log_?in\s*\(|sign_?in\s*\(|authenticate\s*\(|basic_?auth\s*\(|\.connect\s*\("
-    r"|[\"']AC[0-9a-f]{32}[\"']\s*,"
+    r"|[\"']ac[0-9a-f]{32}[\"']\s*,"
 )
 
 PASSWORD_PARTS = frozenset(
@@ -284,9 +284,8 @@ _PAIR = re.compile(
     re.VERBOSE,
 )
 _ARGS = re.compile(
-    r"""(?P<fn>(?:\w+\.)*(?:log_?in|sign_?in|authenticate|basic_?auth|BasicAuth|HTTPBasicAuth
-        |connect))\s*\(\s*(?P<args>[^()\n]*)\)""",
-    re.VERBOSE | re.IGNORECASE,
+    r"(?P<fn>log_?in|sign_?in|authenticate|basic_?auth|HTTPBasicAuth|\.connect)\s*\(\s*(?P<args>[^()\n]*)\)",
+    re.IGNORECASE,
 )
 _ARG = re.compile(
     r"""\s*(?:(?P<kw>\w+)\s*=\s*)?(?P<v>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^,]+)\s*(?:,|$)"""
@@ -295,6 +294,10 @@ _SCHEME = re.compile(r"^(?:Bearer|Basic|Token|token|Digest|Bot|ApiKey)\s+(?=\S+$
 _SCHEME_TOKEN = re.compile(
     r"(?:Bearer|Basic|Token|token|Bot)\s+(?P<v>[A-Za-z0-9+/=_.~-]{8,})(?=[\"'`\s]|$)"
 )
+_CONNECTION_FIELD = re.compile(r";\s*\w+=.*$")  # AccountKey=…;EndpointSuffix=…
+_CONTINUATION = re.compile(r"\s+\\$")
+_DOC_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?[A-Za-z_][\w.-]*\s*[=:]\s*\S+\s*$")
+_DOCS = frozenset({".md", ".markdown", ".mdx", ".rst", ".adoc", ".txt", ".html", ".htm"})
 _AWS_KEY_ID = re.compile(r"^(?:AKIA|ASIA|AIDA|AROA)[A-Z2-7]{16}$")
 _INLINE_COMMENT = re.compile(r"\s+(?:#|;|//).*$")
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
@@ -355,9 +358,10 @@ def _read_value(line: str, start: int) -> tuple[str, bool, str] | None:
     scheme = _SCHEME_TOKEN.match(rest)
     if scheme:
         return scheme.group("v"), True, ""
-    bare = _INLINE_COMMENT.sub("", rest).strip().rstrip(",;")
-    if not bare or bare[0] in "|>{[(&*!" or bare.endswith(("(", "{", "[")):
-        return None
+    bare = _CONNECTION_FIELD.sub("", _INLINE_COMMENT.sub("", rest)).strip()
+    bare = _CONTINUATION.sub("", bare).rstrip(",;")
+    if not bare or bare[0] in "|>{[(&*!" or bare[-1] in "([{)]}\"'`" or " " in bare:
+        return None  # nested data, an expression, or words
     return bare, False, ""
 
 
@@ -376,13 +380,15 @@ def _framework(key: str, text: Text) -> tuple[str, str, Category] | None:
 
 
 def _judge(
-    key: str, value: str, quoted: bool, prefix: str, text: Text
+    key: str, value: str, quoted: bool, prefix: str, text: Text, line: str = ""
 ) -> tuple[str, str, Category] | None:
     """(rule, type, category) when ``key = value`` is a secret."""
     if "f" in prefix and "{" in value:
         return None
     if not quoted and is_code(text):
         return None  # an expression, not a literal
+    if not quoted and text.suffix in _DOCS and not _DOC_ASSIGNMENT.match(line):
+        return None  # prose or a code sample's expression; a bare KEY=value line still counts
     value = _SCHEME.sub("", value)
     framework = _framework(key, text)
     if framework:
@@ -453,7 +459,7 @@ def _pairs(line: str, number: int, text: Text) -> Iterator[Candidate]:
         value, quoted, prefix = got
         if not value:
             continue
-        verdict = _judge(key.lstrip("-"), value, quoted, prefix, text)
+        verdict = _judge(key.lstrip("-"), value, quoted, prefix, text, line)
         if verdict:
             rule, kind, category = verdict
             yield Candidate(rule, kind, number, _SCHEME.sub("", value), category)
