@@ -667,3 +667,38 @@ def test_every_kind_and_role_is_catalogued() -> None:
     ]
     assert {r.kind for r in samples} <= KINDS
     assert {r.role for r in samples} == {"default", "set", "read"}
+
+
+def test_js_regex_literal_with_a_quote_does_not_hide_the_rest_of_the_file() -> None:
+    text = (
+        'const urlRegex = /^(http|https):\\/\\/[^ "]+$/;\n'
+        "const half = total / 2 / count;\n"
+        "export function encrypt(text: string, key = process.env.DATA_ENCRYPTION_KEY) {}\n"
+    )
+    assert named("src/utils.ts", text) == {("DATA_ENCRYPTION_KEY", 3, "javascript")}
+
+
+def test_vue_svelte_astro_components_read_in_their_scripts() -> None:
+    vue = (
+        "<template><p>Don't {{ link }}</p></template>\n"
+        '<script setup lang="ts">\n'
+        "const link = import.meta.env.VITE_APP_TOS_LINK\n"
+        "</script>\n"
+        "<p>process.env.IN_MARKUP</p>\n"
+    )
+    assert named("src/components/Login.vue", vue) == {("VITE_APP_TOS_LINK", 3, "javascript")}
+    astro = "---\nconst site = import.meta.env.PUBLIC_SITE;\n---\n<h1>{site}</h1>\n"
+    assert names("src/pages/index.astro", astro) == {"PUBLIC_SITE"}
+
+
+def test_ruby_files_known_by_name_and_scripts_by_shebang() -> None:
+    assert names("Gemfile", 'gem "derailed" if ENV["BENCHMARKING_ENABLED"]\n') == {
+        "BENCHMARKING_ENABLED"
+    }
+    assert names("bin/bundle", '#!/usr/bin/env ruby\nv = ENV["BUNDLER_VERSION"]\n') == {
+        "BUNDLER_VERSION"
+    }
+    assert names("bin/task", "#!/usr/bin/env python3\nimport os\nos.environ['TASK_ID']\n") == {
+        "TASK_ID"
+    }
+    assert names("bin/cli", "#!/usr/bin/env node\nprocess.env.CLI_HOME\n") == {"CLI_HOME"}

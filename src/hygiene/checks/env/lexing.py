@@ -18,12 +18,15 @@ HIDDEN = "\x00"
 
 @dataclass(frozen=True)
 class StringKind:
-    """A string literal: its opening and closing delimiters, escapes, interpolation opener."""
+    """A string literal: its opening and closing delimiters, escapes, interpolation opener;
+    ``single_line`` literals end at a newline (an unterminated one hides one line, not the
+    rest of the file)."""
 
     open: str
     close: str
     escapes: bool = True
     interpolation: str | None = None
+    single_line: bool = False
 
 
 @dataclass(frozen=True)
@@ -33,12 +36,16 @@ class Syntax:
     line_comments: tuple[str, ...] = ("//",)
     block_comments: tuple[tuple[str, str], ...] = (("/*", "*/"),)
     strings: tuple[StringKind, ...] = field(default_factory=tuple)
+    regex_literals: bool = False  # JavaScript's /…/ after an operator or an opening bracket
 
 
 C_STRINGS = (StringKind('"', '"'), StringKind("'", "'"))
-JAVASCRIPT = Syntax(strings=(*C_STRINGS, StringKind("`", "`", interpolation="${")))
-GO = Syntax(strings=(*C_STRINGS, StringKind("`", "`", escapes=False)))
-JAVA = Syntax(strings=(StringKind('"""', '"""'), *C_STRINGS))
+LINE_STRINGS = (StringKind('"', '"', single_line=True), StringKind("'", "'", single_line=True))
+JAVASCRIPT = Syntax(
+    strings=(*LINE_STRINGS, StringKind("`", "`", interpolation="${")), regex_literals=True
+)
+GO = Syntax(strings=(*LINE_STRINGS, StringKind("`", "`", escapes=False)))
+JAVA = Syntax(strings=(StringKind('"""', '"""'), *LINE_STRINGS))
 RUST = Syntax(
     strings=(
         StringKind('r#"', '"#', escapes=False),
@@ -99,6 +106,8 @@ def _code_pattern(syntax: Syntax) -> re.Pattern[str]:
 @lru_cache(maxsize=32)
 def _string_pattern(kind: StringKind) -> re.Pattern[str]:
     parts = [re.escape(kind.close)]
+    if kind.single_line:
+        parts.append("\n")
     if kind.escapes:
         parts.insert(0, r"\\.?")
     if kind.interpolation:
@@ -111,6 +120,12 @@ def _without(text: str) -> str:
     if len(text) == 1:
         return ""
     return f"|{re.escape(text[0])}(?!{re.escape(text[1:])})"
+
+
+_REGEX_LITERAL = (
+    r"(?P<rectx>(?:[(,=:\[!&|?{};]|\breturn\b)[ \t]*)"
+    r"(?P<re>/(?![/*])(?P<rebody>(?:\\.|\[(?:\\.|[^\]\\\n])*\]|[^/\\\n\[])+)/[a-z]*)"
+)
 
 
 @lru_cache(maxsize=16)
@@ -129,6 +144,8 @@ def _fast_pattern(syntax: Syntax) -> re.Pattern[str]:
     whole = []
     for kind in kinds:
         stops = {kind.close[0]}
+        if kind.single_line:
+            stops.add("\n")
         if kind.escapes:
             stops.add("\\")
         if kind.interpolation:
@@ -138,6 +155,8 @@ def _fast_pattern(syntax: Syntax) -> re.Pattern[str]:
         if kind.interpolation:
             body += _without(kind.interpolation)
         whole.append(f"{re.escape(kind.open)}(?:{body})*{re.escape(kind.close)}")
+    if syntax.regex_literals:
+        parts.append(_REGEX_LITERAL)
     if whole:
         parts.append("(?P<str>" + "|".join(whole) + ")")
         parts.append("(?P<open>" + "|".join(re.escape(k.open) for k in kinds) + ")")
@@ -163,6 +182,10 @@ def mask(text: str, syntax: Syntax) -> str:
         token = m.group()
         if m.lastgroup in ("lc", "bc"):
             out.append(_fill(token, " "))
+            i = m.end()
+        elif m.lastgroup == "re":
+            body = m["rebody"]
+            out.append(m["rectx"] + "/" + _fill(body, HIDDEN) + m["re"][len(body) + 1 :])
             i = m.end()
         elif m.lastgroup == "str":
             kind = next(k for k in kinds if token.startswith(k.open))
@@ -226,7 +249,7 @@ def _mask_nested(text: str, i: int, kind: StringKind, syntax: Syntax, out: list[
         token = m.group()
         if top.escapes and token.startswith("\\"):
             out.append(_fill(token, HIDDEN))
-        elif token == top.close:
+        elif token == top.close or (token == "\n" and top.single_line):
             out.append(token)
             frames.pop()
         else:  # the interpolation opener: code until its closing brace

@@ -235,3 +235,24 @@ def _nest_reads(code: str, text: str, add: _Add) -> None:
             name = string_at(code, text, *args[0])
             if name and _UPPER.match(name):
                 add(name, m.start(), "nestjs-config")
+
+
+_SCRIPT = re.compile(
+    r"(<script\b[^>]*>)(?P<code>.*?)(?:</script\s*>|\Z)", re.DOTALL | re.IGNORECASE
+)
+_FRONTMATTER = re.compile(r"\A---[ \t]*\n(?P<code>.*?)\n---[ \t]*$", re.DOTALL | re.MULTILINE)
+
+
+def find_component_reads(path: str, text: str) -> list[EnvRead]:
+    """Reads in the ``<script>`` blocks of Vue, Svelte and Astro components (and Astro's
+    ``---`` frontmatter); markup is left out (text there is prose, not code)."""
+    spans = [m.span("code") for m in _SCRIPT.finditer(text)]
+    if (front := _FRONTMATTER.match(text)) is not None:
+        spans.append(front.span("code"))
+    if not spans:
+        return []
+    keep = bytearray(len(text))
+    for a, b in spans:
+        keep[a:b] = b"\x01" * (b - a)
+    code = "".join(ch if keep[i] or ch == "\n" else " " for i, ch in enumerate(text))
+    return find_js_reads(path, code)

@@ -31,7 +31,7 @@ from hygiene.checks.env.read_deploy import (
     find_kubernetes_reads,
     is_kubernetes,
 )
-from hygiene.checks.env.read_js import find_js_reads
+from hygiene.checks.env.read_js import find_component_reads, find_js_reads
 from hygiene.checks.env.read_python import find_python_reads
 from hygiene.checks.env.read_shell import find_dockerfile_reads, find_shell_reads
 from hygiene.checks.env.records import EnvRead, convention_of
@@ -44,7 +44,7 @@ BY_SUFFIX: dict[str, Finder] = {
     ".go": find_go_reads,
     **dict.fromkeys((".java", ".kt", ".kts", ".scala", ".groovy"), find_java_reads),
     ".rs": find_rust_reads,
-    **dict.fromkeys((".rb", ".rake"), find_ruby_reads),
+    **dict.fromkeys((".rb", ".rake", ".gemspec", ".ru", ".jbuilder", ".podspec"), find_ruby_reads),
     **dict.fromkeys((".sh", ".bash", ".zsh", ".ksh"), find_shell_reads),
     **dict.fromkeys((".php", ".phtml"), find_php_reads),
     **dict.fromkeys((".cs", ".csx"), find_dotnet_reads),
@@ -52,13 +52,38 @@ BY_SUFFIX: dict[str, Finder] = {
     ".vb": find_vb_reads,
     **dict.fromkeys((".ex", ".exs"), find_elixir_reads),
     ".erb": find_erb_reads,
+    **dict.fromkeys((".vue", ".svelte", ".astro"), find_component_reads),
 }
-_SHEBANG = re.compile(r"^#!\s*\S*(?:/|env\s+)(?:ba|z|k|da)?sh\b")
+_SHEBANG = re.compile(
+    r"^#!\s*\S*(?:/|env\s+)(?:-\S+\s+)*(?P<interpreter>(?:ba|z|k|da)?sh|ruby|python[\d.]*|node)\b"
+)
+_BY_INTERPRETER: dict[str, Finder] = {"ruby": find_ruby_reads, "node": find_js_reads}
+#: Ruby files known by name: Bundler, Rake, Guard, Capistrano, Danger, Fastlane
+RUBY_NAMES = frozenset(
+    {
+        "Gemfile",
+        "Rakefile",
+        "Guardfile",
+        "Capfile",
+        "Dangerfile",
+        "Fastfile",
+        "Appfile",
+        "Podfile",
+        "Vagrantfile",
+        "Brewfile",
+    }
+)
 _COMPOSE = re.compile(r"^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$")
 _SPRING = re.compile(r"^(?:application|bootstrap)(?:[-.][\w.-]+)?\.(?:ya?ml|properties)$")
 _DOCKERFILE = re.compile(
     r"^(?:Dockerfile|Containerfile)(?:\..+)?$|\.(?:dockerfile|containerfile)$", re.I
 )
+
+
+#: what ``finder_for`` may claim beyond BY_SUFFIX: a collector that pre-filters paths by name
+#: must keep these (Spring's application*.properties, Ruby files known by name, ERB YAML)
+CLAIMED_SUFFIXES = frozenset({*BY_SUFFIX, ".yml", ".yaml", ".properties"})
+CLAIMED_NAMES = frozenset({*RUBY_NAMES, ".envrc"})
 
 
 class UnparsableFile(ValueError):
@@ -71,6 +96,8 @@ def finder_for(path: str, text: str) -> Finder | None:
     name, suffix = pure.name, pure.suffix.lower()
     if name == ".envrc":
         return find_shell_reads
+    if name in RUBY_NAMES:
+        return find_ruby_reads
     if _DOCKERFILE.search(name):
         return find_dockerfile_reads
     if _SPRING.match(name):
@@ -85,8 +112,11 @@ def finder_for(path: str, text: str) -> Finder | None:
         return find_kubernetes_reads if is_kubernetes(text) else None
     if suffix in BY_SUFFIX:
         return BY_SUFFIX[suffix]
-    if not suffix and _SHEBANG.match(text):
-        return find_shell_reads
+    if not suffix and (shebang := _SHEBANG.match(text)):
+        interpreter = shebang["interpreter"]
+        if interpreter.startswith("python"):
+            return find_python_reads
+        return _BY_INTERPRETER.get(interpreter, find_shell_reads)
     return None
 
 
