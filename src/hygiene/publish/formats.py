@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -149,7 +150,7 @@ def render_table(document: dict[str, Any], verbose: bool = False) -> str:
             name,
             check["status"],
             *(str(counts.get(s, 0) or "") for s in SEVERITIES),
-            check.get("reason", ""),
+            _short_reason(check.get("reason", "")),
         )
     console.print(summary)
     groups = group_findings(document["findings"])
@@ -175,6 +176,13 @@ def render_table(document: dict[str, Any], verbose: bool = False) -> str:
         )
     console.print(line)
     return buffer.getvalue()
+
+
+def _short_reason(reason: str) -> str:
+    """A check's reason for the summary: without its parenthesised how-to (the JSON and
+    Markdown keep it whole), at most 100 characters."""
+    short = re.sub(r"\s*\((?:[^()]|\([^()]*\))*\)", "", reason).strip()
+    return short if len(short) <= 100 else short[:99] + "…"
 
 
 def _top(groups: list[FindingGroup], per_check: int) -> list[FindingGroup]:
