@@ -49,6 +49,14 @@ from hygiene.log import setup_logging, setup_sentry
     help="Audit only shard I of N (0-based) and write a partial result for `hygiene merge`; records nothing.",
 )
 @click.option(
+    "--validate",
+    is_flag=True,
+    envvar="HYGIENE_VALIDATE",
+    help="Check candidate provider tokens with their provider (GitHub, GitLab, Slack, Stripe, "
+    "npm, SendGrid, OpenAI, AWS STS); confirmed ones become critical. Off by default: "
+    "each token is sent to its own provider and nowhere else.",
+)
+@click.option(
     "--allow-empty",
     is_flag=True,
     envvar="HYGIENE_ALLOW_EMPTY",
@@ -70,6 +78,7 @@ def audit(
     log_level: str,
     progress: bool | None,
     shard: str | None,
+    validate: bool,
     allow_empty: bool,
     alert: bool,
     dry_run: bool,
@@ -113,7 +122,7 @@ def audit(
         environ=dict(os.environ),
         lock_timeout=lock_timeout(),
         show_progress=sys.stderr.isatty() if progress is None else progress,
-        options={"shard": part} if part else None,
+        options={**({"shard": part} if part else {}), **({"validate": True} if validate else {})},
         allow_empty=allow_empty,
     )
     conclude(

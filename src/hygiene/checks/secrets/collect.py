@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from hygiene.checks.repos import clone_location
 from hygiene.checks.secrets import archived
+from hygiene.checks.secrets.validation import validate_records, validator_for
 from hygiene.context import Collection, RunContext
 from hygiene.errors import CheckSkipped, HygieneError
 from hygiene.policy import Policy, SecretsPolicy
@@ -46,6 +47,7 @@ from hygiene.sources import git
 from hygiene.sources.checkout import Skipped, contained_target, read_checkout_file
 
 if TYPE_CHECKING:
+    from hygiene.sources.validate import Validator
     from hygiene.store import Store
 
 log = logging.getLogger(__name__)
@@ -152,6 +154,7 @@ def collect(ctx: RunContext) -> Collection:
         raise CheckSkipped("no repository to scan: pass --repo PATH or list repos: in the policy")
     policy = ctx.policy.secrets
     collection = Collection(scopes=[])
+    validator = validator_for(ctx.options, ctx.environ)  # --validate: live checks, else None
 
     def batches() -> Iterator[list[SecretRecord]]:
         totals: dict[str, int] = {}
@@ -161,7 +164,12 @@ def collect(ctx: RunContext) -> Collection:
             for target in chosen:
                 try:
                     scan = scan_repository(
-                        target, policy, store=ctx.store, cache_dir=ctx.cache_dir, progress=progress
+                        target,
+                        policy,
+                        store=ctx.store,
+                        cache_dir=ctx.cache_dir,
+                        progress=progress,
+                        validator=validator,
                     )
                 except HygieneError as exc:
                     where, reason = target.shown, git.scrub(str(exc), target.location)
@@ -194,6 +202,7 @@ def collect(ctx: RunContext) -> Collection:
             **totals,
             "secrets": secrets,
             "history": history,
+            **(validator.stats() if validator is not None else {}),
         }
 
     collection.batches = batches()
@@ -207,8 +216,10 @@ def scan_repository(
     store: Store | None = None,
     cache_dir: Path = Path(".hygiene/cache"),
     progress: Progress | None = None,
+    validator: Validator | None = None,
 ) -> RepoScan:
-    """Scan one repository's tree and (when ``policy.history``) its whole history."""
+    """Scan one repository's tree and (when ``policy.history``) its whole history; with a
+    ``validator`` (``--validate``), check its candidate provider tokens live."""
     started = time.perf_counter()
     path = _resolve(target, cache_dir)
     name = git.display_path(target.name or git.repo_name(path))
@@ -285,6 +296,9 @@ def scan_repository(
             stats["skipped_large"] += 1
     kept = _fill_unknown_commits(path, kept, results) if policy.history else kept
     records = build_records(name, kept, results, head_entries)
+    if validator is not None:
+        limits = archived.limits_of(policy)
+        records = validate_records(path, records, kept, results, validator, limits)
     stats["missing_objects"] = len(set(coverage.missing))
     warnings = coverage.warnings()
     baseline = _read_baseline(path, policy.baseline, warnings)
