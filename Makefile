@@ -15,7 +15,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 
-.PHONY: install lock upgrade demo audit test lint self-audit bench fuzz system-deps clean schema docs
+.PHONY: install lock upgrade demo audit test lint self-audit bench fuzz system-deps clean schema docs docs-serve
 
 install: $(STAMP)
 
@@ -69,6 +69,7 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m hygiene.cli.docs --check
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 	$(MAKE) self-audit
 
 # hygiene on its own repository: committed secrets (the history too; fixtures' planted ones are
@@ -82,6 +83,10 @@ schema: install
 
 docs: install
 	$(BIN)/python -m hygiene.cli.docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+docs-serve: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
 bench: install
 	$(BIN)/python -m benchmarks.run $(ARGS)
