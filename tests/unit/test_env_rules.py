@@ -284,11 +284,11 @@ def test_dynamic_reads_of_repository_constants_resolve() -> None:
     assert [r["line"] for r in dynamic.details["reads"]] == [5, 6]
 
 
-def test_readme_documents_every_rule_with_an_example() -> None:
+def test_the_env_page_documents_every_rule_with_an_example() -> None:
     from hygiene.policy import ENV_SEVERITY
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Check: env", 1)[1].split("\n## ", 1)[0]
+    page = Path(__file__).resolve().parents[2] / "docs" / "checks" / "env.md"
+    section = page.read_text(encoding="utf-8")
     severities = {s.value for s in Severity}
     rows: dict[str, list[str]] = {}
     for line in section.splitlines():
