@@ -1,7 +1,8 @@
 """run_audit(): which checks run, their status, concurrency, and recording the run.
 
 collect (checks/<name>/collect.py) → evaluate (rules.py) → exceptions → tally (stats that need
-the rules, from the same evaluation) → record (store).
+the rules, from the same evaluation) → joins (``joins/``: after the checks, over what they kept
+for it) → record (store).
 One failing check never hides the others' findings: it becomes ``error`` and the run
 ``incomplete``. Independent checks run concurrently in threads (their heavy work — git, cloud
 calls, DuckDB, the process pool of the secret scanner — releases the GIL).
@@ -26,6 +27,7 @@ from hygiene.context import CheckResult, Collection, RunContext, Tally
 from hygiene.errors import CheckSkipped, HygieneError
 from hygiene.exceptions import ExceptionScreen
 from hygiene.findings import SCHEMA, Finding, Severity, iso_z
+from hygiene.joins.stage import JoinStage
 from hygiene.log import check_var, run_id_var
 from hygiene.policy import Policy
 from hygiene.registry import CHECKS, CheckSpec
@@ -144,25 +146,36 @@ def select_checks(only: Sequence[str] = (), skip: Sequence[str] = ()) -> list[Ch
 FindingSink = Callable[[list[Finding]], list[Finding]]
 
 
-def run_check(spec: CheckSpec, ctx: RunContext, sink: FindingSink | None = None) -> CheckResult:
+#: Sees each batch of a check's records before it is evaluated (the joins stage keeps from it).
+Observer = Callable[[Any], None]
+
+
+def run_check(
+    spec: CheckSpec,
+    ctx: RunContext,
+    sink: FindingSink | None = None,
+    observe: Observer | None = None,
+) -> CheckResult:
     """Collect, then evaluate, one check; never raises for the check's own failures.
 
     Findings go to ``sink`` batch by batch as a streaming collector yields records; without a
-    sink they are kept in ``CheckResult.findings``.
+    sink they are kept in ``CheckResult.findings``. ``observe`` sees each batch first.
     """
     check_var.set(spec.name)
     shard = ctx.options.get("shard")
     if isinstance(shard, Shard) and spec.partition == "aws":
         with partitioning(shard):
-            return _run_check(spec, ctx, sink)
-    return _run_check(spec, ctx, sink)
+            return _run_check(spec, ctx, sink, observe)
+    return _run_check(spec, ctx, sink, observe)
 
 
 class _EvaluationFailed(Exception):
     """The evaluator (not the collector) raised while judging a batch."""
 
 
-def _run_check(spec: CheckSpec, ctx: RunContext, sink: FindingSink | None) -> CheckResult:
+def _run_check(
+    spec: CheckSpec, ctx: RunContext, sink: FindingSink | None, observe: Observer | None
+) -> CheckResult:
     started = time.perf_counter()
     result = CheckResult(name=spec.name, status="ok")
 
@@ -181,6 +194,8 @@ def _run_check(spec: CheckSpec, ctx: RunContext, sink: FindingSink | None) -> Ch
         tally = make_tally(ctx.policy, ctx.as_of) if make_tally else None
         for batch in collection.record_batches():  # a streaming collector works in here too
             interrupts.raise_if_cancelled()
+            if observe is not None:
+                observe(batch)
             try:
                 kept = keep(evaluate(batch, ctx.policy, ctx.as_of))
                 if tally is not None:  # stats that need the rules: read off this evaluation
@@ -290,13 +305,16 @@ def run_audit(
         spool = FindingSpool()
         screen = ExceptionScreen(policy.exceptions, as_of)
 
+        joins = JoinStage.for_run(ctx, [s.name for s in specs], sharded=shard is not None)
+
         def sink(findings: list[Finding]) -> list[Finding]:  # exceptions applied on arrival
             kept = [f for f in findings if screen.keep(f)]
             spool.add(kept)
             return kept
 
         try:
-            results = _run_all(specs, ctx, sink)
+            results = _run_all(specs, ctx, sink, joins)
+            joins.finish(results, screen.keep, spool.add)  # its findings: screened, spooled
         except BaseException:  # a signal or a crash: the run's spool goes with it
             spool.close()
             raise
@@ -364,7 +382,9 @@ def default_cache_dir(state: Path | str | None) -> Path:
 SETTLE_S = 1.0
 
 
-def _run_all(specs: list[CheckSpec], ctx: RunContext, sink: FindingSink) -> list[CheckResult]:
+def _run_all(
+    specs: list[CheckSpec], ctx: RunContext, sink: FindingSink, joins: JoinStage
+) -> list[CheckResult]:
     """Run the checks, each in a daemon thread (concurrently), while the main thread waits.
 
     The main thread only waits, so a signal is handled at once: it cancels the run (checks poll
@@ -387,7 +407,16 @@ def _run_all(specs: list[CheckSpec], ctx: RunContext, sink: FindingSink) -> list
     threads = [
         threading.Thread(
             target=_run_into,
-            args=(outcomes, ended[index], index, spec, ctx, sink, copy_context()),
+            args=(
+                outcomes,
+                ended[index],
+                index,
+                spec,
+                ctx,
+                joins.sink_for(spec.name, sink),
+                joins.observer(spec.name),
+                copy_context(),
+            ),
             name=f"check-{spec.name}",
             daemon=True,
         )
@@ -421,11 +450,12 @@ def _run_into(
     spec: CheckSpec,
     ctx: RunContext,
     sink: FindingSink,
+    observe: Observer | None,
     context: Context,
 ) -> None:
     """A check thread's body: its result, or what stopped it, into ``outcomes[index]``."""
     try:
-        outcomes[index] = context.run(run_check, spec, ctx, sink)
+        outcomes[index] = context.run(run_check, spec, ctx, sink, observe)
     except interrupts.Interrupted as exc:  # a fresh one: no traceback holding the check's frames
         outcomes[index] = interrupts.Interrupted(exc.signum)
     except BaseException as exc:

@@ -1,0 +1,256 @@
+"""The joins stage of one run: keep what the joins need while the checks run, join after.
+
+Kept, and only that: the secrets records that name a key (a hash of its public id, or a ``.json``
+file with a private key that may be a GCP key file) with their findings, which are held back
+from the spool until the join has run; and the rotation check's live keys (AWS access keys, GCP
+service-account keys), indexed by the hash of their ids. The checks run in threads: what they
+hand over is kept under a lock. A GCP key file's id is read from git here (``scan/gcp_key``),
+since a line-based engine sees only its PEM.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hygiene.check_result import CheckResult
+from hygiene.context import RunContext
+from hygiene.findings import Finding
+from hygiene.joins.leaked_keys import KEY_KINDS, Coverage, KeyProvider, Leak, join, live_key_hash
+from hygiene.policy import Policy
+from hygiene.records.cloud import CredentialRecord
+
+if TYPE_CHECKING:
+    from hygiene.scan.gcp_key import GcpKeyRef
+    from hygiene.scan.history import SecretRecord
+
+log = logging.getLogger(__name__)
+
+SECRETS, ROTATION = "secrets", "rotation"
+Sink = Callable[[list[Finding]], list[Finding]]
+#: how an AWS access key id begins; detect-secrets' AWS detector also reports the secret access
+#: key (with a ``key_id`` hash of its own value), which is no key id
+AWS_KEY_ID_PREFIXES = ("AKIA", "ASIA", "ABIA", "ACCA", "A3T")
+Place = tuple[str, str, str]  # (repo, path, secret sha256): a secrets record and its finding
+
+
+class JoinStage:
+    """One run's joins: ``observer``/``sink_for`` wrap a check while it runs, ``finish`` joins.
+
+    Inactive (it keeps and holds nothing) when the secrets check is not selected, or in a shard
+    (a shard holds part of the repositories and part of the accounts: ``hygiene merge`` does not
+    join).
+    """
+
+    def __init__(
+        self, policy: Policy, checks: Iterable[str], repos: dict[str, Path], *, active: bool = True
+    ) -> None:
+        self.policy = policy
+        self.active = active and SECRETS in set(checks)
+        self.repos = repos  # repository name → local path (to read a GCP key file)
+        self._lock = threading.Lock()
+        self._records: dict[Place, SecretRecord] = {}
+        self._held: list[Finding] = []
+        self._live: dict[str, CredentialRecord] = {}
+
+    @classmethod
+    def for_run(cls, ctx: RunContext, checks: Iterable[str], *, sharded: bool) -> JoinStage:
+        """The stage for a run of ``checks`` (inactive in a shard)."""
+        checks = set(checks)
+        active = SECRETS in checks and not sharded
+        return cls(ctx.policy, checks, repo_paths(ctx) if active else {}, active=active)
+
+    # -- while the checks run ------------------------------------------------------------------
+
+    def observer(self, check: str) -> Callable[[Any], None] | None:
+        """What watches ``check``'s record batches (None: the joins need nothing of it)."""
+        if not self.active:
+            return None
+        if check == SECRETS:
+            return self._see_secrets
+        if check == ROTATION:
+            return self._see_credentials
+        return None
+
+    def sink_for(self, check: str, sink: Sink) -> Sink:
+        """``sink`` for ``check``: the secrets check's findings for a key are held back."""
+        if not self.active or check != SECRETS:
+            return sink
+
+        def held_back(findings: list[Finding]) -> list[Finding]:
+            passed = []
+            with self._lock:
+                for finding in findings:
+                    if _place_of(finding) in self._records:
+                        self._held.append(finding)
+                    else:
+                        passed.append(finding)
+            return sink(passed)
+
+        return held_back
+
+    def _see_secrets(self, batch: Iterable[SecretRecord]) -> None:
+        wanted = {
+            (r.repo, r.path, r.sha256): r
+            for r in batch
+            if r.key_id_sha256 or _may_be_gcp_key_file(r)
+        }
+        with self._lock:
+            self._records.update(wanted)
+
+    def _see_credentials(self, batch: Iterable[CredentialRecord]) -> None:
+        keys = {}
+        for record in batch:
+            if record.kind in KEY_KINDS and (digest := live_key_hash(record)):
+                keys[digest] = record
+        with self._lock:
+            self._live.update(keys)
+
+    # -- after the checks ----------------------------------------------------------------------
+
+    def finish(
+        self,
+        results: Sequence[CheckResult],
+        keep: Callable[[Finding], bool],
+        emit: Callable[[list[Finding]], object],
+    ) -> None:
+        """Join, and hand the findings to ``emit`` (the spool); ``keep`` is the run's exception
+        screen. Held findings are screened once; a failing join emits them unchanged."""
+        if not self.active:
+            return
+        held = [f for f in self._held if keep(f)]
+        self._held = []
+        secrets = next((r for r in results if r.name == SECRETS), None)
+        if not held:
+            return
+        try:
+            leaks = self._leaks(held)
+            joined_ids = {leak.finding.id for leak in leaks}
+            out = join(leaks, self._live, coverage_of(results), self.policy)
+            out += [f for f in held if f.id not in joined_ids]
+        except Exception:  # a bug in a join must not lose the secrets findings
+            log.exception("the leaked-key join failed; the secrets findings are kept as they are")
+            out = held
+        held_ids = {f.id for f in held}
+        final = [f for f in out if f.id in held_ids or keep(f)]
+        emit(final)
+        if secrets is not None:
+            secrets.finding_count += len(final)
+            secrets.stats["live_keys"] = live_key_stats(final)
+
+    def _leaks(self, held: list[Finding]) -> list[Leak]:
+        leaks = []
+        for finding in held:
+            place = _place_of(finding)
+            record = self._records.get(place) if place else None
+            if record is None:
+                continue
+            if record.key_id_sha256:
+                provider: KeyProvider = "gcp" if "gcp" in record.rule else "aws"
+                half = provider == "aws" and not record.preview.startswith(AWS_KEY_ID_PREFIXES)
+                leaks.append(Leak(record, finding, record.key_id_sha256, provider, companion=half))
+                continue
+            for ref in self._gcp_keys(record):
+                leaks.append(Leak(record, finding, ref.key_id_sha256, "gcp", ref.client_email))
+        return leaks
+
+    def _gcp_keys(self, record: SecretRecord) -> list[GcpKeyRef]:
+        """The GCP keys of the key file ``record`` was found in, read from git."""
+        from hygiene.scan.gcp_key import MAX_BYTES, service_account_keys
+        from hygiene.sources import git
+
+        repo = self.repos.get(record.repo)
+        if repo is None:  # a clone URL's mirror: the engine must name the key id itself
+            return []
+        try:
+            if record.commit:
+                data = git.run_git(repo, "cat-file", "blob", f"{record.commit}:{record.path}")
+            else:
+                data = git.read_file_at_head(repo, record.path) or b""
+        except git.GitError as exc:
+            log.warning(
+                "%s:%s could not be read to name its GCP key: %s", record.repo, record.path, exc
+            )
+            return []
+        if len(data) > MAX_BYTES:
+            return []
+        return service_account_keys(data.decode("utf-8", "replace"))
+
+
+def repo_paths(ctx: RunContext) -> dict[str, Path]:
+    """The run's local repositories by the name the secrets check reports them under."""
+    from hygiene.checks.secrets.collect import targets
+    from hygiene.sources import git
+
+    paths: dict[str, Path] = {}
+    for target in targets(ctx.repos, ctx.policy):
+        if git.is_clone_url(target.location):
+            continue
+        path = Path(target.location)
+        try:
+            paths[git.display_path(target.name or git.repo_name(path))] = path
+        except git.GitError:
+            continue  # the secrets check reports it
+    return paths
+
+
+def coverage_of(results: Sequence[CheckResult]) -> dict[KeyProvider, Coverage]:
+    """Whether this run read each cloud's live keys: the rotation check's parts."""
+    rotation = next((r for r in results if r.name == ROTATION), None)
+    if rotation is None:
+        reason = "the rotation check was not part of this audit"
+        return {"aws": Coverage(False, reason=reason), "gcp": Coverage(False, reason=reason)}
+    out: dict[KeyProvider, Coverage] = {}
+    providers: tuple[tuple[KeyProvider, str, str], ...] = (
+        ("aws", "AWS", "accounts"),
+        ("gcp", "GCP", "projects"),
+    )
+    for provider, label, scopes in providers:
+        part = rotation.stats.get(provider)
+        if rotation.status == "skipped":
+            out[provider] = Coverage(
+                False, reason=f"the rotation check was skipped ({rotation.reason})"
+            )
+        elif isinstance(part, dict) and part.get("status") in ("ok", "error"):
+            out[provider] = Coverage(True, tuple(str(s) for s in part.get(scopes) or ()))
+        elif isinstance(part, dict):
+            why = part.get("reason") or "not configured"
+            out[provider] = Coverage(False, reason=f"{label} credentials were not read ({why})")
+        else:
+            why = rotation.reason or "no result"
+            out[provider] = Coverage(
+                False, reason=f"the rotation check did not read {label} ({why})"
+            )
+    return out
+
+
+def live_key_stats(findings: Iterable[Finding]) -> dict[str, int]:
+    """How the committed keys came out: joined to a live key (active/inactive), not found, or
+    not checked."""
+    counts = {"active": 0, "inactive": 0, "not_found": 0, "not_checked": 0}
+    for finding in findings:
+        if finding.rule == "leaked-live-credential":
+            counts[str(finding.details.get("status"))] += 1
+            continue
+        checks = finding.details.get("live_check")
+        for check in checks if isinstance(checks, list) else [checks] if checks else []:
+            counts[str(check["status"]).replace("-", "_")] += 1
+    return counts
+
+
+def _place_of(finding: Finding) -> Place | None:
+    location = finding.location
+    sha = finding.details.get("sha256")
+    if location is None or not isinstance(sha, str):
+        return None
+    return (location.repo, location.path, sha)
+
+
+def _may_be_gcp_key_file(record: SecretRecord) -> bool:
+    """A private key in a ``.json`` file: perhaps a GCP service-account key file."""
+    return record.path.lower().endswith(".json") and (
+        "private-key" in record.rule or "service-account" in record.rule
+    )
