@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hygiene.sources.validate import State
+from hygiene.sources.validate.base import State
 from hygiene.sources.validate.http import Response
 
 USER_AGENT = "hygiene-secrets-validate"

@@ -9,7 +9,7 @@ import re
 import time
 from collections.abc import Iterator
 
-from hygiene.sources.validate import Client, Outcome, Provider
+from hygiene.sources.validate.base import Client, Outcome, Provider
 from hygiene.sources.validate.http import Unreachable
 
 PATTERN = re.compile(r"(?<![A-Z0-9])AKIA[A-Z0-9]{16}(?![A-Z0-9])")

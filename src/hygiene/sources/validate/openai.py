@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from hygiene.sources.validate import Client, Outcome, Provider
 from hygiene.sources.validate._common import USER_AGENT, by_status
+from hygiene.sources.validate.base import Client, Outcome, Provider
 
 PATTERN = re.compile(
     r"(?<![A-Za-z0-9_-])sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,200}"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from hygiene.sources.validate import Client, Outcome, Provider
 from hygiene.sources.validate._common import USER_AGENT, json_body
+from hygiene.sources.validate.base import Client, Outcome, Provider
 
 PATTERN = re.compile(r"(?<![A-Za-z0-9-])xox[abeoprs]-[A-Za-z0-9-]{10,250}(?![A-Za-z0-9-])")
 #: ``auth.test`` errors that mean the token is not (or no longer) live
