@@ -557,6 +557,83 @@ ENV_EXAMPLE_PATTERNS = (
 )
 
 
+#: Variables the OS, the shell, CI, a runtime or a build tool sets: not the application's
+#: configuration, so no example needs them.
+ENV_PLATFORM_NAMES = (
+    "PATH",
+    "HOME",
+    "USER",
+    "SHELL",
+    "PWD",
+    "TERM",
+    "LANG",
+    "LC_*",
+    "TZ",
+    "TMPDIR",
+    "TEMP",
+    "TMP",
+    "HOSTNAME",
+    "EDITOR",
+    "XDG_*",
+    "APPDATA",
+    "LOCALAPPDATA",
+    "USERPROFILE",
+    "NO_COLOR",
+    "FORCE_COLOR",
+    "CI",
+    "GITHUB_*",
+    "RUNNER_*",
+    "NODE_ENV",
+    "npm_*",
+    "VITEST*",
+    "JEST_WORKER_ID",
+    "PYTHONPATH",
+    "PYTHONUNBUFFERED",
+    "PYTHONDONTWRITEBYTECODE",
+    "VIRTUAL_ENV",
+    "CARGO",
+    "CARGO_*",
+    "OUT_DIR",
+    "GOPATH",
+    "GOROOT",
+    "GOCACHE",
+    "GOOS",
+    "GOARCH",
+    "GOFLAGS",
+    "JAVA_HOME",
+    "BUNDLE_*",
+    "BUNDLER_*",
+    "RAILS_ENV",
+    "RACK_ENV",
+    "TAURI_*",
+    "KUBERNETES_SERVICE_*",
+    "VERCEL",
+    "VERCEL_*",
+    "NETLIFY",
+    "RAILWAY_*",
+    "DYNO",
+)
+#: Code only tests run: reads there need no example.
+ENV_TEST_PATHS = (
+    "**/test/**",
+    "**/tests/**",
+    "**/__tests__/**",
+    "**/spec/**",
+    "**/e2e/**",
+    "**/testdata/**",
+    "**/*_test.go",
+    "**/*_test.py",
+    "**/test_*.py",
+    "**/conftest.py",
+    "**/*_spec.rb",
+    "**/*_test.rb",
+    "**/*.test.*",
+    "**/*.spec.*",
+    "**/*Test.java",
+    "**/*Test.kt",
+)
+
+
 class EnvCoverage(Strict):
     """One ``env.coverage`` entry: the example that documents the code matching a glob."""
 
@@ -601,23 +678,14 @@ class EnvPolicy(Strict):
         default_factory=lambda: ["**/node_modules/**", "**/vendor/**", "**/.venv/**", "**/dist/**"]
     )
     ignore_names: list[str] = Field(
-        default_factory=lambda: [
-            "PATH",
-            "HOME",
-            "USER",
-            "SHELL",
-            "PWD",
-            "TERM",
-            "LANG",
-            "TMPDIR",
-            "HOSTNAME",
-            "CI",
-            "GITHUB_*",
-            "RUNNER_*",
-            "NODE_ENV",
-            "PYTHONPATH",
-            "VIRTUAL_ENV",
-        ]
+        default_factory=lambda: list(ENV_PLATFORM_NAMES),
+        description="Names the platform, the shell or a build tool sets (globs): never "
+        "undocumented, never unused.",
+    )
+    test_paths: list[str] = Field(
+        default_factory=lambda: list(ENV_TEST_PATHS),
+        description="Code only tests run (globs): its reads need no example (they still make "
+        "an example's key used).",
     )
     severity: dict[str, Severity] = Field(
         default_factory=lambda: dict(ENV_SEVERITY),
@@ -720,6 +788,68 @@ class AlertsPolicy(Strict):
     reminder_days: int = Field(7, gt=0)
 
 
+# --------------------------------------------------------------------------- owners
+
+
+class OwnerEntry(Strict):
+    """One owner of the directory: a team or a person an ``Owner`` tag may name."""
+
+    id: str = Field(min_length=1, description="What an Owner tag says (team-payments, alice).")
+    name: str | None = None
+    email: str | None = Field(None, description="Where the owner's alerts and digest go.")
+    slack_webhook_env: str | None = Field(
+        None, description="Env var holding the owner's Slack webhook URL (never the URL)."
+    )
+    channel: str | None = Field(
+        None, description="An alerts channel (alerts.channels[].name) that also gets its alerts."
+    )
+    active: bool = Field(True, description="False: the owner has left; its tags are departed-owner.")
+    aliases: list[str] = Field(default_factory=list, description="Other spellings that name it.")
+
+
+class OwnersPolicy(Strict):
+    """The owner directory: who an ``Owner`` tag may name, and where each owner hears of its
+    findings. ``owners:`` takes the list of entries itself, or this mapping. Owner tags are
+    judged only when a directory is configured (entries, a file, or an identity store)."""
+
+    entries: list[OwnerEntry] = Field(default_factory=list)
+    file: str | None = Field(
+        None, description="A YAML/JSON file holding more entries (a list, or {owners: [...]})."
+    )
+    identity_store_id: str | None = Field(
+        None, description="AWS IAM Identity Center store (d-...) whose users and groups are owners."
+    )
+    identity_store_region: str | None = None
+    codeowners: bool = Field(
+        True, description="The audited repositories' CODEOWNERS teams and users are owners too."
+    )
+    email_channel: str | None = Field(
+        None,
+        description="The email alerts channel whose SMTP settings reach owners' addresses "
+        "(alerts and the monthly digest).",
+    )
+    min_severity: Severity = Field(
+        Severity.HIGH, description="The least severe finding an owner's own channel is sent."
+    )
+    severity: dict[str, Severity] = Field(
+        default_factory=lambda: {
+            "unknown-owner": Severity.MEDIUM,
+            "departed-owner": Severity.MEDIUM,
+        },
+        description="Severities of the owner rules (judged with the tags check).",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _list_shorthand(cls, value: object) -> object:
+        return {"entries": value} if isinstance(value, list) else value
+
+    @property
+    def configured(self) -> bool:
+        """Whether there is a directory to judge Owner tags against."""
+        return bool(self.entries or self.file or self.identity_store_id)
+
+
 # --------------------------------------------------------------------------- exceptions
 
 
@@ -760,6 +890,8 @@ class Policy(Strict):
     gcp: GcpPolicy = Field(default_factory=GcpPolicy)
     repos: list[Repo] = Field(default_factory=list)
     alerts: AlertsPolicy = Field(default_factory=AlertsPolicy)
+    owners: OwnersPolicy = Field(default_factory=OwnersPolicy)
+    owners_file: str | None = Field(None, description="Shorthand for owners.file.")
     exceptions: list[PolicyException] = Field(default_factory=list)
 
     @field_validator("budgets")

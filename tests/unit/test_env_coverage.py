@@ -402,3 +402,88 @@ def test_a_committed_example_is_documentation_not_a_committed_secret(
     assert [e.path for e in record.examples] == [f"config/{name}"]
     rules = {(f.rule, f.details.get("variable")) for f in evaluate([record], Policy(), AS_OF)}
     assert rules == {("unused-variable", "LOCAL_ONLY")}
+
+
+# --------------------------------------------------------------------------- real-world classes
+
+
+def test_commented_out_bindings_document_a_variable_and_are_never_unused() -> None:
+    text = "# Port to listen on\n# GOTIFY_SERVER_PORT=80\n#API_KEY=\n# Example: a,b,c\nSET=1\n"
+    parsed = parse_dotenv(text)
+    from hygiene.checks.env.dotenv_files import commented_entries
+
+    entries = parsed.entries() + commented_entries(text, parsed)
+    assert [(e.key, e.line, e.commented) for e in entries] == [
+        ("SET", 5, False),
+        ("GOTIFY_SERVER_PORT", 2, True),
+        ("API_KEY", 3, True),
+    ]
+    repo = RepoEnv(
+        "r",
+        examples=(DotenvFile(".env.example", entries),),
+        reads=(read("GOTIFY_SERVER_PORT", "main.go", 3, "go"), read("SET", "main.go", 4, "go")),
+    )
+    assert findings(repo) == []  # API_KEY is commented out: optional, not "unused"
+
+
+def test_name_file_is_documented_by_name_the_docker_secrets_convention() -> None:
+    repo = RepoEnv(
+        "r",
+        examples=(example(".env.example", "SECRET_KEY=\n"),),
+        reads=(
+            read("SECRET_KEY", "s.py"),
+            read("SECRET_KEY_FILE", "s.py", 2),
+            read("X_FILE", "s.py"),
+        ),
+    )
+    assert drift(repo) == {("undocumented-variable", "X_FILE", "r:.env.example")}
+
+
+def test_reads_only_tests_make_need_no_example_but_count_as_uses() -> None:
+    repo = RepoEnv(
+        "r",
+        examples=(example(".env.example", "TEST_DB=\n"),),
+        reads=(
+            read("TEST_DB", "tests/conftest.py"),
+            read("E2E_BROWSER", "test/application_system_test_case.rb", kind="ruby"),
+            read("API_ID", "src/__tests__/a.spec.ts", kind="javascript"),
+            read("GO_FLAG", "config/config_test.go", kind="go"),
+        ),
+    )
+    assert findings(repo) == []
+
+
+def test_platform_and_build_tool_names_are_ignored_by_default() -> None:
+    names = ["CARGO_PKG_VERSION", "XDG_CONFIG_HOME", "RAILS_ENV", "VITEST", "BUNDLE_GEMFILE"]
+    repo = RepoEnv(
+        "r",
+        examples=(example(".env.example", "A=1\n"),),
+        reads=(read("A", "a.py"), *(read(n, "a.py") for n in names)),
+    )
+    assert findings(repo) == []
+
+
+def test_a_vite_apps_committed_env_defaults_are_documentation_for_its_folder_only(
+    make_repo: Callable[..., Path],
+) -> None:
+    repo = make_repo(
+        "pb",
+        [
+            {
+                ".gitignore": "*.local\n",
+                "ui/vite.config.js": "export default {}\n",
+                "ui/.env": 'PB_BACKEND_URL = "../"\n',
+                "ui/.env.development": 'PB_BACKEND_URL = "http://127.0.0.1:8090"\n',
+                "ui/src/api.js": "const u = import.meta.env.PB_BACKEND_URL;\n",
+                "apis/file.go": 'package apis\nimport "os"\nvar w = os.Getenv("PB_WORKERS")\n',
+            }
+        ],
+    )
+    record = collect_repo(repo, EnvPolicy())
+    assert record.committed_dotenvs == ()
+    assert sorted(e.path for e in record.examples) == ["ui/.env", "ui/.env.development"]
+    found = {(f.rule, f.resource) for f in evaluate([record], Policy(), AS_OF)}
+    # the Go backend is not covered by the front-end's defaults: it needs its own example
+    assert ("missing-example", "pb:.env.example") in found
+    assert not any(rule == "committed-dotenv" for rule, _ in found)
+    assert ("dotenv-not-ignored", "pb:ui/.env") not in found

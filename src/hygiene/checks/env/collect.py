@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +16,7 @@ from typing import Any, TypeVar
 
 from hygiene.checks.env.dotenv_files import (
     ParsedDotenv,
+    commented_entries,
     is_dotenv,
     is_example,
     lint,
@@ -100,6 +102,11 @@ def collect_repo(path: Path, policy: EnvPolicy, name: str | None = None) -> Repo
     too_large = files.too_large
     failed = files.failed
     files_read = 0
+    frameworks = {
+        str(PurePosixPath(p).parent)
+        for p in tracked
+        if _FRAMEWORK_CONFIG.match(PurePosixPath(p).name)
+    }
     for rel in tracked:
         base = PurePosixPath(rel).name
         if is_example(base, policy.examples):
@@ -110,6 +117,12 @@ def collect_repo(path: Path, policy: EnvPolicy, name: str | None = None) -> Repo
                     examples.append(example)
             continue
         if is_dotenv(base, policy.examples):
+            if _framework_defaults(rel, frameworks):
+                text = files.text(rel)
+                example = None if text is None else files.parse(rel, read_example, text)
+                if example is not None:
+                    examples.append(example)
+                continue
             committed.append(rel)
             continue
         claimed = _may_hold_reads(rel)
@@ -135,7 +148,8 @@ def collect_repo(path: Path, policy: EnvPolicy, name: str | None = None) -> Repo
     )
     unignored: list[str] = []
     if reads or examples or committed:
-        candidates = [_join(d, ".env") for d in directories]
+        shipped = {e.path for e in examples}  # a framework's committed .env defaults
+        candidates = [c for d in directories if (c := _join(d, ".env")) not in shipped]
         covered = git.ignored(top, candidates)
         unignored = [c for c in candidates if c not in covered]
     packages = _packages(files, tracked) if examples or reads else ()
@@ -160,6 +174,19 @@ def collect_repo(path: Path, policy: EnvPolicy, name: str | None = None) -> Repo
             "dynamic_reads": sum(1 for r in reads if r.name is None),
         },
     )
+
+
+_FRAMEWORK_CONFIG = re.compile(r"^(?:vite|next|nuxt|svelte|astro|remix|vue)\.config\.[cm]?[jt]s$")
+_MODE_FILE = re.compile(r"^\.env(?:\.(?:development|production|staging|test|preview))?$")
+
+
+def _framework_defaults(rel: str, frameworks: set[str]) -> bool:
+    """A committed ``.env`` / ``.env.<mode>`` beside a front-end framework's config (Vite, Next,
+    Nuxt, SvelteKit, Astro …): the framework's documented way to ship public build-time
+    defaults, so documentation (secrets in it are still found), not a committed secret.
+    ``.env.*.local`` files are never defaults."""
+    pure = PurePosixPath(rel)
+    return bool(_MODE_FILE.match(pure.name)) and str(pure.parent) in frameworks
 
 
 def _packages(files: _Files, tracked: list[str]) -> tuple[str, ...]:
@@ -192,7 +219,7 @@ def read_example(rel: str, text: str) -> DotenvFile:
     parsed = parse_dotenv(text)
     return DotenvFile(
         path=rel,
-        entries=parsed.entries(),
+        entries=parsed.entries() + commented_entries(text, parsed),
         lint=lint(parsed),
         secrets=secret_marks(parsed, scan_text(text, rel)),
     )

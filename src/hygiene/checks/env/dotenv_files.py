@@ -142,6 +142,28 @@ def parse_dotenv(text: str) -> ParsedDotenv:
     return ParsedDotenv(tuple(bindings), tuple(invalid), tuple(no_equals), tuple(blocks))
 
 
+_COMMENTED = re.compile(r"^[ \t]*#+[ \t]*(?:export[ \t]+)?([A-Z][A-Z0-9_]*)=", re.MULTILINE)
+
+
+def commented_entries(text: str, parsed: ParsedDotenv) -> tuple[EnvEntry, ...]:
+    """An example's commented-out bindings (``# NAME=default``: documented, optional): upper-case
+    names only, each once, none that the file also binds, none inside a multi-line value."""
+    bound = {b.key for b in parsed.bindings}
+    taken = {
+        line for b in parsed.bindings for line in range(b.line, b.line + b.value.count("\n") + 1)
+    }
+    taken |= {line for _, first, last in parsed.unquoted_blocks for line in range(first, last + 1)}
+    found: list[EnvEntry] = []
+    for match in _COMMENTED.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        key = match.group(1)
+        if key in bound or line in taken or not is_variable_name(key):
+            continue
+        bound.add(key)
+        found.append(EnvEntry(key=key, line=line, has_value=False, commented=True))
+    return tuple(found)
+
+
 def _interpolated(binding: Binding) -> bool:
     # python-dotenv expands ${VAR} in unquoted and double-quoted values, not in single quotes.
     return not binding.raw.partition("=")[2].lstrip().startswith("'")

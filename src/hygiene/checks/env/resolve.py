@@ -21,8 +21,10 @@ key is unused only when nothing in the whole repository reads it, so no variable
 undocumented and unused. A dynamic read of a module-level string constant
 (``os.getenv(TOKEN_ENV)`` with ``TOKEN_ENV = "API_TOKEN"``, one value only) is a read of that
 name; ``${VAR}`` references inside an example's values are reads from that example. A place that
-only sets a variable or gives it a default (``EnvRead.role``) needs no documentation but makes
-the example's key used.
+only sets a variable or gives it a default (``EnvRead.role``), and code only tests run
+(``env.test_paths``), need no documentation but make the example's key used. An example's
+commented-out ``# NAME=default`` documents NAME (never unused: it sets nothing); ``NAME_FILE``
+is documented by ``NAME`` (the Docker secrets convention).
 """
 
 from __future__ import annotations
@@ -31,7 +33,12 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
-from hygiene.checks.env.dotenv_files import example_rank, is_variable_name, new_example_name
+from hygiene.checks.env.dotenv_files import (
+    example_rank,
+    is_example,
+    is_variable_name,
+    new_example_name,
+)
 from hygiene.checks.env.layout import package_of
 from hygiene.checks.env.paths import name_ignored, path_matches
 from hygiene.checks.env.records import DotenvFile, EnvEntry, EnvRead, RepoEnv
@@ -79,10 +86,13 @@ class Scope:
     def entry(
         self, name: str, case_insensitive: bool = False
     ) -> tuple[DotenvFile, EnvEntry] | None:
-        """Where the name is documented (its first line), or None."""
+        """Where the name is documented (its first line), or None. ``NAME_FILE`` (the path of a
+        file holding NAME's value: the Docker secrets convention) is documented by ``NAME``."""
         found = self._exact.get(name)
         if found is None and case_insensitive:
             found = self._upper.get(name.upper())
+        if found is None and name.endswith("_FILE") and len(name) > 5:
+            found = self.entry(name[:-5], case_insensitive)
         return found
 
     def led_by(self, path: str) -> Scope:
@@ -166,7 +176,7 @@ class Resolution:
                     if entry.key in seen or name_ignored(entry.key, policy.ignore_names):
                         continue
                     seen.add(entry.key)
-                    if not self.is_used(entry.key):
+                    if not entry.commented and not self.is_used(entry.key):
                         out.append((file, entry))
         return out
 
@@ -182,9 +192,14 @@ class Coverer:
             by_dir[example.directory].append(example)
         self.scopes = {d: Scope(d, _order(files, policy.examples)) for d, files in by_dir.items()}
         self._by_path = {e.path: e.directory for e in repo.examples}
+        # a package's own examples, and a framework's committed .env defaults, cover only
+        # their own folder
         outside = [
-            e for e in repo.examples if package_of(e.path, self.packages) is None
-        ]  # a package's own examples cover only the package
+            e
+            for e in repo.examples
+            if package_of(e.path, self.packages) is None
+            and is_example(e.path.rpartition("/")[2], policy.examples)
+        ]
         outside.sort(key=lambda e: (e.path.count("/"), example_rank(e.path, policy.examples)))
         self._fallback = self.scopes[outside[0].directory] if outside else None
         self._memo: dict[str, Coverage | None] = {}
@@ -282,6 +297,8 @@ def resolve(repo: RepoEnv, policy: EnvPolicy) -> Resolution:
         result.reads.append(read)
         if name_ignored(name, policy.ignore_names) or role(read) != "read":
             continue
+        if any(path_matches(read.path, p) for p in policy.test_paths):
+            continue  # only tests read it: a use, but no example needs it
         coverage = coverer.of(read.path)
         if coverage is None:
             result.uncovered[coverer.due(read.path)][name].append(read)
