@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
@@ -45,6 +46,15 @@ def prepare(config: EngineConfig) -> None:
         ready = getattr(importlib.import_module(module), "prepare", None)
         if ready is not None:
             ready()
+
+
+def prepare_soon(config: EngineConfig) -> Callable[[], None]:
+    """Start :func:`prepare` in a thread (Kingfisher compiles its rules without holding the
+    GIL, so that overlaps listing the history); returns the function that waits for it. A scan
+    that starts first waits for the same engines' locks, never compiles twice."""
+    thread = threading.Thread(target=prepare, args=(config,), name="engine-prepare", daemon=True)
+    thread.start()
+    return thread.join
 
 
 def _scan_batch(batch: list[Item], config: EngineConfig) -> list[tuple[str, dict[str, object]]]:

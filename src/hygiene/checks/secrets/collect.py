@@ -42,7 +42,7 @@ from hygiene.scan.history import (
     scan_key,
 )
 from hygiene.scan.hits import SecretHit
-from hygiene.scan.pool import Item, scan_items
+from hygiene.scan.pool import Item, prepare_soon, scan_items
 from hygiene.sources import git
 from hygiene.sources.checkout import Skipped, contained_target, read_checkout_file
 
@@ -224,6 +224,8 @@ def scan_repository(
     path = _resolve(target, cache_dir)
     name = git.display_path(target.name or git.repo_name(path))
     config = engine_config(policy)
+    # without a cache every blob is scanned: ready the engines while git lists the history
+    engines_ready = prepare_soon(config) if store is None else None
     head = git.head_tree(path)
     stats = {
         "blobs": 0,
@@ -315,6 +317,8 @@ def scan_repository(
         len(records),
         time.perf_counter() - started,
     )
+    if engines_ready is not None:
+        engines_ready()  # no thread outlives the scan (it has finished when anything was scanned)
     return RepoScan(
         name=name,
         records=records,
