@@ -87,10 +87,11 @@ def finding_for(record: SecretRecord, policy: Policy) -> Finding:
         )
     if record.baseline == "audited":
         message += " It is listed as audited in the detect-secrets baseline."
+    severity, message = validated(record, severity_for(record, policy), message)
     return Finding.create(
         check=CHECK,
         rule=rule,
-        severity=severity_for(record, policy),
+        severity=severity,
         resource=f"{record.repo}:{record.path}",
         message=message,
         identity=(record.rule, record.sha256),
@@ -107,5 +108,24 @@ def finding_for(record: SecretRecord, policy: Policy) -> Finding:
             "baseline": record.baseline,
             "category": record.category,
             "engine": record.engine,
+            **validation_details(record),
         },
     )
+
+
+# --------------------------------------------------------------------------- audit --validate
+
+
+def validated(record: SecretRecord, severity: Severity, message: str) -> tuple[Severity, str]:
+    """A token its provider confirmed live (``audit --validate``) is critical, whatever its
+    kind and place; a refused or unknown verdict leaves the severity as it is."""
+    if record.validated == "true":
+        return Severity.CRITICAL, message + " Its provider confirmed it is live."
+    return severity, message
+
+
+def validation_details(record: SecretRecord) -> dict[str, str]:
+    """``validated`` (true/false/unknown) and ``validated_at``, when the token was checked."""
+    if record.validated is None:
+        return {}
+    return {"validated": record.validated, "validated_at": record.validated_at or ""}
