@@ -11,8 +11,9 @@ import pytest
 
 from hygiene.findings import secret_hash
 from hygiene.scan import filters
-from hygiene.scan.engine import EngineConfig, scan_content
-from hygiene.scan.history import profile
+from hygiene.scan.engine import ContentResult, EngineConfig, scan_content
+from hygiene.scan.history import Placement, build_records, profile
+from hygiene.scan.hits import SecretHit
 
 HEX40 = "3f1a9c2b7e4d5a6f8091b2c3d4e5f60718293a4b"
 HEX64 = HEX40 + "8c9d0e1f2a3b4c5d6e7f"
@@ -79,6 +80,11 @@ NOT_SECRETS = {
     "example": ("config.py", 'secret = "example-secret-key-1234"\n'),
     "repeated": ("settings.py", 'password = "aaaaaaaaaaaa"\n'),
     "test123-in-example": ("config/database.yml.example", "production:\n  password: test123\n"),
+    "ci-service-default": (
+        ".github/workflows/ci.yml",
+        "      DATABASE_URL: postgres://postgres:postgres@localhost:5432\n",
+    ),
+    "tutorial-url": ("config/database.yml", '#   url: "postgres://myuser:mypass@localhost/db"\n'),
     # references
     "python-format": ("settings.py", 'DATABASE_PASSWORD = "%(db_password)s"\n'),
     "helm": ("templates/secret.yaml", 'password: "{{ .Values.db.password }}"\n'),
@@ -130,6 +136,8 @@ VALUES = {
     "dummy": "dummy-password-value",
     "example": "example-secret-key-1234",
     "repeated": "aaaaaaaaaaaa",
+    "ci-service-default": "postgres",
+    "tutorial-url": "mypass",
     "test123-in-example": "test123",
     "python-format": "%(db_password)s",
     "helm": "{{ .Values.db.password }}",
@@ -247,3 +255,34 @@ def test_filters_that_read_the_path_give_the_path_its_own_scan_profile() -> None
     assert profile("src/app.yml") != profile("config/database.example.yml")
     assert profile("README.md") != profile("CHANGELOG.md")
     assert profile("a/settings.py") == profile("b/settings.py")
+
+
+BCRYPT = "$2a$10$" + "N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"
+
+
+def test_a_password_hash_is_its_own_kind_not_a_password() -> None:
+    """``password: "$2a$…"`` is a hash: only the hash detector's hit (password-hash) survives."""
+    line = f'    password: "{BCRYPT}"'
+    assert filters.filtered_by(BCRYPT, line, "users.yml") == "password-hash"
+    assert filters.filtered_by(BCRYPT, line, "users.yml", category="password-hash") is None
+    for value in ("$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", "pbkdf2_sha256$260000$s$h="):
+        assert filters.is_password_hash(value)
+    assert not filters.is_password_hash("s3cr3tValue9Zq4WxT")
+
+
+def test_an_encrypted_file_is_one_record_whatever_its_versions() -> None:
+    """Each edit re-encrypts the whole file: one record per path, identified by the oldest
+    version, in the tree when HEAD has the file."""
+    path = "config/credentials.yml.enc"
+    versions = [f"v{i}data--iv{i}--tag{i}" for i in range(3)]
+    results = {
+        f"k{i}": ContentResult(
+            hits=[SecretHit.of("Rails encrypted credentials", 1, v, category="encrypted-file")]
+        )
+        for i, v in enumerate(versions)
+    }
+    placements = [Placement(f"o{i}", path, f"k{i}", f"c{i}", i) for i in range(3)]
+    records = build_records("app", placements, results, {path: "o2"})
+    assert [(r.path, r.sha256, r.commit, r.in_tree) for r in records] == [
+        (path, secret_hash(versions[0]), "c0", True)
+    ]

@@ -257,7 +257,22 @@ _WEAK_SAMPLE = re.compile(
     r"|\d{1,12})$",
     re.IGNORECASE,
 )
+#: the default and tutorial passwords no one means as a secret (``postgres://postgres:postgres@``,
+#: ``user:pass@host``, ``PLAID_SECRET: bar``, ``myuser:mypass``)
+_DEFAULT_PASSWORD = re.compile(
+    r"""^(?:pass|passwords?|passwd|pwd|pw|postgres(?:ql)?|mysql|mariadb|root|admin(?:istrator)?
+      | guest|user(?:name)?|test(?:ing)?|secret|changeit|default|demo|sample|redis|mongo(?:db)?
+      | rabbitmq|minio(?:admin)?|sa|letmein|qwerty|foo|bar|baz|foobar|hunter2|abc123|123456(?:78)?
+      | my[-_]?(?:pass|password|secret|token|key|pwd)\w*
+    )$""",
+    re.VERBOSE | re.IGNORECASE,
+)
 _AWS_EXAMPLE = re.compile(r"EXAMPLE(?:KEY)?$|EXAMPLEKEY")
+# bcrypt, sha-crypt/md5-crypt/yescrypt, argon2, Django's pbkdf2, LDAP's {SSHA}
+_CRYPT_HASH = re.compile(
+    r"^(?:\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}|\$(?:1|5|6|y|apr1|md5)\$[^$\s]*\$[./A-Za-z0-9$]{8,}"
+    r"|\$argon2(?:id|i|d)\$[^\s]+|(?:pbkdf2_sha\d+|bcrypt_sha256|scrypt)\$[^\s]+|\{S?SHA\d*\}\S+)$"
+)
 _SOPS_VALUE = re.compile(r"^ENC\[[A-Z0-9_]+,data:")
 _RAILS_ENCRYPTED = re.compile(
     r"^[A-Za-z0-9+/]{16,}={0,2}--[A-Za-z0-9+/]+={0,2}--[A-Za-z0-9+/]+={0,2}$"
@@ -318,8 +333,11 @@ def is_env_reference(value: str) -> bool:
 
 def is_placeholder(value: str) -> bool:
     """``changeme``, ``<your-token>``, ``fixme-postgres-password``, ``xxxx…``, ``YOUR_API_KEY``,
-    ``example…``, a value of one or two repeated characters (``aaaaaaaa``)."""
+    ``example…``, the default passwords of tutorials and CI services (``postgres``, ``pass``,
+    ``mypass``), a value of one or two repeated characters (``aaaaaaaa``)."""
     if _PLACEHOLDER_WHOLE.match(value) or _PLACEHOLDER_PART.search(value):
+        return True
+    if _DEFAULT_PASSWORD.match(value):
         return True
     return len(value) >= 6 and len(set(value)) <= 2
 
@@ -340,6 +358,12 @@ def is_encrypted_value(value: str, line: str) -> bool:
     if _SOPS_VALUE.match(value) or _RAILS_ENCRYPTED.match(value) or _ENCRYPTED_LINE.search(line):
         return True
     return line.strip() == value and bool(_BARE_HEX_LINE.match(value))
+
+
+def is_password_hash(value: str) -> bool:
+    """A crypt-format password hash (``$2b$12$…``, ``$argon2id$…``, ``pbkdf2_sha256$…``): not a
+    usable credential; the formats engine reports it as its own kind (``password-hash``)."""
+    return bool(_CRYPT_HASH.match(value.strip("\"'")))
 
 
 def is_natural_language(value: str) -> bool:
@@ -397,6 +421,7 @@ VALUE_FILTERS: dict[str, ValueFilter] = {
     "weak-sample": lambda value, line, path: is_weak_sample(value, path),
     "aws-example-key": lambda value, line, path: is_aws_example_key(value),
     "encrypted-value": lambda value, line, path: is_encrypted_value(value, line),
+    "password-hash": lambda value, line, path: is_password_hash(value),
     "natural-language": lambda value, line, path: (
         is_natural_language(value) and not _PASSPHRASE_LINE.search(line)
     ),
@@ -404,9 +429,11 @@ VALUE_FILTERS: dict[str, ValueFilter] = {
 }
 
 #: filters that do not apply to a hit of this category: the formats engine's one
-#: ``encrypted-file`` report is about the file being encrypted.
+#: ``encrypted-file`` report is about the file being encrypted, its ``password-hash`` hits are
+#: the hashes (which the filter of that name keeps other kinds from reporting as passwords).
 EXEMPT: dict[str, frozenset[str]] = {
     "encrypted-file": frozenset({"encrypted-file", "encrypted-value"}),
+    "password-hash": frozenset({"password-hash"}),
 }
 
 

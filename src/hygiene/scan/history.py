@@ -128,31 +128,34 @@ def build_records(
     results: Mapping[str, ContentResult],
     head: Mapping[str, str],
 ) -> list[SecretRecord]:
-    """One record per (path, detector, secret hash), oldest introducing commit first."""
-    first: dict[tuple[str, str, str], tuple[int, Placement, int]] = {}
+    """One record per (path, detector, secret hash), oldest introducing commit first.
+
+    An encrypted secrets file is one record per (path, detector) whatever its versions: each
+    edit re-encrypts the whole file, and the finding is about the file (its identity is the
+    oldest version's hash, so it does not change when the file does).
+    """
+    first: dict[tuple[str, str, str], tuple[int, Placement, int, SecretHit]] = {}
     live: dict[tuple[str, str, str], int] = {}
-    meta: dict[tuple[str, str, str], SecretHit] = {}
     for placement in placements:
         result = results.get(placement.key)
         if result is None or not result.hits:
             continue
-        lines: dict[tuple[str, str], int] = {}
+        lines: dict[tuple[str, str], tuple[int, SecretHit]] = {}
         for hit in result.hits:
-            k = (hit.rule, hit.sha256)
-            lines[k] = min(lines.get(k, hit.line), hit.line)
-            meta.setdefault((placement.path, *k), hit)
+            k = (hit.rule, "" if hit.category == "encrypted-file" else hit.sha256)
+            if k not in lines or hit.line < lines[k][0]:
+                lines[k] = (hit.line, hit)
         in_head = head.get(placement.path) == placement.oid
-        for (rule, sha), line in lines.items():
+        for (rule, sha), (line, hit) in lines.items():
             key = (placement.path, rule, sha)
             seen = first.get(key)
             if seen is None or placement.order < seen[0]:
-                first[key] = (placement.order, placement, line)
+                first[key] = (placement.order, placement, line, hit)
             if in_head:
                 live[key] = line
     records = []
-    for key, (_order, placement, line) in first.items():
-        path, rule, sha = key
-        hit = meta[key]
+    for key, (_order, placement, line, hit) in first.items():
+        path, rule, _sha = key
         records.append(
             SecretRecord(
                 repo=repo,
@@ -162,7 +165,7 @@ def build_records(
                 line=live.get(key, line),
                 commit=placement.commit,
                 preview=hit.preview,
-                sha256=sha,
+                sha256=hit.sha256,
                 hashed_secret=hit.hashed_secret,
                 in_tree=key in live,
                 key_id_sha256=hit.key_id_sha256,
