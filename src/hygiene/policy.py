@@ -613,7 +613,8 @@ ENV_PLATFORM_NAMES = (
     "RAILWAY_*",
     "DYNO",
 )
-#: Code only tests run: reads there need no example.
+#: Code only tests and developer tools run (lint and test-runner configs, Rake tasks, whose
+#: ENV["X"] are task arguments): reads there need no example.
 ENV_TEST_PATHS = (
     "**/test/**",
     "**/tests/**",
@@ -631,6 +632,15 @@ ENV_TEST_PATHS = (
     "**/*.spec.*",
     "**/*Test.java",
     "**/*Test.kt",
+    "**/lib/tasks/**",
+    "**/eslint.config.*",
+    "**/.eslintrc*",
+    "**/prettier.config.*",
+    "**/stylelint.config.*",
+    "**/jest.config.*",
+    "**/vitest.config.*",
+    "**/playwright.config.*",
+    "**/cypress.config.*",
 )
 
 
@@ -684,8 +694,9 @@ class EnvPolicy(Strict):
     )
     test_paths: list[str] = Field(
         default_factory=lambda: list(ENV_TEST_PATHS),
-        description="Code only tests run (globs): its reads need no example (they still make "
-        "an example's key used).",
+        description="Code only tests and developer tools run (globs: tests, specs, lint and "
+        "test-runner configs, Rake tasks): its reads need no example (they still make an "
+        "example's key used).",
     )
     severity: dict[str, Severity] = Field(
         default_factory=lambda: dict(ENV_SEVERITY),

@@ -487,3 +487,35 @@ def test_a_vite_apps_committed_env_defaults_are_documentation_for_its_folder_onl
     assert ("missing-example", "pb:.env.example") in found
     assert not any(rule == "committed-dotenv" for rule, _ in found)
     assert ("dotenv-not-ignored", "pb:ui/.env") not in found
+
+
+def test_dotenv_not_ignored_only_where_an_example_says_a_dotenv_is_made(
+    make_repo: Callable[..., Path],
+) -> None:
+    gotify = make_repo(
+        "gotify",
+        [
+            {
+                "gotify-server.env.example": "GOTIFY_PORT=80\n",
+                "m.go": 'var p = os.Getenv("GOTIFY_PORT")\n',
+            }
+        ],
+    )
+    app = make_repo(
+        "app", [{"docker/.env.example": "A=1\n", "a.py": "import os\nos.environ['A']\n"}]
+    )
+    assert collect_repo(gotify, EnvPolicy()).unignored_dotenvs == ()  # it makes gotify-server.env
+    assert collect_repo(app, EnvPolicy()).unignored_dotenvs == ("docker/.env",)
+
+
+def test_rake_tasks_and_lint_configs_are_tooling() -> None:
+    repo = RepoEnv(
+        "r",
+        examples=(example(".env.example", "A=1\n"),),
+        reads=(
+            read("A", "app/a.rb", kind="ruby"),
+            read("COLD_ITERATIONS", "lib/tasks/benchmarking.rake", kind="ruby"),
+            read("HOPP_LINT_FOR_PROD", "packages/agent/eslint.config.mjs", kind="javascript"),
+        ),
+    )
+    assert findings(repo) == []

@@ -148,8 +148,7 @@ def collect_repo(path: Path, policy: EnvPolicy, name: str | None = None) -> Repo
     )
     unignored: list[str] = []
     if reads or examples or committed:
-        shipped = {e.path for e in examples}  # a framework's committed .env defaults
-        candidates = [c for d in directories if (c := _join(d, ".env")) not in shipped]
+        candidates = _would_be_dotenvs(examples)
         covered = git.ignored(top, candidates)
         unignored = [c for c in candidates if c not in covered]
     packages = _packages(files, tracked) if examples or reads else ()
@@ -178,6 +177,15 @@ def collect_repo(path: Path, policy: EnvPolicy, name: str | None = None) -> Repo
 
 _FRAMEWORK_CONFIG = re.compile(r"^(?:vite|next|nuxt|svelte|astro|remix|vue)\.config\.[cm]?[jt]s$")
 _MODE_FILE = re.compile(r"^\.env(?:\.(?:development|production|staging|test|preview))?$")
+
+
+def _would_be_dotenvs(examples: list[DotenvFile]) -> list[str]:
+    """The ``.env`` files the examples say a developer creates: ``<folder>/.env`` beside each
+    ``.env.*`` example (``gotify-server.env.example`` means ``gotify-server.env``, not
+    ``.env``), not where a framework's committed ``.env`` defaults already sit."""
+    shipped = {e.path for e in examples}
+    folders = {e.directory for e in examples if e.path.rpartition("/")[2].startswith(".env")}
+    return [c for d in sorted(folders) if (c := _join(d, ".env")) not in shipped]
 
 
 def _framework_defaults(rel: str, frameworks: set[str]) -> bool:
