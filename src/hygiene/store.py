@@ -375,6 +375,15 @@ class Store:
                     found[blob_id] = json.loads(result)
         return found
 
+    def has_scans(self, config_fp: str) -> bool:
+        """Whether any scan result is cached under this engine configuration (when none is, a
+        scan will read every blob: its engines can be readied at once)."""
+        with self._guard:
+            row = self.db.execute(
+                "SELECT 1 FROM scan_cache WHERE config_fp = ? LIMIT 1", (config_fp,)
+            ).fetchone()
+        return row is not None
+
     def cache_scans(self, results: dict[str, Any], config_fp: str) -> None:
         """Store scan results (hashes and redacted previews only, never a secret value)."""
         with self.transaction() as db:

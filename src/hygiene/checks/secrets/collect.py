@@ -224,8 +224,9 @@ def scan_repository(
     path = _resolve(target, cache_dir)
     name = git.display_path(target.name or git.repo_name(path))
     config = engine_config(policy)
-    # without a cache every blob is scanned: ready the engines while git lists the history
-    engines_ready = prepare_soon(config) if store is None else None
+    # nothing cached (no state, a first run): ready the engines while git lists the history
+    cold = store is None or not store.has_scans(config.fingerprint())
+    engines_ready = prepare_soon(config) if cold else None
     head = git.head_tree(path)
     stats = {
         "blobs": 0,
