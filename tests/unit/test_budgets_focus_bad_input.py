@@ -231,7 +231,7 @@ def test_a_required_column_missing_names_the_file(tmp_path: Path) -> None:
     row = {k: v for k, v in line().items() if k in columns}
     path = write_csv(tmp_path / "focus.csv", [row], columns)
     assert error_of(tmp_path, path) == (
-        f"{path}: FOCUS columns missing: ChargePeriodStart (is this a FOCUS 1.0 export?)"
+        f"{path}: FOCUS columns missing: ChargePeriodStart (is this a FOCUS 1.0–1.4 export?)"
     )
 
 

@@ -22,7 +22,7 @@ from hygiene.checks.budgets.stats import primary_currency
 from hygiene.context import Collection, RunContext, RunMemo
 from hygiene.errors import CheckSkipped, HygieneError
 from hygiene.policy import Policy
-from hygiene.records.billing import PROVIDER_KEYS, Metric, SpendData, SpendRow
+from hygiene.records.billing import PROVIDER_KEYS, Metric, ResourceSpend, SpendData, SpendRow
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,9 @@ COST_EXPLORER = "aws-cost-explorer"
 AWS_BUDGETS = "aws-budgets"
 GCP_BUDGETS = "gcp-budgets"
 MEMORY_ENV = "HYGIENE_DUCKDB_MEMORY_LIMIT"
+#: Resources per currency and source whose cost an audit reads (the costliest; the rest are
+#: summed in one tail row): bounds what the spend ↔ resources join holds.
+RESOURCE_LIMIT = 50_000
 SOURCES_ENV = "HYGIENE_BILLING_SOURCES"
 
 
@@ -53,14 +56,17 @@ def read_sources(
     memory_limit: str | None = None,
     environ: Mapping[str, str] | None = None,
     memo: RunMemo | None = None,
+    resource_limit: int = 0,
 ) -> tuple[SpendData, list[str], dict[str, Any]]:
     """Spend of ``month`` and the month before from every source: (data, errors, stats).
 
     ``memo`` is the run's (``RunContext.memo``): with it ``gcp-budgets`` shares the run's one read
-    of GCP billing with the ``billing-links`` check.
+    of GCP billing with the ``billing-links`` check. With ``resource_limit`` the sources that
+    know resources (files, Athena, BigQuery) also give the month's cost per resource, at most
+    that many per currency and source (``SpendData.resources``).
     """
     from hygiene.sources.billing.pushdown import is_pushdown, pushdown_rows
-    from hygiene.sources.billing.sql import SpendQuery
+    from hygiene.sources.billing.sql import ResourceQuery, SpendQuery
 
     data = SpendData(tag_keys=tuple(tag_keys), sources=tuple(sources))
     errors: list[str] = []
@@ -73,6 +79,13 @@ def read_sources(
     )
     scopes: list[Any] = []
     skipped_sources: list[str] = []
+    per_resource = (
+        ResourceQuery(month, query.before, tuple(tag_keys), resource_limit)
+        if resource_limit > 0
+        else None
+    )
+    if per_resource is not None:
+        data.resources = ResourceSpend(month=month, limit=resource_limit)
 
     def aws() -> Any:
         if not scopes:
@@ -110,6 +123,10 @@ def read_sources(
                     memory_limit=memory_limit,
                     aws=aws,
                 )
+            if per_resource is not None and data.resources is not None:
+                data.resources.costs += _resources(
+                    source, per_resource, policy, aws, environ or {}, cache_dir, memory_limit
+                ).costs
         except CheckSkipped as skipped:  # no credentials/configuration for this source here
             skipped_sources.append(f"{source}: {skipped.reason}")
         except HygieneError as exc:
@@ -141,6 +158,48 @@ def _bigquery(
     end = datetime.combine(query.end_month, datetime.min.time(), tzinfo=UTC)
     records = query_export(scope.bigquery(table.split(".")[0]), table, start, end)
     return read_focus_records(records, query, policy.tags)
+
+
+def _resources(
+    source: str,
+    query: Any,
+    policy: Policy,
+    aws: Any,
+    environ: Mapping[str, str],
+    cache_dir: Path,
+    memory_limit: str | None,
+) -> ResourceSpend:
+    """Per-resource cost of one source (sources without resources: none)."""
+    from hygiene.sources.billing.pushdown import is_pushdown, pushdown_resources
+
+    if source in (COST_EXPLORER, AWS_BUDGETS, GCP_BUDGETS):
+        return ResourceSpend(month=query.month, limit=query.limit)
+    if is_pushdown(source):
+        return pushdown_resources(source, query, policy, aws, environ)
+    if source.startswith("bigquery://"):
+        return _bigquery_resources(source, query, policy, environ)
+    from hygiene.sources.billing_files import read_resource_costs
+
+    return read_resource_costs(
+        [source], query, policy.tags, cache_dir=cache_dir, memory_limit=memory_limit, aws=aws
+    )
+
+
+def _bigquery_resources(
+    source: str, query: Any, policy: Policy, environ: Mapping[str, str]
+) -> ResourceSpend:
+    """Per-resource cost from the GCP billing export (a detailed table: ``resource.global_name``;
+    a standard table has no resources, so all its spend is resource-less)."""
+    from hygiene.sources.billing_files import read_focus_record_resources
+    from hygiene.sources.gcp.billing_export import query_export
+    from hygiene.sources.gcp.scope import GcpScope
+
+    table = source[len("bigquery://") :]
+    scope = GcpScope.connect(policy.gcp, environ)
+    start = datetime.combine(query.month, datetime.min.time(), tzinfo=UTC)
+    end = datetime.combine(next_month(query.month), datetime.min.time(), tzinfo=UTC)
+    records = query_export(scope.bigquery(table.split(".")[0]), table, start, end, by_resource=True)
+    return read_focus_record_resources(records, query, policy.tags)
 
 
 def _aws_scope(policy: Policy) -> Any:
@@ -201,6 +260,7 @@ def collect(ctx: RunContext) -> Collection:
         memory_limit=ctx.environ.get(MEMORY_ENV) or None,
         environ=ctx.environ,
         memo=ctx.memo,
+        resource_limit=RESOURCE_LIMIT,
     )
     skipped = stats.get("skipped_sources", [])
     if skipped and len(skipped) == len(sources):

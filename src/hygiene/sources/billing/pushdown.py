@@ -15,8 +15,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from hygiene.policy import Policy
-from hygiene.records.billing import SpendRow
-from hygiene.sources.billing.sql import SpendQuery
+from hygiene.records.billing import ResourceSpend, SpendRow
+from hygiene.sources.billing.sql import ResourceQuery, SpendQuery
 
 FOCUS_SUFFIX = "?schema=focus"
 
@@ -52,3 +52,32 @@ def pushdown_rows(
     table = parse_table(source.removesuffix(FOCUS_SUFFIX))
     scope = GcpScope.connect(policy.gcp, environ)
     return read_bigquery_spend(scope.bigquery(table.split(".")[0]), table, query, policy.tags)
+
+
+def pushdown_resources(
+    source: str,
+    query: ResourceQuery,
+    policy: Policy,
+    aws: Callable[[], Any],
+    environ: Mapping[str, str],
+) -> ResourceSpend:
+    """The per-resource cost of one pushdown source (``billing/sql.resource_sql`` run there)."""
+    if source.startswith("athena://"):
+        from hygiene.sources.billing.athena import AthenaSource, read_athena_resources
+
+        target = AthenaSource.parse(source)
+        scope = aws()
+        region = target.region or scope.default_region
+        return read_athena_resources(
+            scope.client("athena", region),
+            target,
+            query,
+            policy.tags,
+            glue=scope.client("glue", region),
+        )
+    from hygiene.sources.billing.bigquery import parse_table, read_bigquery_resources
+    from hygiene.sources.gcp.scope import GcpScope
+
+    table = parse_table(source.removesuffix(FOCUS_SUFFIX))
+    scope = GcpScope.connect(policy.gcp, environ)
+    return read_bigquery_resources(scope.bigquery(table.split(".")[0]), table, query, policy.tags)

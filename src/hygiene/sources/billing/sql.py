@@ -190,16 +190,20 @@ RESOURCE_OUTPUT = (
 RESOURCE_TOTALS = ("billed_cost", "effective_cost", "line_items", "resources")
 
 
-def untaggable_sql(category: str, resource: str, service: str, seller: str, issuer: str) -> str:
+def untaggable_sql(
+    category: str, resource: str, service: str, seller: str, billers: Sequence[str]
+) -> str:
     """SQL: the ``UNTAGGABLE`` label of a charge (NULL: it can carry tags), over cleaned text
-    expressions. Tax always; without a resource: support plans, marketplace charges (the seller
-    is not the invoice issuer), data transfer, purchases (commitments, subscriptions)."""
+    expressions. Tax always; without a resource: support plans, marketplace charges (a seller
+    that is none of ``billers``: the invoice issuer, host provider, provider), data transfer,
+    purchases (commitments, subscriptions)."""
     svc = f"lower({service})"
+    foreign = " AND ".join(f"lower({seller}) <> COALESCE(lower({b}), '')" for b in billers)
     return (
         f"CASE WHEN lower({category}) = 'tax' THEN 'tax' "
         f"WHEN {resource} IS NOT NULL THEN NULL "
         f"WHEN {svc} LIKE '%support%' THEN 'support' "
-        f"WHEN lower({seller}) <> lower({issuer}) THEN 'marketplace' "
+        f"WHEN {seller} IS NOT NULL AND {foreign} THEN 'marketplace' "
         f"WHEN {svc} LIKE '%data transfer%' OR {svc} LIKE '%datatransfer%' THEN 'data-transfer' "
         f"WHEN lower({category}) = 'purchase' THEN 'purchase' END"
     )
@@ -221,7 +225,7 @@ def resource_sql(dialect: Dialect, source: str, query: ResourceQuery, policy: Ta
         resource,
         clean("service"),
         f"COALESCE({clean('service_provider')}, {clean('publisher')})",
-        f"COALESCE({clean('issuer')}, {clean('host_provider')})",
+        [clean("issuer"), clean("host_provider"), clean("provider")],
     )
     end = _next_month(query.month)
     kept = "lower(charge_category) NOT IN ('credit', 'adjustment')"
