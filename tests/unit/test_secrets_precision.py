@@ -85,6 +85,10 @@ NOT_SECRETS = {
         "      DATABASE_URL: postgres://postgres:postgres@localhost:5432\n",
     ),
     "tutorial-url": ("config/database.yml", '#   url: "postgres://myuser:mypass@localhost/db"\n'),
+    "compose-user-as-password": (
+        "docker-compose.yml",
+        "      DATABASE_URL: postgresql://umami:umami@db:5432/umami\n",
+    ),
     # references
     "python-format": ("settings.py", 'DATABASE_PASSWORD = "%(db_password)s"\n'),
     "helm": ("templates/secret.yaml", 'password: "{{ .Values.db.password }}"\n'),
@@ -138,6 +142,7 @@ VALUES = {
     "repeated": "aaaaaaaaaaaa",
     "ci-service-default": "postgres",
     "tutorial-url": "mypass",
+    "compose-user-as-password": "umami",
     "test123-in-example": "test123",
     "python-format": "%(db_password)s",
     "helm": "{{ .Values.db.password }}",
@@ -191,6 +196,11 @@ SECRETS = {
     "hex-token-named-token": ("deploy.py", f'github_token = "{HEX40}"\n'),
     "password-in-html-code": ("docs/deploy.md", f"    password = '{REAL}'\n"),
     "aws-in-changelog-dir": ("notes/deploy.env", "AWS_ACCESS_KEY_ID=AKIAZ7Q3XW5V2N4B6M8P\n"),
+    # a generated passphrase as a URL's password is not an identifier
+    "url-passphrase": (
+        "process.env",
+        "DATABASE_URL=postgresql://umami:vexing-quartz-mob@5.161.10.20:5432/umami\n",
+    ),
 }
 
 
@@ -238,6 +248,8 @@ def test_natural_language_needs_words_not_tokens() -> None:
     assert filters.is_natural_language("Create API Key")
     assert filters.is_natural_language("Your token expires in {days} days.")
     assert filters.is_natural_language("Geben Sie Ihr Passwort ein")
+    assert filters.is_natural_language("මුරපද නොගැළපේ.")  # Sinhala: letters and vowel signs
+    assert filters.is_natural_language("पासवर्ड मेल नहीं खाते।")
     assert not filters.is_natural_language("s3cr3tValue9Zq4WxT")
     assert not filters.is_natural_language("correct horse a8F3kLm92QxZ battery")
     assert not filters.is_natural_language("word")

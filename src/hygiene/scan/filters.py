@@ -23,6 +23,7 @@ a file (``filtered_by``, which every engine calls on every value it finds).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
@@ -281,8 +282,12 @@ _BARE_HEX_LINE = re.compile(r"^[0-9a-f]{60,}$")
 _ENCRYPTED_LINE = re.compile(r"\$ANSIBLE_VAULT;|!vault\b|-----BEGIN PGP MESSAGE-----|\bENC\[")
 # one word of natural language: letters (any script), with an apostrophe or hyphen inside,
 # punctuation around; or an interpolation ({name}, %s, %{n}, {{x}}, :name, $n)
-_WORD = re.compile(r"^[\"'(“«¿¡]*[^\W\d_]+(?:['’-][^\W\d_]+)*[\"').,!?:;…”»]*$")
+_WORD_EDGES = "\"'(“«¿¡).,!?:;…”»।"
 _SLOT = re.compile(r"^(?:\{\{?[\w.]*\}?\}|%[sd@]|%\{\w+\}|%\d\$[sd@]|:\w+|\$\d|&\w+;)[.,!?:;]*$")
+_URL_CREDENTIALS = re.compile(
+    r"[A-Za-z][\w+.-]*://(?P<user>[^:@/\s]+):(?P<password>[^@\s]+)@[^/\s?#]*(?:/(?P<database>[\w.-]+))?"
+)
+_WIDENED_URL = re.compile(r"^://[^:@/\s]+:([^@\s]+)@$")
 _MIXED_RUN = re.compile(r"(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z0-9]{8,}")
 _INLINE_COMMENT = re.compile(r"\s+[#;].*$")
 
@@ -319,16 +324,27 @@ def is_commit_hash(value: str, line: str, path: str) -> bool:
     return bool(_SHA1_HEX.match(value)) and not _SECRET_WORD.search(line)
 
 
-def is_env_reference(value: str) -> bool:
+def is_env_reference(value: str, line: str = "") -> bool:
     """A reference to where the secret lives (``${VAR}``, ``os.environ[...]``,
-    ``{{ .Values.x }}``, ``%(x)s``, ``self.password``, ``DB_PASSWORD``), not the secret."""
+    ``{{ .Values.x }}``, ``%(x)s``, ``self.password``, ``DB_PASSWORD``), not the secret. A URL's
+    password (``://user:value@``) is code only if it is a ``${VAR}``-style reference: there
+    ``word-word-word`` is a generated passphrase, not an identifier."""
     bare = value.strip().strip("\"'`").strip()
-    return bool(
-        _ENV_REFERENCE.match(bare)
-        or _CODE_PATH.match(bare)
-        or _CALL.match(bare)
-        or _IDENTIFIER.match(bare)
-    )
+    if _ENV_REFERENCE.match(bare):
+        return True
+    if f":{value}@" in line:
+        return False
+    return bool(_CODE_PATH.match(bare) or _CALL.match(bare) or _IDENTIFIER.match(bare))
+
+
+def is_url_default(value: str, line: str) -> bool:
+    """``scheme://umami:umami@db/umami``: a URL whose password repeats its user or database
+    name is a compose/CI service's default, not a secret."""
+    for match in _URL_CREDENTIALS.finditer(line):
+        user, password, database = match.group("user", "password", "database")
+        if password == value and password in (user, database):
+            return True
+    return False
 
 
 def is_placeholder(value: str) -> bool:
@@ -373,8 +389,17 @@ def is_natural_language(value: str) -> bool:
     words = value.split()
     if len(words) < 2 or _MIXED_RUN.search(value):
         return False
-    wordy = sum(1 for w in words if _WORD.match(w) or _SLOT.match(w))
+    wordy = sum(1 for w in words if _is_word(w) or _SLOT.match(w))
     return wordy >= 2 and wordy >= 0.8 * len(words)
+
+
+def _is_word(word: str) -> bool:
+    """Letters of any script (with their combining marks), an apostrophe or hyphen inside,
+    punctuation around."""
+    core = word.strip(_WORD_EDGES)
+    if not core or not unicodedata.category(core[0]).startswith("L"):
+        return False
+    return all(unicodedata.category(c)[0] in "LM" or c in "'’-" for c in core)
 
 
 def is_prose(value: str, line: str, path: str) -> bool:
@@ -416,7 +441,8 @@ VALUE_FILTERS: dict[str, ValueFilter] = {
     "integrity-hash": lambda value, line, path: is_integrity_hash(value, line),
     "uuid": lambda value, line, path: is_uuid(value, line),
     "commit-hash": is_commit_hash,
-    "env-reference": lambda value, line, path: is_env_reference(value),
+    "env-reference": lambda value, line, path: is_env_reference(value, line),
+    "url-default": lambda value, line, path: is_url_default(value, line),
     "placeholder": lambda value, line, path: is_placeholder(value),
     "weak-sample": lambda value, line, path: is_weak_sample(value, path),
     "aws-example-key": lambda value, line, path: is_aws_example_key(value),
@@ -443,7 +469,10 @@ def filtered_by(value: str, line: str, path: str, category: str | None = None) -
     ``category`` (the hit's, when the engine knows it) exempts the filters :data:`EXEMPT` lists.
     """
     exempt = EXEMPT.get(category or "", frozenset())
+    # detect-secrets' basic-auth hit on a short password is widened to ``://user:pass@``
+    widened = _WIDENED_URL.match(value)
+    values = (value, widened.group(1)) if widened else (value,)
     for name, predicate in VALUE_FILTERS.items():
-        if name not in exempt and predicate(value, line, path):
+        if name not in exempt and any(predicate(v, line, path) for v in values):
             return name
     return None
