@@ -246,13 +246,23 @@ _FRONTMATTER = re.compile(r"\A---[ \t]*\n(?P<code>.*?)\n---[ \t]*$", re.DOTALL |
 def find_component_reads(path: str, text: str) -> list[EnvRead]:
     """Reads in the ``<script>`` blocks of Vue, Svelte and Astro components (and Astro's
     ``---`` frontmatter); markup is left out (text there is prose, not code)."""
+    if "ConfigService" not in text and not any(word in text for word in _TRIGGERS):
+        return []  # the common case: no read can be in it
     spans = [m.span("code") for m in _SCRIPT.finditer(text)]
     if (front := _FRONTMATTER.match(text)) is not None:
         spans.append(front.span("code"))
     if not spans:
         return []
-    keep = bytearray(len(text))
-    for a, b in spans:
-        keep[a:b] = b"\x01" * (b - a)
-    code = "".join(ch if keep[i] or ch == "\n" else " " for i, ch in enumerate(text))
-    return find_js_reads(path, code)
+    parts, at = [], 0
+    for a, b in sorted(spans):  # markup blanked (newlines kept, so line numbers hold)
+        if a < at:
+            continue
+        parts += [_blank(text[at:a]), text[a:b]]
+        at = b
+    parts.append(_blank(text[at:]))
+    return find_js_reads(path, "".join(parts))
+
+
+def _blank(markup: str) -> str:
+    """``markup`` as spaces, its newlines kept."""
+    return "\n".join(" " * len(line) for line in markup.split("\n"))
