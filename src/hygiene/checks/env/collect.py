@@ -26,7 +26,7 @@ from hygiene.checks.env.fix import Edit, plan
 from hygiene.checks.env.layout import MANIFESTS, WORKSPACE_FILES, package_roots
 from hygiene.checks.env.paths import selected
 from hygiene.checks.env.read_python import find_python_constants
-from hygiene.checks.env.reads import BY_SUFFIX, UnparsableFile, find_reads
+from hygiene.checks.env.reads import CLAIMED_NAMES, CLAIMED_SUFFIXES, UnparsableFile, find_reads
 from hygiene.checks.env.records import DotenvFile, EnvRead, RepoEnv
 from hygiene.checks.env.report import VariableRow, inventory
 from hygiene.checks.env.resolve import resolve
@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_FILE_BYTES = 2_000_000
-_MAYBE_READ_SUFFIXES = frozenset({*BY_SUFFIX, ".yml", ".yaml", ".dockerfile", ".containerfile"})
+_MAYBE_READ_SUFFIXES = frozenset({*CLAIMED_SUFFIXES, ".dockerfile", ".containerfile"})
 
 
 def collect(ctx: RunContext) -> Collection:
@@ -169,8 +169,10 @@ def collect_repo(path: Path, policy: EnvPolicy, name: str | None = None) -> Repo
             "files_too_large": len(too_large),
             "files_skipped": files.skipped,
             "files_failed": len(failed),
-            "reads": sum(1 for r in reads if r.name),
+            "reads": sum(1 for r in reads if r.name and r.is_read),
             "dynamic_reads": sum(1 for r in reads if r.name is None),
+            # computed names that stand for every variable with a prefix (viper, dynaconf)
+            "prefix_reads": sum(1 for r in reads if r.name is None and r.prefix),
         },
     )
 
@@ -259,7 +261,7 @@ def _may_hold_reads(rel: str) -> bool | None:
     pure = PurePosixPath(rel)
     suffix = pure.suffix.lower()
     name = pure.name
-    if suffix in _MAYBE_READ_SUFFIXES or name == ".envrc":
+    if suffix in _MAYBE_READ_SUFFIXES or name in CLAIMED_NAMES:
         return True
     if name.lower().startswith(("dockerfile", "containerfile")):
         return True
