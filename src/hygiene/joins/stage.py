@@ -1,5 +1,10 @@
 """The joins stage of one run: keep what the joins need while the checks run, join after.
 
+Owners (``joins/owners``) are judged as the tags check's batches arrive, against a directory
+read once per run (the policy's, CODEOWNERS, Identity Center): their findings join the tags
+check's own for the batch, so nothing of the estate is kept. A directory that cannot be read
+makes the tags check ``error`` (nothing it found earlier is resolved) rather than unjudged.
+
 Kept, and only that: the secrets records that name a key (a hash of its public id, or a ``.json``
 file with a private key that may be a GCP key file) with their findings, which are held back
 from the spool until the join has run; and the rotation check's live keys (AWS access keys, GCP
@@ -18,10 +23,12 @@ from typing import TYPE_CHECKING, Any
 
 from hygiene.check_result import CheckResult
 from hygiene.context import RunContext
+from hygiene.errors import HygieneError
 from hygiene.findings import Finding
 from hygiene.joins.leaked_keys import KEY_KINDS, Coverage, KeyProvider, Leak, join, live_key_hash
-from hygiene.policy import Policy
-from hygiene.records.cloud import CredentialRecord
+from hygiene.joins.owners import Directory, Owner, judge_owners
+from hygiene.policy import OwnerEntry, Policy
+from hygiene.records.cloud import CredentialRecord, ResourceRecord
 
 if TYPE_CHECKING:
     from hygiene.scan.gcp_key import GcpKeyRef
@@ -29,7 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SECRETS, ROTATION = "secrets", "rotation"
+SECRETS, ROTATION, TAGS = "secrets", "rotation", "tags"
 Sink = Callable[[list[Finding]], list[Finding]]
 #: how an AWS access key id begins; detect-secrets' AWS detector also reports the secret access
 #: key (with a ``key_id`` hash of its own value), which is no key id
@@ -40,33 +47,51 @@ Place = tuple[str, str, str]  # (repo, path, secret sha256): a secrets record an
 class JoinStage:
     """One run's joins: ``observer``/``sink_for`` wrap a check while it runs, ``finish`` joins.
 
-    Inactive (it keeps and holds nothing) when the secrets check is not selected, or in a shard
-    (a shard holds part of the repositories and part of the accounts: ``hygiene merge`` does not
-    join).
+    The leaked-key join is inactive (it keeps and holds nothing) when the secrets check is not
+    selected, or in a shard (a shard holds part of the repositories and part of the accounts:
+    ``hygiene merge`` does not join). Owners are judged whenever the tags check runs and the
+    policy has an owner directory.
     """
 
     def __init__(
-        self, policy: Policy, checks: Iterable[str], repos: dict[str, Path], *, active: bool = True
+        self,
+        policy: Policy,
+        checks: Iterable[str],
+        repos: dict[str, Path],
+        *,
+        active: bool = True,
+        load_directory: Callable[[], Directory] | None = None,
     ) -> None:
         self.policy = policy
-        self.active = active and SECRETS in set(checks)
-        self.repos = repos  # repository name → local path (to read a GCP key file)
+        checks = set(checks)
+        self.active = active and SECRETS in checks
+        self.repos = repos  # repository name → local path (GCP key files, CODEOWNERS)
         self._lock = threading.Lock()
         self._records: dict[Place, SecretRecord] = {}
         self._held: list[Finding] = []
         self._live: dict[str, CredentialRecord] = {}
+        self._load_directory = load_directory if TAGS in checks else None
+        self._directory: Directory | None = None
+        self._directory_error = ""
+        self._owner_findings: list[Finding] = []  # judged for the batch the tags sink gets next
+        self._owner_counts = {"unknown-owner": 0, "departed-owner": 0}
 
     @classmethod
     def for_run(cls, ctx: RunContext, checks: Iterable[str], *, sharded: bool) -> JoinStage:
-        """The stage for a run of ``checks`` (inactive in a shard)."""
+        """The stage for a run of ``checks`` (the leaked-key join is inactive in a shard)."""
         checks = set(checks)
         active = SECRETS in checks and not sharded
-        return cls(ctx.policy, checks, repo_paths(ctx) if active else {}, active=active)
+        owners = TAGS in checks and ctx.policy.owners.configured
+        repos = repo_paths(ctx) if active or owners else {}
+        load = (lambda: load_directory(ctx.policy, repos)) if owners else None
+        return cls(ctx.policy, checks, repos, active=active, load_directory=load)
 
     # -- while the checks run ------------------------------------------------------------------
 
     def observer(self, check: str) -> Callable[[Any], None] | None:
         """What watches ``check``'s record batches (None: the joins need nothing of it)."""
+        if check == TAGS and self._load_directory is not None:
+            return self._see_resources
         if not self.active:
             return None
         if check == SECRETS:
@@ -76,7 +101,15 @@ class JoinStage:
         return None
 
     def sink_for(self, check: str, sink: Sink) -> Sink:
-        """``sink`` for ``check``: the secrets check's findings for a key are held back."""
+        """``sink`` for ``check``: the secrets check's findings for a key are held back; the
+        tags check's go with the owner findings of the same batch."""
+        if check == TAGS and self._load_directory is not None:
+
+            def with_owners(findings: list[Finding]) -> list[Finding]:
+                extra, self._owner_findings = self._owner_findings, []
+                return sink(findings + extra)
+
+            return with_owners
         if not self.active or check != SECRETS:
             return sink
 
@@ -101,6 +134,27 @@ class JoinStage:
         with self._lock:
             self._records.update(wanted)
 
+    def _see_resources(self, batch: Iterable[ResourceRecord]) -> None:
+        """Judge the Owner tags of one tags batch (the tags check runs in one thread, and its
+        sink takes these findings next)."""
+        directory = self._directory_once()
+        if directory is None:
+            return
+        found = judge_owners(batch, directory, self.policy)
+        for finding in found:
+            self._owner_counts[finding.rule] += 1
+        self._owner_findings = found
+
+    def _directory_once(self) -> Directory | None:
+        if self._directory is None and not self._directory_error:
+            assert self._load_directory is not None
+            try:
+                self._directory = self._load_directory()
+            except HygieneError as exc:
+                self._directory_error = str(exc)
+                log.error("owner directory not read: %s; Owner tags are not judged", exc)
+        return self._directory
+
     def _see_credentials(self, batch: Iterable[CredentialRecord]) -> None:
         keys = {}
         for record in batch:
@@ -119,6 +173,7 @@ class JoinStage:
     ) -> None:
         """Join, and hand the findings to ``emit`` (the spool); ``keep`` is the run's exception
         screen. Held findings are screened once; a failing join emits them unchanged."""
+        self._owner_stats(results)
         if not self.active:
             return
         held = [f for f in self._held if keep(f)]
@@ -140,6 +195,25 @@ class JoinStage:
         if secrets is not None:
             secrets.finding_count += len(final)
             secrets.stats["live_keys"] = live_key_stats(final)
+
+    def _owner_stats(self, results: Sequence[CheckResult]) -> None:
+        tags = next((r for r in results if r.name == TAGS), None)
+        if tags is None or self._load_directory is None or tags.status == "skipped":
+            return
+        if self._directory_error:
+            tags.status = "error"
+            reason = f"owner directory not read: {self._directory_error}"
+            tags.reason = f"{tags.reason}; {reason}" if tags.reason else reason
+            tags.stats["owners"] = {"judged": False, "reason": self._directory_error}
+            return
+        directory = self._directory
+        tags.stats["owners"] = {
+            "judged": directory is not None,
+            "directory": len(directory) if directory is not None else 0,
+            "sources": directory.sources() if directory is not None else {},
+            "unknown": self._owner_counts["unknown-owner"],
+            "departed": self._owner_counts["departed-owner"],
+        }
 
     def _leaks(self, held: list[Finding]) -> list[Leak]:
         leaks = []
@@ -178,6 +252,67 @@ class JoinStage:
         if len(data) > MAX_BYTES:
             return []
         return service_account_keys(data.decode("utf-8", "replace"))
+
+
+def load_directory(policy: Policy, repos: dict[str, Path]) -> Directory:
+    """The run's owner directory: the policy's entries and file, Identity Center, CODEOWNERS (in
+    that order: the first to claim a name keeps it). HygieneError when a configured part cannot
+    be read."""
+    owners = [Owner.of_entry(entry) for entry in policy.owners.entries]
+    for file in [f for f in (policy.owners.file, policy.owners_file) if f]:
+        owners += [Owner.of_entry(entry, "file") for entry in read_owners_file(Path(file))]
+    if policy.owners.identity_store_id:
+        from hygiene.sources.aws.identitystore import list_principals
+
+        for principal in list_principals(
+            policy.aws, policy.owners.identity_store_id, policy.owners.identity_store_region
+        ):
+            owners.append(
+                Owner(
+                    id=principal.id,
+                    source="identity-center",
+                    name=principal.name,
+                    email=principal.emails[0] if principal.emails else None,
+                    active=principal.active,
+                    aliases=(*principal.aliases, *principal.emails),
+                )
+            )
+    if policy.owners.codeowners:
+        from hygiene.sources import git
+        from hygiene.sources.codeowners import read_codeowners
+
+        for name, path in sorted(repos.items()):
+            try:
+                tokens = read_codeowners(path)
+            except git.GitError as exc:
+                log.warning("%s: CODEOWNERS not read: %s", name, exc)
+                continue
+            for token in tokens:
+                slug = token.lstrip("@").rsplit("/", 1)[-1]
+                owners.append(Owner(id=slug, source="codeowners", aliases=(token,)))
+    return Directory(owners)
+
+
+def read_owners_file(path: Path) -> list[OwnerEntry]:
+    """The entries of an owners file: a YAML/JSON list, or a mapping with ``owners:``."""
+    import yaml
+    from pydantic import ValidationError
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise HygieneError(f"owners file {path}: {exc.strerror or type(exc).__name__}") from None
+    except yaml.YAMLError as exc:
+        raise HygieneError(f"owners file {path}: not YAML ({type(exc).__name__})") from None
+    items = data.get("owners") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise HygieneError(f"owners file {path}: expected a list of owners (or owners: [...])")
+    try:
+        return [OwnerEntry.model_validate(item) for item in items]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise HygieneError(f"owners file {path}: {where}: {first['msg']}") from None
 
 
 def repo_paths(ctx: RunContext) -> dict[str, Path]:

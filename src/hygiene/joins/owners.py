@@ -1,0 +1,168 @@
+"""Owners that resolve: an ``Owner`` tag judged against the owner directory (pure).
+
+The directory joins the policy's owners (``owners:``, ``owners.file``), the audited repositories'
+CODEOWNERS teams and users, and AWS IAM Identity Center's users and groups. A name matches an
+entry's id, an alias, an e-mail address or (for ``@org/team``) the team's slug, ignoring case
+and a leading ``@``. Policy entries come first: they say who is active and where alerts go.
+
+Rules, judged with the tags check on every resource that has an Owner tag (severity from
+``owners.severity``); only when a directory is configured, so no directory gives no noise:
+
+- ``unknown-owner``: the Owner tag names no one in the directory; ``details.did_you_mean`` is the
+  closest known owner (``team-paymnts`` → ``team-payments``) when one is close;
+- ``departed-owner``: it names an owner the directory marks inactive (left the company; a
+  disabled Identity Center user).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from hygiene.checks.tags.rules import in_scope
+from hygiene.findings import Finding
+from hygiene.policy import OwnerEntry, Policy
+from hygiene.records.cloud import ResourceRecord
+from hygiene.tagging import normalise_tags
+
+CHECK = "tags"  # resolved with the tags check's accounts, like the tags it judges
+RULES = ("unknown-owner", "departed-owner")
+
+
+@dataclass(frozen=True)
+class Owner:
+    """One owner of the directory and where it came from (``policy``, ``codeowners``,
+    ``identity-center``)."""
+
+    id: str
+    source: str
+    name: str | None = None
+    email: str | None = None
+    active: bool = True
+    aliases: tuple[str, ...] = ()
+    slack_webhook_env: str | None = None
+    channel: str | None = None
+
+    @classmethod
+    def of_entry(cls, entry: OwnerEntry, source: str = "policy") -> Owner:
+        """A policy entry."""
+        return cls(
+            id=entry.id,
+            source=source,
+            name=entry.name,
+            email=entry.email,
+            active=entry.active,
+            aliases=tuple(entry.aliases),
+            slack_webhook_env=entry.slack_webhook_env,
+            channel=entry.channel,
+        )
+
+    def names(self) -> list[str]:
+        """Every name this owner is known by."""
+        out = [self.id, *self.aliases]
+        if self.email:
+            out.append(self.email)
+        return out
+
+
+def name_key(value: str) -> str:
+    """How names are compared: trimmed, lower-case, without a leading ``@``."""
+    return value.strip().lower().lstrip("@")
+
+
+class Directory:
+    """Owners by every name they are known by; the first owner to claim a name keeps it."""
+
+    def __init__(self, owners: Iterable[Owner]) -> None:
+        self.owners: list[Owner] = []
+        self._by_name: dict[str, Owner] = {}
+        for owner in owners:
+            self.add(owner)
+
+    def add(self, owner: Owner) -> None:
+        """Add ``owner`` under the names no earlier owner holds."""
+        names = [name_key(n) for n in owner.names()]
+        names += [n.rsplit("/", 1)[1] for n in names if "/" in n]  # @org/team → team
+        fresh = [n for n in names if n and n not in self._by_name]
+        if not fresh and names:
+            return
+        self.owners.append(owner)
+        for name in fresh:
+            self._by_name[name] = owner
+
+    def resolve(self, value: str) -> Owner | None:
+        """The owner ``value`` names, or None."""
+        return self._by_name.get(name_key(value))
+
+    def suggest(self, value: str) -> str | None:
+        """The id of the owner whose name is closest to ``value`` (``team-paymnts`` →
+        ``team-payments``), when one is close enough."""
+        close = difflib.get_close_matches(name_key(value), list(self._by_name), n=1, cutoff=0.75)
+        return self._by_name[close[0]].id if close else None
+
+    def sources(self) -> dict[str, int]:
+        """How many owners each source gave."""
+        counts: dict[str, int] = {}
+        for owner in self.owners:
+            counts[owner.source] = counts.get(owner.source, 0) + 1
+        return dict(sorted(counts.items()))
+
+    def __len__(self) -> int:
+        return len(self.owners)
+
+
+def judge_owners(
+    records: Iterable[ResourceRecord], directory: Directory, policy: Policy
+) -> list[Finding]:
+    """``unknown-owner`` and ``departed-owner`` for the in-scope records with an Owner tag (an
+    absent or empty Owner is the tags check's ``missing-tag``/``empty-tag-value``)."""
+    findings = []
+    for record in in_scope(records, policy.tags):
+        values = normalise_tags(record.tags, policy.tags).values
+        value = (values.get("Owner") or "").strip()
+        if not value:
+            continue
+        owner = directory.resolve(value)
+        if owner is not None and owner.active:
+            continue
+        rule = "unknown-owner" if owner is None else "departed-owner"
+        details: dict[str, Any] = {
+            "provider": record.provider,
+            "account": record.account,
+            "region": record.region,
+            "resource_type": record.resource_type,
+            "name": record.name,
+            "owner_value": value,
+        }
+        if owner is None:
+            hint = directory.suggest(value)
+            details["did_you_mean"] = hint
+            message = f"The Owner tag {value!r} names no one in the owner directory" + (
+                f"; did you mean {hint!r}?"
+                if hint
+                else "; set it to a team or person listed there."
+            )
+        else:
+            details["directory_source"] = owner.source
+            who = f"{owner.name} ({owner.id})" if owner.name else owner.id
+            message = (
+                f"The Owner tag names {who}, who is marked inactive in the owner directory: "
+                "hand the resource to an active owner."
+            )
+        findings.append(
+            Finding.create(
+                check=CHECK,
+                rule=rule,
+                severity=policy.owners.severity_of(rule),
+                resource=record.resource_id,
+                message=message,
+                identity=(name_key(value),),
+                owner=value,
+                project=values.get("Project"),
+                env=values.get("Env"),
+                details=details,
+            )
+        )
+    return findings
