@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
+from hygiene.checks.env import read_deploy
 from hygiene.checks.env.collect import collect, collect_repo, env_report
 from hygiene.checks.env.rules import evaluate
 from hygiene.context import RunContext
@@ -284,17 +286,21 @@ def test_one_pathological_file_stays_that_file_s_error(make_repo: Callable[..., 
     assert run.status == "incomplete"
     [result] = [r for r in run.results if r.name == "env"]
     assert result.status == "error" and result.scopes == ["generated", "clean"]
-    assert sorted(result.stats["errors"]) == [
-        f"generated: {path}: too deeply nested to parse (RecursionError); "
+    # PyYAML's C parser (libyaml, in the locked wheel) refuses nesting deeper than 1,000 levels
+    # with a parse error: the compose file is an `unparsable-file` (info) finding, not an error
+    # of the run; ast still recurses on gen.py
+    assert read_deploy._LOADER is yaml.CSafeLoader
+    assert result.stats["errors"] == [
+        "generated: gen.py: too deeply nested to parse (RecursionError); "
         "its environment reads were not audited"
-        for path in ("docker-compose.yml", "gen.py", "k8s/deploy.yaml")
     ]
-    assert result.stats["files_failed"] == 3
+    assert result.stats["files_failed"] == 1
     assert {
         (f.location.repo, f.rule, f.details.get("variable"))  # type: ignore[union-attr]
         for f in run.findings
     } == {
         ("generated", "undocumented-variable", "STILL_SEEN"),
+        ("generated", "unparsable-file", None),
         ("clean", "undocumented-variable", "B"),
         ("clean", "unused-variable", "A"),
     }

@@ -25,9 +25,13 @@ _INTERPOLATION = re.compile(
 )
 
 
+#: libyaml's parser when PyYAML was built with it (about 10x faster on large workflows)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @lru_cache(maxsize=2)  # is_kubernetes() then find_kubernetes_reads() parse the same text
 def _documents(text: str) -> tuple[yaml.Node, ...]:
-    return tuple(doc for doc in yaml.compose_all(text, Loader=yaml.SafeLoader) if doc is not None)
+    return tuple(doc for doc in yaml.compose_all(text, Loader=_LOADER) if doc is not None)
 
 
 def _walk(node: yaml.Node) -> Iterator[yaml.Node]:
