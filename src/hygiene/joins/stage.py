@@ -126,10 +126,12 @@ class JoinStage:
         return held_back
 
     def _see_secrets(self, batch: Iterable[SecretRecord]) -> None:
+        from hygiene.scan.history import SecretRecord  # a stand-in check's records pass by
+
         wanted = {
             (r.repo, r.path, r.sha256): r
             for r in batch
-            if r.key_id_sha256 or _may_be_gcp_key_file(r)
+            if isinstance(r, SecretRecord) and (r.key_id_sha256 or _may_be_gcp_key_file(r))
         }
         with self._lock:
             self._records.update(wanted)
@@ -140,7 +142,9 @@ class JoinStage:
         directory = self._directory_once()
         if directory is None:
             return
-        found = judge_owners(batch, directory, self.policy)
+        found = judge_owners(
+            [r for r in batch if isinstance(r, ResourceRecord)], directory, self.policy
+        )
         for finding in found:
             self._owner_counts[finding.rule] += 1
         self._owner_findings = found
@@ -158,7 +162,9 @@ class JoinStage:
     def _see_credentials(self, batch: Iterable[CredentialRecord]) -> None:
         keys = {}
         for record in batch:
-            if record.kind in KEY_KINDS and (digest := live_key_hash(record)):
+            if not isinstance(record, CredentialRecord) or record.kind not in KEY_KINDS:
+                continue
+            if digest := live_key_hash(record):
                 keys[digest] = record
         with self._lock:
             self._live.update(keys)

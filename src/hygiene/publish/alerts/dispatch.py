@@ -16,6 +16,7 @@ from hygiene.errors import HygieneError
 from hygiene.policy import AlertChannel, Policy
 from hygiene.publish.alerts.base import AlertBatch, AlertItem, Channel, DeliveryError
 from hygiene.publish.alerts.email import EmailChannel
+from hygiene.publish.alerts.owners import routed_channels
 from hygiene.publish.alerts.plan import plan_channel
 from hygiene.publish.alerts.slack import SlackChannel
 from hygiene.publish.alerts.webhook import WebhookChannel
@@ -103,8 +104,9 @@ def _checked_url(spec: AlertChannel, url: str) -> str:
 
 
 def build_channels(policy: Policy, environ: Mapping[str, str]) -> dict[str, Channel]:
-    """Every policy channel, built (missing secrets are errors, raised before anything runs)."""
-    return {spec.name: build_channel(spec, environ) for spec in policy.alerts.channels}
+    """Every policy channel and owner's channel, built (missing secrets are errors, raised
+    before anything runs)."""
+    return {spec.name: build_channel(spec, environ) for spec in routed_channels(policy)}
 
 
 def deliver(
@@ -154,7 +156,8 @@ def send_alerts(
     run = document["run"]
     as_of = datetime.fromisoformat(str(run["as_of"]).replace("Z", "+00:00"))
     outcome = AlertOutcome(dry_run=dry_run)
-    if not policy.alerts.channels:
+    specs = routed_channels(policy)  # the policy's channels, then the owners' own
+    if not specs:
         return outcome
     if state_path is None and not dry_run:
         raise HygieneError(
@@ -173,7 +176,7 @@ def send_alerts(
         ledger = AlertLedger(store) if store is not None else None
         current = document["findings"]  # re-iterable: a list, or a lazy view of the run's spool
         current_ids = {f["id"] for f in current}
-        for spec in policy.alerts.channels:
+        for spec in specs:
             history = ledger.history(spec.name) if ledger is not None else {}
             resolved = _resolved(store, history, current_ids)
             items = plan_channel(

@@ -20,10 +20,18 @@ History = Mapping[str, Sequence[tuple[str, str]]]  # finding id -> [(kind, sent_
 
 
 def routed(channel: AlertChannel, finding: Mapping[str, Any]) -> bool:
-    """True when the finding's severity and Owner are ones this channel takes."""
+    """True when the finding's severity and Owner are ones this channel takes (an owner named
+    in any case, with or without a leading ``@``)."""
     if not Severity(finding["severity"]).at_least(channel.min_severity):
         return False
-    return not channel.owners or finding.get("owner") in channel.owners
+    if not channel.owners:
+        return True
+    owner = finding.get("owner")
+    return bool(owner) and _name(str(owner)) in {_name(o) for o in channel.owners}
+
+
+def _name(value: str) -> str:
+    return value.strip().lower().lstrip("@")
 
 
 def plan_channel(
