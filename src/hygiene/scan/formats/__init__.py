@@ -12,6 +12,7 @@ matched. The values never leave this package: hits carry hashes and a 4-characte
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ from hygiene.scan.formats import configfiles, encrypted, hashes, keys, keyvalue,
 from hygiene.scan.formats._common import Candidate, Text
 from hygiene.scan.formats.keys import binary_keystore
 from hygiene.scan.hits import SecretHit
+from hygiene.scan.markers import Markers
 
 if TYPE_CHECKING:
     from hygiene.scan.engine import ContentResult, EngineConfig
@@ -97,20 +99,20 @@ def version() -> str:
     return VERSION
 
 
+@functools.cache
+def _markers() -> Markers:
+    """Every family's markers in one Vectorscan database (compiled once per process)."""
+    return Markers(_WORDS)
+
+
 def _candidate_lines(text: Text, prefilter: bool) -> dict[str, set[int]]:
-    """Family → the lines its markers matched (every line of every family without prefilter)."""
+    """Family → the lines its markers matched (every line of every family without prefilter).
+    The markers are found by ``scan.markers`` (Vectorscan: ~13× the alternation's speed, and
+    every occurrence, so never fewer lines than ``_WORD_RE`` finds)."""
     if not prefilter:
         every = set(range(1, len(text.lines) + 1))
         return {name: every for name in (*_LINE_FAMILIES, "key", "enc")}
-    lower = text.text.lower()
-    if len(lower) != len(text.text):  # lower-casing changed offsets (``İ``): match per line
-        return _candidate_lines_by_line(text)
-    found: dict[str, set[int]] = {}
-    for match in _WORD_RE.finditer(lower):
-        word = match.group()
-        if word in _WORDS:  # (a prefix of a word alone matches nothing)
-            found.setdefault(_WORDS[word], set()).add(text.line_of(match.start()))
-    return found
+    return _markers().lines(text.text)
 
 
 def _candidate_lines_by_line(text: Text) -> dict[str, set[int]]:

@@ -1,0 +1,59 @@
+"""scan.markers: every marker's lines, with Vectorscan and with the re fallback alike, and never
+fewer than a leftmost alternation of the same words finds (what a prefilter may rely on)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hygiene.scan.markers import Markers
+
+WORDS = {"pass": "kv", "password": "kv", "token": "kv", "://": "url", "$2b$": "hash", "auth": "kv"}
+TEXT = (
+    "x = 1\n"
+    "PASSWORD = 'hunter2'\n"  # upper case: matched in the lower-cased text
+    "url = https://example.invalid\n"
+    "hash = $2b$12$abc\n"
+    "\n"
+    "authtoken\n"  # two markers on one line, overlapping none
+)
+
+
+@pytest.mark.parametrize("vectorscan", [True, False])
+def test_lines_per_family(vectorscan: bool) -> None:
+    markers = Markers(WORDS, vectorscan=vectorscan)
+    assert markers.engine == ("vectorscan" if vectorscan else "re")
+    assert markers.lines(TEXT) == {"kv": {2, 6}, "url": {3}, "hash": {4}}
+    assert markers.lines("nothing here\n") == {}
+    assert markers.lines("") == {}
+
+
+def _leftmost(words: dict[str, str], text: str) -> dict[str, set[int]]:
+    """What a prefilter's single alternation over the lower-cased text finds."""
+    pattern = re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))
+    lower = text.lower()
+    found: dict[str, set[int]] = {}
+    for match in pattern.finditer(lower):
+        found.setdefault(words[match.group()], set()).add(lower.count("\n", 0, match.start()) + 1)
+    return found
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["pass", "PassWord", "token", "://", "$2b$", "auth", "x", "\n", " ", "é", "İ"]
+        ),
+        max_size=40,
+    )
+)
+def test_never_fewer_lines_than_a_leftmost_alternation(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    expected = _leftmost(WORDS, text)
+    for vectorscan in (True, False):
+        got = Markers(WORDS, vectorscan=vectorscan).lines(text)
+        for family, lines in expected.items():
+            assert lines <= got.get(family, set())
