@@ -407,6 +407,9 @@ SECRET_SEVERITY: dict[str, Severity] = {
     "generic": Severity.MEDIUM,
     "password-hash": Severity.LOW,
     "encrypted-file": Severity.INFO,
+    # a JWT of no known issuer: a signed claim set (test fixtures, docs samples, public anon
+    # keys), not a provider's credential format; a provider's JWT-shaped key has its own rule
+    "kingfisher-jwt/provider-token": Severity.MEDIUM,
 }
 #: Where test data, fixtures, examples and docs live: a secret there is one level lower.
 SECRET_TEST_PATHS = [

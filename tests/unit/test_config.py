@@ -178,6 +178,7 @@ def test_severity_maps_reject_unknown_rules_and_keep_defaults_for_the_rest(tmp_p
         "generic": "medium",
         "password-hash": "low",
         "encrypted-file": "info",
+        "kingfisher-jwt/provider-token": "medium",
         "aws-access-key/provider-token": "critical",
     }
     # severity_of is the one lookup the checks use: per detector, then the rule, then the default

@@ -89,6 +89,7 @@ NOT_SECRETS = {
         "docker-compose.yml",
         "      DATABASE_URL: postgresql://umami:umami@db:5432/umami\n",
     ),
+    "sample-digits": ("ui/src/apiPreview/docsCreate.js", 'payload.password = "123456789";\n'),
     # references
     "python-format": ("settings.py", 'DATABASE_PASSWORD = "%(db_password)s"\n'),
     "helm": ("templates/secret.yaml", 'password: "{{ .Values.db.password }}"\n'),
@@ -142,6 +143,7 @@ VALUES = {
     "repeated": "aaaaaaaaaaaa",
     "ci-service-default": "postgres",
     "tutorial-url": "mypass",
+    "sample-digits": "123456789",
     "compose-user-as-password": "umami",
     "test123-in-example": "test123",
     "python-format": "%(db_password)s",
@@ -242,6 +244,13 @@ def test_the_formats_engine_may_report_an_encrypted_file_once() -> None:
     path = "config/credentials.yml.enc"
     assert filters.filtered_by("x" * 3 + "Zq9", "", path) == "encrypted-file"
     assert filters.filtered_by("Zq9rT5wL2", "", path, category="encrypted-file") is None
+
+
+def test_sequences_are_samples_but_not_every_digit_string() -> None:
+    for value in ("123456789", "87654321", "abcdefgh", "QWERTY", "0123456789"):
+        assert filters.is_sequence(value)
+    for value in ("12345679", "31415926", "hunter2x"):
+        assert not filters.is_sequence(value)
 
 
 def test_natural_language_needs_words_not_tokens() -> None:

@@ -359,12 +359,25 @@ def is_url_default(value: str, line: str) -> bool:
 def is_placeholder(value: str) -> bool:
     """``changeme``, ``<your-token>``, ``fixme-postgres-password``, ``xxxx…``, ``YOUR_API_KEY``,
     ``example…``, the default passwords of tutorials and CI services (``postgres``, ``pass``,
-    ``mypass``), a value of one or two repeated characters (``aaaaaaaa``)."""
+    ``mypass``), a counting or keyboard sequence (``123456789``), a value of one or two
+    repeated characters (``aaaaaaaa``)."""
     if _PLACEHOLDER_WHOLE.match(value) or _PLACEHOLDER_PART.search(value):
         return True
-    if _DEFAULT_PASSWORD.match(value):
+    if _DEFAULT_PASSWORD.match(value) or is_sequence(value):
         return True
     return len(value) >= 6 and len(set(value)) <= 2
+
+
+_SEQUENCES = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+
+
+def is_sequence(value: str) -> bool:
+    """A run of a keyboard or counting sequence, forwards or back (``123456789``, ``87654321``,
+    ``abcdef``, ``qwerty``): the sample password of API docs and tests."""
+    if len(value) < 4:
+        return False
+    lowered = value.lower()
+    return any(lowered in seq or lowered in seq[::-1] for seq in _SEQUENCES)
 
 
 def is_weak_sample(value: str, path: str) -> bool:
