@@ -20,6 +20,7 @@ from hygiene.cli.options import (
 )
 from hygiene.errors import HygieneError
 from hygiene.exit_codes import ExitCode
+from hygiene.policy import Policy
 
 
 @click.command()
@@ -48,6 +49,12 @@ from hygiene.exit_codes import ExitCode
     envvar="HYGIENE_REPORT_UPLOAD",
     help="Also copy the report to s3://bucket/prefix (or gs://bucket/prefix with the GCP extra).",
 )
+@click.option(
+    "--digest",
+    is_flag=True,
+    help="Also e-mail each owner of the directory (owners: in the policy) their monthly digest: "
+    "their findings, their spend against budget, what to do first; once per owner and month.",
+)
 def report(
     month: str | None,
     state: Path,
@@ -56,6 +63,7 @@ def report(
     configs: tuple[str, ...],
     repos: tuple[str, ...],
     upload: str | None,
+    digest: bool,
 ) -> None:
     """Write the monthly review: HTML (self-contained), Markdown, CSV per section and JSON.
 
@@ -64,10 +72,12 @@ def report(
       hygiene report --month 2026-11
       hygiene report --audit --config policies/default.yaml
       hygiene report --month 2026-10 --out /srv/reports --upload s3://acme-reports/hygiene
+      hygiene report --digest --config hygiene.yaml
 
     A failed run leaves the previous report of that month in place. Exit codes: 0 written;
     2 usage error (an --out that cannot be a directory, no history); 3 the report could not be
-    written (a full disk: the previous report stays) or the --audit run was not recorded.
+    written (a full disk: the previous report stays), the --audit run was not recorded, or an
+    owner's digest could not be sent (the others are; it is tried again on the next --digest).
     """
     from hygiene.publish.report import month_bounds, monthly_report
     from hygiene.registry import CHECKS
@@ -117,6 +127,8 @@ def report(
     )
     for url in uploaded:
         click.echo(f"uploaded: {url}")
+    if digest:
+        failed = send_owner_digests(state, month, load(configs), timeout) or failed
     if failed:
         sys.exit(ExitCode.INCOMPLETE)
 
@@ -132,3 +144,21 @@ def check_out_directory(out: Path) -> None:
             if probe != out
             else f"--out {out}: is not a directory"
         )
+
+
+def send_owner_digests(state: Path, month: str, policy: Policy, timeout: float) -> bool:
+    """Send the owners' digests of ``month``; True when one could not be sent."""
+    from hygiene.publish.digest import send_digests
+
+    outcome = send_digests(state, month, policy, dict(os.environ), lock_timeout=timeout)
+    for digest in outcome.digests:
+        where = f"{digest.owner.id} <{digest.owner.email}>"
+        if digest.sent:
+            click.echo(f"digest: {where}: sent ({len(digest.findings)} finding(s))")
+        else:
+            click.echo(f"hygiene: error: digest: {where}: not sent: {digest.error}", err=True)
+    for owner in outcome.already:
+        click.echo(f"digest: {owner}: already sent for {month}")
+    if not outcome.digests and not outcome.already:
+        click.echo("digest: no owner with an email in the owner directory")
+    return bool(outcome.failed)
