@@ -98,6 +98,7 @@ NOT_SECRETS = {
     "process-env": ("server.js", "const password = process.env.DB_PASSWORD;\n"),
     "dotted-expression": ("app.py", 'password = "self.settings.password"\n'),
     "identifier": ("config.yml", "password: DB_PASSWORD_FILE\n"),
+    "concatenation": ("auth_test.go", '"password":"` + strings.Repeat("a", 72) + `"\n'),
     "erb": ("config/database.yml", "password: <%= ENV['DB_PASSWORD'] %>\n"),
     # prose in Markdown: a keyword, then a backticked code word
     "markdown-code-word": (
@@ -153,6 +154,7 @@ VALUES = {
     "process-env": "process.env.DB_PASSWORD",
     "dotted-expression": "self.settings.password",
     "identifier": "DB_PASSWORD_FILE",
+    "concatenation": '` + strings.Repeat("a", 72) + `',
     "erb": "<%= ENV['DB_PASSWORD'] %>",
     "markdown-code-word": "history: {}`, `missing_objects: 0",
     "markdown-sentence": "set it in the admin panel.",
@@ -247,7 +249,7 @@ def test_the_formats_engine_may_report_an_encrypted_file_once() -> None:
 
 
 def test_sequences_are_samples_but_not_every_digit_string() -> None:
-    for value in ("123456789", "87654321", "abcdefgh", "QWERTY", "0123456789"):
+    for value in ("123456789", "87654321", "abcdefgh", "QWERTY", "0123456789", "1234567890"):
         assert filters.is_sequence(value)
     for value in ("12345679", "31415926", "hunter2x"):
         assert not filters.is_sequence(value)

@@ -238,6 +238,8 @@ _ENV_REFERENCE = re.compile(
 _CODE_PATH = re.compile(
     r"^(?!eyJ)[A-Za-z_$][\w$]{0,40}(?:(?:\.|\?\.|::|->)[A-Za-z_$][\w$]{0,40})+(?:\(\))?$"
 )
+# the middle of a string concatenation: `" + strings.Repeat("a", 72) + "`, `' . $pw . '`
+_CONCATENATION = re.compile(r"""^[`'"]?\s*[+.]\s|\s[+.]\s*[`'"]?$""")
 # get_secret("x"), fetchToken(), Secret::from(...)
 _CALL = re.compile(r"^[A-Za-z_$][\w$.:]{1,80}\([\w\s.,:'\"/-]*\)[;,]?$")
 # DB_PASSWORD, api_key_name, apiKeyValue, secret-name: a name without a digit
@@ -343,6 +345,8 @@ def is_env_reference(value: str, line: str = "") -> bool:
         return True
     if f":{value}@" in line:
         return False
+    if _CONCATENATION.search(bare):
+        return True
     return bool(_CODE_PATH.match(bare) or _CALL.match(bare) or _IDENTIFIER.match(bare))
 
 
@@ -368,7 +372,14 @@ def is_placeholder(value: str) -> bool:
     return len(value) >= 6 and len(set(value)) <= 2
 
 
-_SEQUENCES = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+_SEQUENCES = (
+    "0123456789",
+    "1234567890",
+    "abcdefghijklmnopqrstuvwxyz",
+    "qwertyuiop",
+    "asdfghjkl",
+    "zxcvbnm",
+)
 
 
 def is_sequence(value: str) -> bool:
