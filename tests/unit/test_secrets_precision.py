@@ -90,6 +90,16 @@ NOT_SECRETS = {
         "      DATABASE_URL: postgresql://umami:umami@db:5432/umami\n",
     ),
     "sample-digits": ("ui/src/apiPreview/docsCreate.js", 'payload.password = "123456789";\n'),
+    "ci-weak-local": (
+        ".github/workflows/tests.yml",
+        "          DATABASE_URL: postgresql://postgres:testpass@localhost:5432/app\n",
+    ),
+    "repeated-digit-row": ("ci.yml", 'DATA_ENCRYPTION_KEY: "12345678901234567890123456789012"\n'),
+    "placeholder-attribute": ("ApiKey.vue", '      placeholder="sk_live_abc123xyz789"\n'),
+    "leet-default": ("openapi.spec.ts", '      password: "s3cret",\n'),
+    "too-short": ("curl.spec.js", "curl 'http://avs:def@127.0.0.1:8000/api'\n"),
+    "auth-scheme": ("ImportExport.vue", 'pwRequest.auth = "OAuth 2.0"\n'),
+    "i18n-call": ("Auth.vue", "<Tab :label=\"t('configs.auth_providers.email')\">\n"),
     # references
     "python-format": ("settings.py", 'DATABASE_PASSWORD = "%(db_password)s"\n'),
     "helm": ("templates/secret.yaml", 'password: "{{ .Values.db.password }}"\n'),
@@ -145,6 +155,13 @@ VALUES = {
     "ci-service-default": "postgres",
     "tutorial-url": "mypass",
     "sample-digits": "123456789",
+    "ci-weak-local": "testpass",
+    "repeated-digit-row": "12345678901234567890123456789012",
+    "placeholder-attribute": "sk_live_abc123xyz789",
+    "leet-default": "s3cret",
+    "too-short": "def",
+    "auth-scheme": "OAuth 2.0",
+    "i18n-call": "t('configs.auth_providers.email')",
     "compose-user-as-password": "umami",
     "test123-in-example": "test123",
     "python-format": "%(db_password)s",
@@ -200,6 +217,11 @@ SECRETS = {
     "hex-token-named-token": ("deploy.py", f'github_token = "{HEX40}"\n'),
     "password-in-html-code": ("docs/deploy.md", f"    password = '{REAL}'\n"),
     "aws-in-changelog-dir": ("notes/deploy.env", "AWS_ACCESS_KEY_ID=AKIAZ7Q3XW5V2N4B6M8P\n"),
+    # a real password for a remote database is not a local default
+    "remote-db-password": (
+        "process.env",
+        "DATABASE_URL=postgresql://app:testpass9Qx2Lm@164.92.10.20:5432/app\n",
+    ),
     # a generated passphrase as a URL's password is not an identifier
     "url-passphrase": (
         "process.env",

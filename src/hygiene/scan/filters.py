@@ -241,7 +241,7 @@ _CODE_PATH = re.compile(
 # the middle of a string concatenation: `" + strings.Repeat("a", 72) + "`, `' . $pw . '`
 _CONCATENATION = re.compile(r"""^[`'"]?\s*[+.]\s|\s[+.]\s*[`'"]?$""")
 # get_secret("x"), fetchToken(), Secret::from(...)
-_CALL = re.compile(r"^[A-Za-z_$][\w$.:]{1,80}\([\w\s.,:'\"/-]*\)[;,]?$")
+_CALL = re.compile(r"^[A-Za-z_$][\w$.:]{0,80}\([\w\s.,:'\"/-]*\)[;,]?$")
 # DB_PASSWORD, api_key_name, apiKeyValue, secret-name: a name without a digit
 _IDENTIFIER = re.compile(
     r"^(?:[A-Z]+(?:_[A-Z]+)+|[a-z]+(?:[_-][a-z]+)+|[a-z]+(?:[A-Z][a-z]+)+|[A-Z][a-z]+(?:[A-Z][a-z]+)+)$"
@@ -279,6 +279,13 @@ _DEFAULT_PASSWORD = re.compile(
     )$""",
     re.VERBOSE | re.IGNORECASE,
 )
+_LEET = str.maketrans("013457@$", "oieastas")
+_PLACEHOLDER_ATTR = re.compile(r"placeholder\s*[=:]\s*[\"'`{]*\s*$", re.IGNORECASE)
+_AUTH_SCHEME = re.compile(
+    r"^(?:o?auth\s?(?:1|2)?(?:\.0)?|oauth\s?2\.0|basic(?:\sauth)?|bearer(?:\stoken)?|digest(?:\sauth)?"
+    r"|ntlm|hawk|negotiate|kerberos|api[\s_-]?key|aws\s?signature|jwt(?:\sbearer)?|inherit|none)$",
+    re.IGNORECASE,
+)
 _AWS_EXAMPLE = re.compile(r"EXAMPLE(?:KEY)?$|EXAMPLEKEY")
 # bcrypt, sha-crypt/md5-crypt/yescrypt, argon2, Django's pbkdf2, LDAP's {SSHA}
 _CRYPT_HASH = re.compile(
@@ -296,8 +303,9 @@ _ENCRYPTED_LINE = re.compile(r"\$ANSIBLE_VAULT;|!vault\b|-----BEGIN PGP MESSAGE-
 _WORD_EDGES = "\"'(“«¿¡).,!?:;…”»।"
 _SLOT = re.compile(r"^(?:\{\{?[\w.]*\}?\}|%[sd@]|%\{\w+\}|%\d\$[sd@]|:\w+|\$\d|&\w+;)[.,!?:;]*$")
 _URL_CREDENTIALS = re.compile(
-    r"[A-Za-z][\w+.-]*://(?P<user>[^:@/\s]+):(?P<password>[^@\s]+)@[^/\s?#]*(?:/(?P<database>[\w.-]+))?"
+    r"[A-Za-z][\w+.-]*://(?P<user>[^:@/\s]+):(?P<password>[^@\s]+)@(?P<host>[^/\s?#]*)(?:/(?P<database>[\w.-]+))?"
 )
+_LOCAL_HOST = re.compile(r"^(?:localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[::1\]|[A-Za-z][\w-]*)$")
 _WIDENED_URL = re.compile(r"^://[^:@/\s]+:([^@\s]+)@$")
 _MIXED_RUN = re.compile(r"(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z0-9]{8,}")
 _INLINE_COMMENT = re.compile(r"\s+[#;].*$")
@@ -352,12 +360,34 @@ def is_env_reference(value: str, line: str = "") -> bool:
 
 def is_url_default(value: str, line: str) -> bool:
     """``scheme://umami:umami@db/umami``: a URL whose password repeats its user or database
-    name is a compose/CI service's default, not a secret."""
+    name, or a weak sample word (``testpass``) for a local or compose-service host
+    (``localhost``, ``127.0.0.1``, ``db``), is a compose/CI service's default, not a secret."""
     for match in _URL_CREDENTIALS.finditer(line):
-        user, password, database = match.group("user", "password", "database")
-        if password == value and password in (user, database):
+        user, password, host, database = match.group("user", "password", "host", "database")
+        if password != value:
+            continue
+        if password in (user, database):
+            return True
+        local = _LOCAL_HOST.match(host.rsplit(":", 1)[0])
+        if local and _WEAK_SAMPLE.match(password):
             return True
     return False
+
+
+def is_placeholder_attribute(value: str, line: str) -> bool:
+    """The value of a form field's ``placeholder=`` (``placeholder="sk_live_abc123"``): a hint."""
+    index = line.find(value)
+    return index > 0 and bool(_PLACEHOLDER_ATTR.search(line[:index]))
+
+
+def is_too_short(value: str) -> bool:
+    """Four characters or fewer (``user:def@``): a sample, and no secret worth the name."""
+    return len(value.strip()) <= 4
+
+
+def is_auth_scheme(value: str) -> bool:
+    """The name of an authentication scheme (``auth = "OAuth 2.0"``), not a credential."""
+    return bool(_AUTH_SCHEME.match(value.strip()))
 
 
 def is_placeholder(value: str) -> bool:
@@ -368,6 +398,8 @@ def is_placeholder(value: str) -> bool:
     if _PLACEHOLDER_WHOLE.match(value) or _PLACEHOLDER_PART.search(value):
         return True
     if _DEFAULT_PASSWORD.match(value) or is_sequence(value):
+        return True
+    if _DEFAULT_PASSWORD.match(value.translate(_LEET)):  # s3cret, passw0rd, p@ssword
         return True
     return len(value) >= 6 and len(set(value)) <= 2
 
@@ -384,11 +416,16 @@ _SEQUENCES = (
 
 def is_sequence(value: str) -> bool:
     """A run of a keyboard or counting sequence, forwards or back (``123456789``, ``87654321``,
-    ``abcdef``, ``qwerty``): the sample password of API docs and tests."""
+    ``abcdef``, ``qwerty``, ``12345678901234567890``): the sample password of API docs and
+    tests."""
     if len(value) < 4:
         return False
     lowered = value.lower()
-    return any(lowered in seq or lowered in seq[::-1] for seq in _SEQUENCES)
+    for seq in _SEQUENCES:
+        for run in (seq, seq[::-1]):
+            if lowered in run * (len(lowered) // len(run) + 2):
+                return True
+    return False
 
 
 def is_weak_sample(value: str, path: str) -> bool:
@@ -462,6 +499,11 @@ def without_inline_comment(value: str) -> str:
 ValueFilter = Callable[[str, str, str], bool]
 
 
+def is_placeholder_attribute_filter(value: str, line: str, path: str) -> bool:
+    """:func:`is_placeholder_attribute` as a value filter."""
+    return is_placeholder_attribute(value, line)
+
+
 def _path_filter(predicate: PathFilter) -> ValueFilter:
     return lambda value, line, path: predicate(path)
 
@@ -477,6 +519,9 @@ VALUE_FILTERS: dict[str, ValueFilter] = {
     "env-reference": lambda value, line, path: is_env_reference(value, line),
     "url-default": lambda value, line, path: is_url_default(value, line),
     "placeholder": lambda value, line, path: is_placeholder(value),
+    "placeholder-attribute": is_placeholder_attribute_filter,
+    "too-short": lambda value, line, path: is_too_short(value),
+    "auth-scheme": lambda value, line, path: is_auth_scheme(value),
     "weak-sample": lambda value, line, path: is_weak_sample(value, path),
     "aws-example-key": lambda value, line, path: is_aws_example_key(value),
     "encrypted-value": lambda value, line, path: is_encrypted_value(value, line),
