@@ -305,10 +305,11 @@ def test_filters_that_read_the_path_give_the_path_its_own_scan_profile() -> None
 BCRYPT = "$2a$10$" + "N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"
 
 
-def test_a_password_hash_is_its_own_kind_not_a_password() -> None:
-    """``password: "$2a$…"`` is a hash: only the hash detector's hit (password-hash) survives."""
+def test_a_password_hash_is_recognised_and_never_filtered() -> None:
+    """``password: "$2a$…"`` is a hash: no filter drops it (whichever kind an engine gives it,
+    a committed hash is still reported)."""
     line = f'    password: "{BCRYPT}"'
-    assert filters.filtered_by(BCRYPT, line, "users.yml") == "password-hash"
+    assert filters.filtered_by(BCRYPT, line, "users.yml") is None
     assert filters.filtered_by(BCRYPT, line, "users.yml", category="password-hash") is None
     for value in ("$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", "pbkdf2_sha256$260000$s$h="):
         assert filters.is_password_hash(value)

@@ -448,7 +448,8 @@ def is_encrypted_value(value: str, line: str) -> bool:
 
 def is_password_hash(value: str) -> bool:
     """A crypt-format password hash (``$2b$12$…``, ``$argon2id$…``, ``pbkdf2_sha256$…``): not a
-    usable credential; the formats engine reports it as its own kind (``password-hash``)."""
+    usable credential but its own kind (``password-hash``). Not a filter: a filter would drop the
+    hash where an engine reports it under another kind; the engine should classify it."""
     return bool(_CRYPT_HASH.match(value.strip("\"'")))
 
 
@@ -525,7 +526,6 @@ VALUE_FILTERS: dict[str, ValueFilter] = {
     "weak-sample": lambda value, line, path: is_weak_sample(value, path),
     "aws-example-key": lambda value, line, path: is_aws_example_key(value),
     "encrypted-value": lambda value, line, path: is_encrypted_value(value, line),
-    "password-hash": lambda value, line, path: is_password_hash(value),
     "natural-language": lambda value, line, path: (
         is_natural_language(value) and not _PASSPHRASE_LINE.search(line)
     ),
@@ -533,11 +533,9 @@ VALUE_FILTERS: dict[str, ValueFilter] = {
 }
 
 #: filters that do not apply to a hit of this category: the formats engine's one
-#: ``encrypted-file`` report is about the file being encrypted, its ``password-hash`` hits are
-#: the hashes (which the filter of that name keeps other kinds from reporting as passwords).
+#: ``encrypted-file`` report is about the file being encrypted.
 EXEMPT: dict[str, frozenset[str]] = {
     "encrypted-file": frozenset({"encrypted-file", "encrypted-value"}),
-    "password-hash": frozenset({"password-hash"}),
 }
 
 
