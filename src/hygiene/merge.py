@@ -32,6 +32,7 @@ from hygiene.context import CheckResult
 from hygiene.errors import HygieneError
 from hygiene.exceptions import ExceptionScreen
 from hygiene.findings import SCHEMA, Finding
+from hygiene.joins.stage import carried_ids, merge_joins
 from hygiene.pipeline import MERGE_CHECK, POLICY_CHECK, AuditRun, policy_result
 from hygiene.policy import Policy
 from hygiene.registry import CHECKS
@@ -159,9 +160,12 @@ def merge_parts(parts: Sequence[Part], expect: int, policy: Policy) -> Merged:
 
     merged = FindingSpool()  # union by id, in shard order; live exceptions screened again
     screen = ExceptionScreen(policy.exceptions, _instant(as_of))
+    carried = [p.shard.get("joins") for p in ordered]  # the joins no shard could make alone
+    replaced = carried_ids(carried)  # (hygiene.joins): their findings, joined over all shards
     for part in ordered:
         for page in part.finding_pages():
-            merged.add(f for f in merged.unseen(page) if screen.keep(f))
+            merged.add(f for f in merged.unseen(page) if f.id not in replaced and screen.keep(f))
+    merged.add(merge_joins(carried, results, policy, screen.keep))
     counts = merged.count_by_check()
     for result in results:
         result.finding_count = counts.get(result.name, 0)

@@ -57,6 +57,7 @@ class AuditRun:
     suppressed: int = 0
     policy_fp: str = ""
     allow_empty: bool = False  # --allow-empty: a run in which every check was skipped may pass
+    joins: dict[str, Any] | None = None  # a shard's part of the joins, for ``hygiene merge``
 
     @property
     def audited(self) -> bool:
@@ -119,6 +120,8 @@ class AuditRun:
                 "suppressed": self.suppressed,
                 "policy": self.policy_fp,
             }
+            if self.joins:
+                document["run"]["shard"]["joins"] = self.joins
         return document
 
     def count_at_least(self, severity: Severity) -> int:
@@ -333,6 +336,7 @@ def run_audit(
             suppressed=screen.suppressed,
             policy_fp=policy_fingerprint(policy) if shard else "",
             allow_empty=allow_empty,
+            joins=joins.carry,
         )
         if store is not None and shard is None:
             try:

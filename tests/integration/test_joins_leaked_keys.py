@@ -293,3 +293,38 @@ def test_a_committed_gcp_key_file_is_joined_to_the_live_service_account_key(
     assert ci.severity == Severity.HIGH and ci.details["status"] == "inactive"
     assert ci.details["first_commit"] == commits[1]
     assert not [f for f in run.findings if f.check == "secrets" and f.rule == "in-tree"]
+
+
+def test_sharded_runs_are_joined_by_the_merge(aws: str, make_repo: Callable[..., Path]) -> None:
+    from hygiene.merge import Part, merge_parts
+    from hygiene.shard import Shard
+
+    live, _ = iam_user(aws, "deploy-bot", {"Owner": "team-payments"})
+    repos = [
+        make_repo("a", [{"x.py": f'K = "{live["AccessKeyId"]}"\n'}]),
+        make_repo("b", [{"y.py": 'K = "AKIA2E0A8F3B244C9986"\n'}]),
+    ]
+
+    def audit(shard: Shard | None) -> dict[str, Any]:
+        options = {"shard": shard} if shard else None
+        only = ["secrets", "rotation"]
+        run = run_audit(policy=AWS_POLICY, as_of=AS_OF, only=only, repos=repos, options=options)
+        return json.loads(json.dumps(run.to_contract()))  # as the shard's file holds it
+
+    whole = audit(None)
+    parts = [Part(f"p{i}", audit(Shard(i, 2))) for i in range(2)]
+    assert all("live_keys" not in p.run["checks"]["secrets"]["stats"] for p in parts)
+    merged = merge_parts(parts, 2, AWS_POLICY).run.to_contract()
+
+    def view(document: dict[str, Any]) -> list[tuple[str, str, str]]:
+        return sorted(
+            (f["id"], f["rule"], f["message"])
+            for f in document["findings"]
+            if f["check"] == "secrets"
+        )
+
+    assert view(merged) == view(whole)
+    assert {f["rule"] for f in merged["findings"]} >= {"leaked-live-credential"}
+    stats = merged["run"]["checks"]["secrets"]["stats"]["live_keys"]
+    assert stats == whole["run"]["checks"]["secrets"]["stats"]["live_keys"]
+    assert stats == {"active": 1, "inactive": 0, "not_found": 1, "not_checked": 0}

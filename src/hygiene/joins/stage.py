@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,9 +50,10 @@ class JoinStage:
     """One run's joins: ``observer``/``sink_for`` wrap a check while it runs, ``finish`` joins.
 
     The leaked-key join is inactive (it keeps and holds nothing) when the secrets check is not
-    selected, or in a shard (a shard holds part of the repositories and part of the accounts:
-    ``hygiene merge`` does not join). Owners are judged whenever the tags check runs and the
-    policy has an owner directory.
+    selected. In a shard (part of the repositories, part of the accounts) it does not join: it
+    carries its committed keys (their held findings) and its live keys in ``carry``, which the
+    shard's document holds for ``hygiene merge`` to join over every shard (:func:`merge_joins`).
+    Owners are judged whenever the tags check runs and the policy has an owner directory.
     """
 
     def __init__(
@@ -61,10 +64,13 @@ class JoinStage:
         *,
         active: bool = True,
         load_directory: Callable[[], Directory] | None = None,
+        deferred: bool = False,
     ) -> None:
         self.policy = policy
         checks = set(checks)
-        self.active = active and SECRETS in checks
+        self.deferred = deferred  # a shard: carry what the merge joins instead of joining
+        self.active = active and (SECRETS in checks or (deferred and ROTATION in checks))
+        self.carry: dict[str, Any] | None = None
         self.repos = repos  # repository name → local path (GCP key files, CODEOWNERS)
         self._lock = threading.Lock()
         self._records: dict[Place, SecretRecord] = {}
@@ -78,13 +84,12 @@ class JoinStage:
 
     @classmethod
     def for_run(cls, ctx: RunContext, checks: Iterable[str], *, sharded: bool) -> JoinStage:
-        """The stage for a run of ``checks`` (the leaked-key join is inactive in a shard)."""
+        """The stage for a run of ``checks`` (a shard's carries what the merge joins)."""
         checks = set(checks)
-        active = SECRETS in checks and not sharded
         owners = TAGS in checks and ctx.policy.owners.configured
-        repos = repo_paths(ctx) if active or owners else {}
+        repos = repo_paths(ctx) if SECRETS in checks or owners else {}
         load = (lambda: load_directory(ctx.policy, repos)) if owners else None
-        return cls(ctx.policy, checks, repos, active=active, load_directory=load)
+        return cls(ctx.policy, checks, repos, load_directory=load, deferred=sharded)
 
     # -- while the checks run ------------------------------------------------------------------
 
@@ -185,6 +190,9 @@ class JoinStage:
         held = [f for f in self._held if keep(f)]
         self._held = []
         secrets = next((r for r in results if r.name == SECRETS), None)
+        if self.deferred:
+            self._carry(held, emit)
+            return
         if not held:
             return
         try:
@@ -201,6 +209,16 @@ class JoinStage:
         if secrets is not None:
             secrets.finding_count += len(final)
             secrets.stats["live_keys"] = live_key_stats(final)
+
+    def _carry(self, held: list[Finding], emit: Callable[[list[Finding]], object]) -> None:
+        """A shard's part of the join, for the merge: its leaks and its live keys. Its findings
+        stay in the shard's document as they are (the merge replaces the carried ones)."""
+        leaks = self._leaks(held)
+        emit(held)
+        self.carry = {
+            "leaks": [leak_to_json(leak) for leak in leaks],
+            "live": {digest: credential_to_json(r) for digest, r in sorted(self._live.items())},
+        }
 
     def _owner_stats(self, results: Sequence[CheckResult]) -> None:
         tags = next((r for r in results if r.name == TAGS), None)
@@ -258,6 +276,83 @@ class JoinStage:
         if len(data) > MAX_BYTES:
             return []
         return service_account_keys(data.decode("utf-8", "replace"))
+
+
+def leak_to_json(leak: Leak) -> dict[str, Any]:
+    """A leak as a shard carries it: its finding and where the key was committed (no value)."""
+    r = leak.record
+    return {
+        "finding": leak.finding.to_contract(),
+        "place": [r.repo, r.path, r.rule, r.type, r.line, r.commit, r.preview, r.sha256, r.in_tree],
+        "key_id_sha256": leak.key_id_sha256,
+        "provider": leak.provider,
+        "client_email": leak.client_email,
+        "companion": leak.companion,
+    }
+
+
+def leak_from_json(data: Mapping[str, Any]) -> Leak:
+    """The inverse of :func:`leak_to_json`."""
+    from hygiene.scan.history import SecretRecord
+
+    repo, path, rule, kind, line, commit, preview, sha, in_tree = data["place"]
+    record = SecretRecord(repo, path, rule, kind, line, commit, preview, sha, "", in_tree)
+    finding = Finding.model_validate({**data["finding"], "first_seen": None, "status": None})
+    return Leak(
+        record,
+        finding,
+        data["key_id_sha256"],
+        data["provider"],
+        data.get("client_email"),
+        companion=bool(data.get("companion")),
+    )
+
+
+def credential_to_json(record: CredentialRecord) -> dict[str, Any]:
+    """A live key as a shard carries it (its dates as ISO strings)."""
+    data = asdict(record)
+    for name in ("created", "last_rotated", "last_used", "expires"):
+        value = data.get(name)
+        data[name] = value.isoformat() if isinstance(value, datetime) else None
+    return data
+
+
+def credential_from_json(data: Mapping[str, Any]) -> CredentialRecord:
+    """The inverse of :func:`credential_to_json`."""
+    dates = {
+        name: datetime.fromisoformat(data[name]) if data.get(name) else None
+        for name in ("created", "last_rotated", "last_used", "expires")
+    }
+    return CredentialRecord(**{**data, **dates})
+
+
+def carried_ids(carried: Iterable[Mapping[str, Any] | None]) -> set[str]:
+    """The ids of the findings the shards carried to the merge's join (it replaces them)."""
+    return {item["finding"]["id"] for part in carried if part for item in part.get("leaks") or ()}
+
+
+def merge_joins(
+    carried: Iterable[Mapping[str, Any] | None],
+    results: Sequence[CheckResult],
+    policy: Policy,
+    keep: Callable[[Finding], bool],
+) -> list[Finding]:
+    """``hygiene merge``: the leaked-key join over every shard's carried leaks and live keys,
+    screened by ``keep`` (the merge's exception screen); the secrets result gets ``live_keys``."""
+    leaks: list[Leak] = []
+    live: dict[str, CredentialRecord] = {}
+    for part in carried:
+        if not part:
+            continue
+        leaks += [leak_from_json(item) for item in part.get("leaks") or ()]
+        live.update({k: credential_from_json(v) for k, v in (part.get("live") or {}).items()})
+    if not leaks:
+        return []
+    out = [f for f in join(leaks, live, coverage_of(results), policy) if keep(f)]
+    secrets = next((r for r in results if r.name == SECRETS), None)
+    if secrets is not None:
+        secrets.stats["live_keys"] = live_key_stats(out)
+    return out
 
 
 def load_directory(policy: Policy, repos: dict[str, Path]) -> Directory:
