@@ -60,7 +60,7 @@ class JoinStage:
         self,
         policy: Policy,
         checks: Iterable[str],
-        repos: dict[str, Path],
+        repos: Callable[[], dict[str, Path]],
         *,
         active: bool = True,
         load_directory: Callable[[], Directory] | None = None,
@@ -71,7 +71,7 @@ class JoinStage:
         self.deferred = deferred  # a shard: carry what the merge joins instead of joining
         self.active = active and (SECRETS in checks or (deferred and ROTATION in checks))
         self.carry: dict[str, Any] | None = None
-        self.repos = repos  # repository name → local path (GCP key files, CODEOWNERS)
+        self._repos = repos  # repository name → local path (GCP key files, CODEOWNERS)
         self._lock = threading.Lock()
         self._records: dict[Place, SecretRecord] = {}
         self._held: list[Finding] = []
@@ -87,8 +87,14 @@ class JoinStage:
         """The stage for a run of ``checks`` (a shard's carries what the merge joins)."""
         checks = set(checks)
         owners = TAGS in checks and ctx.policy.owners.configured
-        repos = repo_paths(ctx) if SECRETS in checks or owners else {}
-        load = (lambda: load_directory(ctx.policy, repos)) if owners else None
+        known: list[dict[str, Path]] = []  # read once, when first needed
+
+        def repos() -> dict[str, Path]:
+            if not known:
+                known.append(repo_paths(ctx))
+            return known[0]
+
+        load = (lambda: load_directory(ctx.policy, repos())) if owners else None
         return cls(ctx.policy, checks, repos, load_directory=load, deferred=sharded)
 
     # -- while the checks run ------------------------------------------------------------------
@@ -260,7 +266,7 @@ class JoinStage:
         from hygiene.scan.gcp_key import MAX_BYTES, service_account_keys
         from hygiene.sources import git
 
-        repo = self.repos.get(record.repo)
+        repo = self._repos().get(record.repo)
         if repo is None:  # a clone URL's mirror: the engine must name the key id itself
             return []
         try:
