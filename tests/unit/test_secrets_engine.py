@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from hygiene.findings import secret_hash
-from hygiene.scan.engine import EngineConfig, configure, scan_bytes, scan_content
+from hygiene.scan.engine import EngineConfig, configure, file_filtered, scan_bytes, scan_content
 from hygiene.scan.history import FILE_TYPES, file_type
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "secrets" / "corpus"
@@ -242,3 +242,21 @@ def test_lock_files_are_not_scanned() -> None:
     text = 'token = "Zq3kR8vN2pL5xW9mT4bY7cH1jF6dS0gA8eU3iO5r"\n'
     assert scan_content(text, "sub/pnpm-lock.yaml").skipped == "excluded-file"
     assert scan_content(text, "sub/go.sum").skipped == "excluded-file"
+
+
+def test_the_file_name_filters_equal_detect_secrets_own() -> None:
+    # the engine decides what to scan without importing detect-secrets: its copy of the lists
+    # must follow the installed version
+    from detect_secrets.filters import heuristic
+
+    from hygiene.scan.engine import DETECT_SECRETS_LOCK_FILES, DETECT_SECRETS_NON_TEXT
+
+    assert set(heuristic.IGNORED_FILE_EXTENSIONS) == DETECT_SECRETS_NON_TEXT
+    assert all(heuristic.is_lock_file(f"a/{name}") for name in DETECT_SECRETS_LOCK_FILES)
+    assert not heuristic.is_lock_file("a/package.json")
+    for path in ("web/swagger-ui.html", "api/swagger/x.yaml", "x.png", "yarn.lock", "a.py"):
+        assert file_filtered(path) == (
+            heuristic.is_swagger_file(path)
+            or heuristic.is_lock_file(path)
+            or heuristic.is_non_text_file(path)
+        ), path
