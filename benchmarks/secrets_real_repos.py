@@ -3,12 +3,15 @@
 Takes paths of git repositories (full clones of any public projects; their code is never copied
 here), runs ``hygiene audit --only secrets --format json`` on each (tree + whole history, no
 state DB so nothing is cached between runs), counts the findings per severity, and writes a
-Markdown file listing every medium-or-worse finding — repo, path, line, rule, detector, category,
-engine, preview (4 characters; never a value) — with an empty verdict column for a person to
-fill in (real secret / test fixture / false positive).
+Markdown file listing every medium-or-worse finding (``--show low``: low too) — repo, path, line,
+rule, detector, category, engine, preview (4 characters; never a value) — with an empty verdict
+column for a person to fill in (real secret / test fixture / false positive). A repository the
+check could not wholly read (exit 3, e.g. objects missing from a fetched snapshot) is still
+counted, and the table's last column says why.
 
     python -m benchmarks.secrets_real_repos /tmp/healthchecks /tmp/umami -o out.md
-    python -m benchmarks.secrets_real_repos --engines kingfisher,hygiene /tmp/gotify -o out.md
+    python -m benchmarks.secrets_real_repos --engines kingfisher,hygiene --show low \
+        /tmp/gotify /tmp/pocketbase -o out.md --json out.json
 
 ``--engines`` picks the scan engines (names of ``hygiene.scan.engine.ENGINES``) through a
 benchmark-only path: the audit runs in a child process whose ``engine_config`` is wrapped to set
@@ -72,7 +75,7 @@ def audit(repo: Path, engines: str, config: Path | None) -> tuple[dict[str, Any]
             check=False,
         )
         elapsed = time.perf_counter() - started
-        if proc.returncode not in (0, 1) or not report.exists():
+        if proc.returncode not in (0, 1, 3) or not report.exists():
             raise SystemExit(f"{repo}: hygiene exited {proc.returncode}: {proc.stderr[-2000:]}")
         return json.loads(report.read_text()), elapsed
 
@@ -107,9 +110,11 @@ def summarise(
         )
     order = {s: i for i, s in enumerate(SEVERITIES)}
     listed.sort(key=lambda x: (order[x["severity"]], x["path"] or "", x["line"] or 0))
+    check = report["run"]["checks"].get("secrets", {})
     return {
         "repo": repo.name,
         "commit": commit,
+        "status": f"{check.get('status', '?')} {check.get('reason', '')}".strip(),
         "seconds": round(elapsed, 1),
         "counts": counts,
         "total": len(findings),
@@ -120,11 +125,12 @@ def summarise(
 def markdown(results: list[dict[str, Any]], engines: str) -> str:
     """The per-repo table and every medium+ finding, for a person to judge."""
     out = [f"# Secrets on real repositories (engines: {engines or 'policy default'})", ""]
-    out += ["| repo | commit | " + " | ".join(SEVERITIES) + " | total | seconds |"]
-    out += ["|---" * (len(SEVERITIES) + 4) + "|"]
+    out += ["| repo | commit | " + " | ".join(SEVERITIES) + " | total | seconds | check |"]
+    out += ["|---" * (len(SEVERITIES) + 5) + "|"]
     for r in results:
         cells = " | ".join(str(r["counts"][s]) for s in SEVERITIES)
-        out += [f"| {r['repo']} | {r['commit'][:12]} | {cells} | {r['total']} | {r['seconds']} |"]
+        row = f"| {r['repo']} | {r['commit'][:12]} | {cells} | {r['total']} | {r['seconds']} |"
+        out += [f"{row} {r['status']} |"]
     for r in results:
         out += ["", f"## {r['repo']} — {len(r['listed'])} finding(s) listed", ""]
         if not r["listed"]:
@@ -169,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         results.append(result)
         print(
             f"{result['repo']}: {result['counts']} ({len(result['listed'])} listed) "
-            f"in {result['seconds']} s",
+            f"in {result['seconds']} s; check {result['status']}",
             flush=True,
         )
     args.output.write_text(markdown(results, args.engines))
