@@ -452,9 +452,10 @@ class SecretsPolicy(Strict):
     )
     baseline: str = ".secrets.baseline"
     engines: list[SecretsEngine] = Field(
-        default_factory=lambda: cast(list[SecretsEngine], ["detect-secrets"]),
+        default_factory=lambda: cast(list[SecretsEngine], ["kingfisher", "hygiene"]),
         min_length=1,
-        description="Detectors run over every text, in order (detect-secrets, kingfisher, hygiene).",
+        description="Detectors run over every text, in order: kingfisher (provider formats), "
+        "hygiene (config files, key-value, hashes, keys), detect-secrets (compatibility).",
     )
     severity_per_detector: ClassVar[bool] = True
     severity: dict[str, Severity] = Field(default_factory=lambda: dict(SECRET_SEVERITY))

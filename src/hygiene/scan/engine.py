@@ -27,7 +27,7 @@ from typing import Any
 import hygiene.scan.filters as hygiene_filters
 from hygiene.scan.hits import Category, SecretHit
 
-ENGINE_VERSION = "3"  # 2: legacy and UTF-16 text decoded; 3: hit categories, engines
+ENGINE_VERSION = "4"  # 2: legacy and UTF-16 text decoded; 3: hit categories, engines; 4: filters by kind
 #: detect-secrets' filters that assume a file on disk; the engine scans blob contents.
 DISABLED_FILTERS = ("detect_secrets.filters.common.is_invalid_file",)
 
@@ -44,7 +44,7 @@ class EngineConfig:
     prefilter: bool = True
     hygiene_filters: bool = True
     #: the detectors that run over each text, in order (names of :data:`ENGINES`)
-    engines: tuple[str, ...] = ("detect-secrets",)
+    engines: tuple[str, ...] = ("kingfisher", "hygiene")
 
     def fingerprint(self) -> str:
         """A stable hash of the engine, detect-secrets' version, and this configuration.

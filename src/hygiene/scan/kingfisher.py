@@ -108,9 +108,41 @@ def unqualified(rule_id: str) -> str:
     return rule_id
 
 
+#: Kingfisher rules that find what a detect-secrets plugin found keep that plugin's slug: a
+#: finding's id includes its detector, so a repository audited before the engines changed keeps
+#: the same ids for these secrets (no resolved-then-new churn, no repeated alerts).
+LEGACY_SLUGS: dict[str, str] = {
+    **dict.fromkeys(
+        ["github-pat", "github-fine-grained-pat", "github-oauth", "github-app-token",
+         "github-refresh-token"], "github-token"),
+    **dict.fromkeys(["aws-access-token", "aws-secret-access-key"], "aws-access-key"),
+    **dict.fromkeys(
+        ["slack-bot-token", "slack-user-token", "slack-app-token", "slack-legacy-token",
+         "slack-legacy-bot-token", "slack-legacy-workspace-token", "slack-webhook-url"],
+        "slack-token"),
+    "stripe-access-token": "stripe-access-key",
+    "private-key": "private-key",
+    "jwt": "json-web-token",
+    **dict.fromkeys(["npm-access-token", "npmjsaccesstoken"], "npm-tokens"),
+    **dict.fromkeys(["sendgrid", "sendgrid-api-token"], "sendgrid-api-key"),
+    "twilio-api-key": "twilio-api-key",
+    "mailchimp-api-key": "mailchimp-access-key",
+    "gitlab-pat": "gitlab-token",
+    "pypi-upload-token": "pypi-token",
+    "openai-api-key": "openai-token",
+    "discord-api-token": "discord-bot-token",
+    "telegram-bot-api-token": "telegram-bot-token",
+    "azure-storage-account-key": "azure-storage-account-access-key",
+    "square-access-token": "square-oauth-secret",
+    "artifactory-api-key": "artifactory-credentials",
+}  # fmt: skip
+
+
 def rule_slug(rule_id: str) -> str:
-    """The stable slug of a Kingfisher rule: ``kingfisher-github-pat``."""
-    return "kingfisher-" + re.sub(r"[^a-z0-9]+", "-", unqualified(rule_id).lower()).strip("-")
+    """The stable slug of a Kingfisher rule: detect-secrets' slug where one of its plugins found
+    the same thing (``github-token``), else ``kingfisher-`` + the rule (``kingfisher-gitlab-ptt``)."""
+    name = unqualified(rule_id).lower()
+    return LEGACY_SLUGS.get(name) or "kingfisher-" + re.sub(r"[^a-z0-9]+", "-", name).strip("-")
 
 
 def category_of(rule_id: str) -> Category:
@@ -173,9 +205,45 @@ def hits_of(data: bytes, path: str, config: EngineConfig) -> list[SecretHit]:
 
     scanner = _scanner()
     found = [_Found.of(f) for f in scanner.scan_input(kingfisher_sdk.ScanInput(path, data))]
-    if not found:
-        return []
-    return [h for h in _map(found, data, path, config) if h is not None]
+    hits = [h for h in _map(found, data, path, config) if h is not None] if found else []
+    if b"AKIA" in data or b"ASIA" in data:
+        hits += _lone_aws_key_ids(data, path, config, hits)
+    return hits
+
+
+#: an AWS access key id; Kingfisher reports one only with its secret key beside it
+_AWS_KEY_ID = re.compile(rb"(?<![A-Z0-9])((?:AKIA|ASIA)[A-Z2-7]{16})(?![A-Z0-9])")
+
+
+def _lone_aws_key_ids(
+    data: bytes, path: str, config: EngineConfig, paired: list[SecretHit]
+) -> list[SecretHit]:
+    """AWS access key ids committed without their secret (still a credential's public half: the
+    live inventory can say whose key it is), unless a pair hit already holds them."""
+    from hygiene.findings import secret_hash
+
+    taken = {h.key_id_sha256 for h in paired if h.key_id_sha256}
+    hits = []
+    for match in _AWS_KEY_ID.finditer(data):
+        key_id = match.group(1).decode("ascii")
+        if secret_hash(key_id) in taken:
+            continue
+        line = data.count(b"\n", 0, match.start()) + 1
+        text = _line_at(data, match.start(), match.end())
+        if config.hygiene_filters and hygiene_filters.filtered_by(key_id, text, path):
+            continue
+        hits.append(
+            SecretHit.of(
+                "AWS Access Key ID",
+                line,
+                key_id,
+                category="provider-token",
+                key_id=key_id,
+                engine=ENGINE,
+                rule="aws-access-key",
+            )
+        )
+    return hits
 
 
 def _map(

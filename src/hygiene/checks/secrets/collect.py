@@ -130,7 +130,9 @@ class _Coverage:
 def engine_config(policy: SecretsPolicy) -> EngineConfig:
     """The engine configuration the policy asks for."""
     return EngineConfig(
-        max_line_length=policy.max_line_length, max_file_bytes=policy.max_file_bytes
+        max_line_length=policy.max_line_length,
+        max_file_bytes=policy.max_file_bytes,
+        engines=tuple(policy.engines),
     )
 
 
