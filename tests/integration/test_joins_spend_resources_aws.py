@@ -189,3 +189,26 @@ def test_the_per_resource_query_is_pushed_down_to_athena(aws: str, tmp_path: Pat
     sent = athena.get_query_execution(QueryExecutionId=execution)["QueryExecution"]["Query"]
     assert sent == athena_resource_sql(source, query, policy([]).tags)
     sqlglot.parse_one(sent, read="trino", error_level=sqlglot.ErrorLevel.RAISE)
+
+
+def test_one_audit_of_tags_and_budgets_joins_spend_to_the_inventory(
+    aws: str, tmp_path: Path
+) -> None:
+    # the joins stage of run_audit: the budgets check's stats carry the allocation that the
+    # tags check's own records and kept findings give, with nothing wired by hand
+    from hygiene.pipeline import run_audit
+
+    instance = seed()
+    bill = tmp_path / "focus_1_3.csv"
+    bill.write_text(FIXTURE.read_text().replace("i-0aaa", instance))
+    chosen = policy([str(bill)])
+    run = run_audit(policy=chosen, as_of=AS_OF, only=["tags", "budgets"], cache_dir=tmp_path)
+    results = {r.name: r for r in run.results}
+    assert (results["tags"].status, results["budgets"].status) == ("ok", "ok")
+    allocation = results["budgets"].stats["allocation"]
+    assert allocation["coverage_by_spend"] == 58.3  # as the pure join above: judged by inventory
+    assert allocation["judged_by"] == {"bill_tags": "40.00", "inventory": "200.00"}
+    # budgets alone: the bill's own tags are all the join has
+    alone = run_audit(policy=chosen, as_of=AS_OF, only=["budgets"], cache_dir=tmp_path)
+    [budgets] = [r for r in alone.results if r.name == "budgets"]
+    assert budgets.stats["allocation"]["coverage_by_spend"] == 16.7

@@ -29,6 +29,7 @@ from hygiene.errors import HygieneError
 from hygiene.findings import Finding
 from hygiene.joins.leaked_keys import KEY_KINDS, Coverage, KeyProvider, Leak, join, live_key_hash
 from hygiene.joins.owners import Directory, Owner, judge_owners
+from hygiene.joins.spend_resources import TagsInventory, allocation_stats
 from hygiene.policy import OwnerEntry, Policy
 from hygiene.records.cloud import CredentialRecord, ResourceRecord
 
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SECRETS, ROTATION, TAGS = "secrets", "rotation", "tags"
+SECRETS, ROTATION, TAGS, BUDGETS = "secrets", "rotation", "tags", "budgets"
 Sink = Callable[[list[Finding]], list[Finding]]
 #: how an AWS access key id begins; detect-secrets' AWS detector also reports the secret access
 #: key (with a ``key_id`` hash of its own value), which is no key id
@@ -81,6 +82,10 @@ class JoinStage:
         self._directory_error = ""
         self._owner_findings: list[Finding] = []  # judged for the batch the tags sink gets next
         self._owner_counts = {"unknown-owner": 0, "departed-owner": 0}
+        # spend joined to resources: the budgets check's spend data and the tags inventory
+        self._allocation = BUDGETS in checks and not deferred
+        self._spend: Any = None
+        self._inventory = TagsInventory() if self._allocation and TAGS in checks else None
 
     @classmethod
     def for_run(cls, ctx: RunContext, checks: Iterable[str], *, sharded: bool) -> JoinStage:
@@ -101,8 +106,10 @@ class JoinStage:
 
     def observer(self, check: str) -> Callable[[Any], None] | None:
         """What watches ``check``'s record batches (None: the joins need nothing of it)."""
-        if check == TAGS and self._load_directory is not None:
-            return self._see_resources
+        if check == BUDGETS and self._allocation:
+            return self._see_spend
+        if check == TAGS and (self._load_directory is not None or self._inventory is not None):
+            return self._see_tags
         if not self.active:
             return None
         if check == SECRETS:
@@ -113,12 +120,17 @@ class JoinStage:
 
     def sink_for(self, check: str, sink: Sink) -> Sink:
         """``sink`` for ``check``: the secrets check's findings for a key are held back; the
-        tags check's go with the owner findings of the same batch."""
-        if check == TAGS and self._load_directory is not None:
+        tags check's go with the owner findings of the same batch, and what it kept is noted
+        for the spend join."""
+        if check == TAGS and (self._load_directory is not None or self._inventory is not None):
+            inventory = self._inventory
 
             def with_owners(findings: list[Finding]) -> list[Finding]:
                 extra, self._owner_findings = self._owner_findings, []
-                return sink(findings + extra)
+                kept = sink(findings + extra)
+                if inventory is not None:
+                    inventory.kept(kept)
+                return kept
 
             return with_owners
         if not self.active or check != SECRETS:
@@ -146,6 +158,19 @@ class JoinStage:
         }
         with self._lock:
             self._records.update(wanted)
+
+    def _see_tags(self, batch: Any) -> None:
+        records = list(batch)
+        if self._inventory is not None:
+            self._inventory.see(r for r in records if isinstance(r, ResourceRecord))
+        if self._load_directory is not None:
+            self._see_resources(records)
+
+    def _see_spend(self, batch: Any) -> None:
+        from hygiene.records.billing import SpendData
+
+        if isinstance(batch, SpendData):
+            self._spend = batch
 
     def _see_resources(self, batch: Iterable[ResourceRecord]) -> None:
         """Judge the Owner tags of one tags batch (the tags check runs in one thread, and its
@@ -191,6 +216,7 @@ class JoinStage:
         """Join, and hand the findings to ``emit`` (the spool); ``keep`` is the run's exception
         screen. Held findings are screened once; a failing join emits them unchanged."""
         self._owner_stats(results)
+        self._allocation_stats(results)
         if not self.active:
             return
         held = [f for f in self._held if keep(f)]
@@ -225,6 +251,22 @@ class JoinStage:
             "leaks": [leak_to_json(leak) for leak in leaks],
             "live": {digest: credential_to_json(r) for digest, r in sorted(self._live.items())},
         }
+
+    def _allocation_stats(self, results: Sequence[CheckResult]) -> None:
+        """The budgets check's ``allocation``: spend joined to the tags inventory (the bill's own
+        tags alone when the tags check did not run cleanly)."""
+        budgets = next((r for r in results if r.name == BUDGETS), None)
+        if budgets is None or budgets.status != "ok" or self._spend is None:
+            return
+        tags = next((r for r in results if r.name == TAGS), None)
+        inventory = self._inventory if tags is not None and tags.status == "ok" else None
+        try:
+            stats = allocation_stats(self._spend, self.policy, inventory)
+        except Exception:  # a bug in a join must not fail the run's other figures
+            log.exception("the spend-to-resources join failed; allocation stats are left out")
+            return
+        if stats is not None:
+            budgets.stats["allocation"] = stats
 
     def _owner_stats(self, results: Sequence[CheckResult]) -> None:
         tags = next((r for r in results if r.name == TAGS), None)
