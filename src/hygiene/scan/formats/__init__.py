@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from hygiene.scan import filters as hygiene_filters
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["binary_keystore", "detect", "version"]
 
 #: Bump when a rule changes what it finds (feeds the scan cache's fingerprint).
-VERSION = "1"
+VERSION = "2"  # 2: a crypt hash under a password key is a password-hash
 
 #: Stage 1 of the prefilter: words (lower case) → the family whose lines they mark. One
 #: alternation of literals, run over the lower-cased text, that ``re`` scans at ~17 MB/s.
@@ -200,6 +201,9 @@ def detect(text: str, path: str, config: EngineConfig, result: ContentResult) ->
         line = lines[c.line - 1] if c.line <= len(lines) else ""
         if config.hygiene_filters and _filtered(c, line, path):
             continue
+        if c.category == "password" and hygiene_filters.is_password_hash(c.value):
+            # a password key holding a crypt hash (`password: "$2a$…"`) holds no password
+            c = replace(c, category="password-hash", rule="password-hash", type="Password Hash")
         hits.append(
             SecretHit.of(
                 c.type,
