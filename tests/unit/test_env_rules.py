@@ -132,6 +132,7 @@ def test_secret_in_example_is_reported_redacted_never_in_clear() -> None:
         "SIGNING_KEY=Zk3qP9vL2mX8rT5wY7nB4cH6jD1sF0aG\n"
         "PUBLIC_ID=550e8400-e29b-41d4-a716-446655440000\n"
         "PLACEHOLDER=<your-token-here>\n"
+        "BUILD_REF=Qm7vR2xK9pL4wT8nZ3cB6hJ1dF5sG0aY\n"  # no engine reports it: the entropy test does
     )
     repo = RepoEnv(
         "r",
@@ -145,17 +146,20 @@ def test_secret_in_example_is_reported_redacted_never_in_clear() -> None:
                 "SIGNING_KEY",
                 "PUBLIC_ID",
                 "PLACEHOLDER",
+                "BUILD_REF",
             )
         ),
     )
     found = [f for f in evaluate([repo], Policy(), AS_OF) if f.rule == "example-contains-secret"]
     assert {(f.details["variable"], f.details["detector"], f.location.line) for f in found} == {  # type: ignore[union-attr]
         ("API_TOKEN", "stripe-access-key", 1),
-        ("SIGNING_KEY", "high-entropy", 4),
+        ("SIGNING_KEY", "secret-assignment", 4),  # the engine's own keyword-assignment hit
+        ("BUILD_REF", "high-entropy", 7),
     }
     dumped = json.dumps([f.to_contract() for f in found])
     assert SECRET not in dumped and "Zk3qP9vL2mX8rT5wY7nB4cH6jD1sF0aG" not in dumped
-    assert {f.details["preview"] for f in found} == {"sk_l…", "Zk3q…"}
+    assert "Qm7vR2xK9pL4wT8nZ3cB6hJ1dF5sG0aY" not in dumped
+    assert {f.details["preview"] for f in found} == {"sk_l…", "Zk3q…", "Qm7v…"}
     assert all(f.severity is Severity.HIGH for f in found)
 
 

@@ -1,5 +1,9 @@
 """The engine: the prefilter never drops a line a plugin would flag; hygiene's filters remove the
-false positives detect-secrets reports; the line cap; binary and oversized content."""
+false positives detect-secrets reports; the line cap; binary and oversized content.
+
+The prefilter and scan_file comparisons are about the detect-secrets engine and name it; what
+every engine set must do (drop the false positives, keep real secrets, honour the allowlist
+pragma) is checked for both the detect-secrets engine and the default engines."""
 
 from __future__ import annotations
 
@@ -14,8 +18,15 @@ from hygiene.scan.engine import EngineConfig, configure, file_filtered, scan_byt
 from hygiene.scan.history import FILE_TYPES, file_type
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "secrets" / "corpus"
-RAW = EngineConfig(hygiene_filters=False)  # detect-secrets' verdicts, nothing of hygiene's
-NO_PREFILTER = EngineConfig(hygiene_filters=False, prefilter=False)
+DETECT_SECRETS = ("detect-secrets",)
+#: detect-secrets' verdicts, nothing of hygiene's
+RAW = EngineConfig(hygiene_filters=False, engines=DETECT_SECRETS)
+NO_PREFILTER = EngineConfig(hygiene_filters=False, prefilter=False, engines=DETECT_SECRETS)
+#: the detect-secrets engine with hygiene's filters, and the default engines
+ENGINE_SETS = {
+    "detect-secrets": EngineConfig(engines=DETECT_SECRETS),
+    "default": EngineConfig(),
+}
 
 
 def _keys(hits: list) -> set[tuple[str, int, str]]:
@@ -178,11 +189,12 @@ FALSE_POSITIVES = {
 }
 
 
+@pytest.mark.parametrize("engines", sorted(ENGINE_SETS))
 @pytest.mark.parametrize("kind", sorted(FALSE_POSITIVES))
-def test_hygiene_drops_a_false_positive_detect_secrets_reports(kind: str) -> None:
+def test_hygiene_drops_a_false_positive_detect_secrets_reports(kind: str, engines: str) -> None:
     path, text = FALSE_POSITIVES[kind]
     assert scan_content(text, path, RAW).hits, "detect-secrets reports it"
-    assert scan_content(text, path).hits == []
+    assert scan_content(text, path, ENGINE_SETS[engines]).hits == []
 
 
 @pytest.mark.parametrize(
@@ -196,33 +208,126 @@ def test_hygiene_drops_a_false_positive_detect_secrets_reports(kind: str) -> Non
     ],
 )
 def test_neither_reports_what_detect_secrets_already_filters(path: str, text: str) -> None:
-    assert scan_content(text, path, RAW).hits == [] and scan_content(text, path).hits == []
+    assert scan_content(text, path, RAW).hits == []
+    assert all(scan_content(text, path, c).hits == [] for c in ENGINE_SETS.values())
 
 
 @pytest.mark.parametrize(
-    ("path", "text", "rule"),
-    [
-        ("app/settings.py", 'AWS_KEY = "AKIAZ3MHGKQW7P2LSNYT"\n', "aws-access-key"),
-        ("app/ids.py", 'api_key = "8f14e45fceea167a5a36dedd4bea2543"\n', "hex-high-entropy-string"),
-        ("CHANGELOG.md", "token: ghp_9fK2LmQ8vR4tZ1xW7yB3nC6hJ0pS5dG2aE8u\n", "github-token"),
-        ("app/settings.py", 'password = "Tr0ub4dor&3-horse"\n', "secret-keyword"),
+    ("path", "text", "rules"),
+    [  # the rule each engine set reports it under: detect-secrets', the default engines'
+        ("app/settings.py", 'AWS_KEY = "AKIAZ3MHGKQW7P2LSNYT"\n', ("aws-access-key",) * 2),
+        (
+            "app/ids.py",
+            'api_key = "8f14e45fceea167a5a36dedd4bea2543"\n',
+            ("hex-high-entropy-string", "secret-assignment"),
+        ),
+        (
+            "CHANGELOG.md",
+            "token: ghp_9fK2LmQ8vR4tZ1xW7yB3nC6hJ0pS5dG2aE8u\n",
+            ("github-token",) * 2,
+        ),
+        (
+            "app/settings.py",
+            'password = "Tr0ub4dor&3-horse"\n',
+            ("secret-keyword", "password-assignment"),
+        ),
     ],
 )
-def test_real_secrets_survive_the_filters(path: str, text: str, rule: str) -> None:
-    assert rule in {h.rule for h in scan_content(text, path).hits}
+def test_real_secrets_survive_the_filters(path: str, text: str, rules: tuple[str, str]) -> None:
+    for engines, rule in zip(("detect-secrets", "default"), rules, strict=True):
+        found = {h.rule for h in scan_content(text, path, ENGINE_SETS[engines]).hits}
+        assert rule in found, (engines, found)
 
 
-def test_whole_token_is_hashed_not_the_prefix_detect_secrets_captures() -> None:
+@pytest.mark.parametrize("engines", sorted(ENGINE_SETS))
+def test_whole_token_is_hashed_not_the_prefix_detect_secrets_captures(engines: str) -> None:
     token = "ghp_9fK2LmQ8vR4tZ1xW7yB3nC6hJ0pS5dG2aE8u"
-    hits = scan_content(f'GITHUB_TOKEN = "{token}"\n', "a.py").hits
+    hits = scan_content(f'GITHUB_TOKEN = "{token}"\n', "a.py", ENGINE_SETS[engines]).hits
     assert [(h.rule, h.sha256, h.preview) for h in hits] == [
         ("github-token", secret_hash(token), "ghp_…")
     ]
 
 
-def test_pragma_allowlist_secret_is_honoured() -> None:
-    line = 'password = "Tr0ub4dor&3-horse"  # pragma: allowlist secret\n'
-    assert scan_content(line, "a.py").hits == []
+PRAGMA_CASES = {  # (path, text with the pragma, the same text without it)
+    "python comment": (
+        "a.py",
+        'password = "Tr0ub4dor&3-horse"  # pragma: allowlist secret\n',
+        'password = "Tr0ub4dor&3-horse"\n',
+    ),
+    "provider token": (
+        "app/settings.py",
+        'TOKEN = "ghp_9fK2LmQ8vR4tZ1xW7yB3nC6hJ0pS5dG2aE8u"  # pragma: allowlist secret\n',
+        'TOKEN = "ghp_9fK2LmQ8vR4tZ1xW7yB3nC6hJ0pS5dG2aE8u"\n',
+    ),
+    "js comment": (
+        "app/db.js",
+        'const password = "Tr0ub4dor&3-horse"; // pragma: allowlist secret\n',
+        'const password = "Tr0ub4dor&3-horse";\n',
+    ),
+    "nextline": (
+        "a.py",
+        'x = 1\n# pragma: allowlist nextline secret\npassword = "Tr0ub4dor&3-horse"\n',
+        'x = 1\n# a comment\npassword = "Tr0ub4dor&3-horse"\n',
+    ),
+    "yaml": (
+        "deploy/values.yaml",
+        "db:\n  password: Tr0ub4dor-3-horse-Qz8  # pragma: allowlist secret\n",
+        "db:\n  password: Tr0ub4dor-3-horse-Qz8\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("engines", sorted(ENGINE_SETS))
+@pytest.mark.parametrize("case", sorted(PRAGMA_CASES))
+def test_pragma_allowlist_secret_is_honoured(case: str, engines: str) -> None:
+    path, allowed, plain = PRAGMA_CASES[case]
+    config = ENGINE_SETS[engines]
+    assert scan_content(plain, path, config).hits, "reported without the pragma"
+    assert scan_content(allowed, path, config).hits == []
+
+
+@pytest.mark.parametrize("engines", sorted(ENGINE_SETS))
+def test_pragma_covers_only_its_line_or_the_next(engines: str) -> None:
+    secret = 'password = "Tr0ub4dor&3-horse"\n'
+    texts = [
+        "# pragma: allowlist secret\n" + secret,  # not a nextline pragma: its own line only
+        "# pragma: allowlist nextline secret\n\n" + secret,  # two lines above
+        'x = "y"  # pragma: allowlist nextline secret\n' + secret,  # text before it
+    ]
+    for text in texts:
+        assert scan_content(text, "a.py", ENGINE_SETS[engines]).hits, text
+
+
+def test_the_allowlist_pragma_equals_detect_secrets_own() -> None:
+    from detect_secrets.filters.allowlist import is_line_allowlisted
+    from detect_secrets.util.code_snippet import get_code_snippet
+
+    from hygiene.scan.engine import is_allowlisted
+
+    comments = ["# ", "#", "// ", "/* ", "' ", "-- ", "<!-- ", "<!--# ", "; ", ""]
+    pragmas = [
+        "pragma: allowlist secret",
+        "pragma:allowlist secret",
+        "pragma: whitelist secret",
+        "pragma: allowlist-secret",
+        "pragma: allowlist nextline secret",
+        "pragma: allowlist-nextline secret",
+        "pragma: whitelist nextline secret",
+        "pragma: allow secret",
+    ]
+    ends = ["", " */", "*/", " -->", "  ", " trailing"]
+    lines = [f"{c}{p}{e}" for c in comments for p in pragmas for e in ends]
+    lines += [f'k = "v"  {line}' for line in lines]
+    rng = random.Random(7)
+    verdicts = set()
+    for path in ("a.py", "b.yaml", "c.yml", "d.js", "e"):
+        for line in lines:
+            previous = rng.choice(lines)
+            snippet = get_code_snippet(lines=[previous, line], line_number=2)
+            theirs = is_line_allowlisted(path, line, snippet)
+            assert is_allowlisted(line, previous, path) == theirs, (path, previous, line)
+            verdicts.add(theirs)
+    assert verdicts == {True, False}
 
 
 def test_lines_over_the_cap_are_skipped_and_counted() -> None:

@@ -7,6 +7,7 @@ this file whole for a scanner to flag).
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -37,7 +38,7 @@ def _hits(text: str, path: str = "app/settings.py"):  # type: ignore[no-untyped-
 def test_a_provider_token_is_one_provider_hit_with_a_stable_slug() -> None:
     [hit] = _hits(f'TOKEN = "{GHP}"\n\nother = 1\n')
     assert (hit.rule, hit.category, hit.line, hit.engine) == (
-        "kingfisher-github-pat",
+        "github-token",  # detect-secrets' slug for the same token (LEGACY_SLUGS)
         "provider-token",
         1,
         "kingfisher",
@@ -56,7 +57,7 @@ def test_the_value_is_never_kept() -> None:
 def test_an_aws_key_id_and_its_secret_are_one_hit_keyed_by_the_id() -> None:
     text = f'aws_access_key_id = "{AKID}"\n\naws_secret_access_key = "{AWS_SECRET}"\n'
     [hit] = _hits(text, "deploy/credentials.py")
-    assert hit.rule == "kingfisher-aws-access-token" and hit.category == "provider-token"
+    assert hit.rule == "aws-access-key" and hit.category == "provider-token"
     assert hit.sha256 == secret_hash(AWS_SECRET)  # the value is the secret half
     assert hit.key_id_sha256 == secret_hash(AKID)  # the public half, hashed
     assert hit.line == 3  # where the secret is
@@ -64,7 +65,8 @@ def test_an_aws_key_id_and_its_secret_are_one_hit_keyed_by_the_id() -> None:
 
 def test_a_lone_secret_half_is_the_only_evidence_and_is_reported() -> None:
     [hit] = _hits(f'aws_secret_access_key = "{AWS_SECRET}"\n')
-    assert hit.rule == "kingfisher-aws-secret-access-key" and hit.sha256 == secret_hash(AWS_SECRET)
+    assert hit.rule == "aws-access-key" and hit.sha256 == secret_hash(AWS_SECRET)
+    assert hit.key_id_sha256 is None  # no access key id beside it
 
 
 def test_the_aws_documentation_example_pair_is_filtered() -> None:
@@ -95,7 +97,7 @@ def test_a_gcp_service_account_file_is_one_hit_on_its_private_key() -> None:
 
 def test_a_pem_key_is_one_private_key_hit() -> None:
     [hit] = _hits("x = 1\n" + PEM, "deploy/key.pem")
-    assert (hit.rule, hit.category, hit.line) == ("kingfisher-private-key", "private-key", 2)
+    assert (hit.rule, hit.category, hit.line) == ("private-key", "private-key", 2)
 
 
 def test_credentials_in_a_uri_are_a_password() -> None:
@@ -125,19 +127,22 @@ def test_base64_wrapped_token_is_found_on_its_line() -> None:
 
     wrapped = base64.b64encode(GHP.encode()).decode()
     [hit] = _hits(f"x = 1\ndata: {wrapped}\n", "values.yaml")
-    assert (hit.rule, hit.line, hit.sha256) == ("kingfisher-github-pat", 2, secret_hash(GHP))
+    assert (hit.rule, hit.line, hit.sha256) == ("github-token", 2, secret_hash(GHP))
 
 
 @pytest.mark.parametrize(
     ("rule_id", "slug", "category"),
     [
-        ("betterleaks.github-pat", "kingfisher-github-pat", "provider-token"),
-        ("betterleaks.private-key", "kingfisher-private-key", "private-key"),
+        ("betterleaks.github-pat", "github-token", "provider-token"),
+        ("betterleaks.github-fine-grained-pat", "github-token", "provider-token"),
+        ("betterleaks.aws-secret-access-key", "aws-access-key", "provider-token"),
+        ("betterleaks.private-key", "private-key", "private-key"),
+        ("betterleaks.gitlab-ptt", "kingfisher-gitlab-ptt", "provider-token"),
         ("betterleaks.generic-credential-uri", "kingfisher-generic-credential-uri", "password"),
         ("betterleaks.curl-auth-user", "kingfisher-curl-auth-user", "password"),
         ("betterleaks.curl-auth-header", "kingfisher-curl-auth-header", "generic"),
         ("betterleaks.generic-api-key", "kingfisher-generic-api-key", "generic"),
-        ("veles.secrets/sendgrid", "kingfisher-sendgrid", "provider-token"),
+        ("veles.secrets/sendgrid", "sendgrid-api-key", "provider-token"),
         ("betterleaks.auth0-client-secret.1", "kingfisher-auth0-client-secret-1", "provider-token"),
     ],
 )
@@ -146,11 +151,31 @@ def test_rule_slugs_and_categories(rule_id: str, slug: str, category: str) -> No
     assert kingfisher.category_of(rule_id) == category
 
 
-def test_every_loaded_rule_has_its_own_slug() -> None:
+def test_slugs_are_stable_and_only_legacy_rules_share_one() -> None:
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+
+    from hygiene.scan.hits import slug
+
     kingfisher.prepare()
     ids = [m["id"] for m in kingfisher._state["rules"].metadata()]
     assert len(ids) >= 400
-    assert len({kingfisher.rule_slug(i) for i in ids}) == len(ids)
+    legacy = kingfisher.LEGACY_SLUGS
+    names = {kingfisher.unqualified(i).lower(): i for i in ids}
+    assert set(legacy) <= set(names), "a LEGACY_SLUGS entry names no loaded rule"
+    # a legacy slug is the slug detect-secrets' own plugin gives the same secret
+    assert set(legacy.values()) <= {slug(t) for t in get_mapping_from_secret_type_to_class()}
+    by_slug: dict[str, set[str]] = {}
+    for rule_id in ids:
+        name = kingfisher.unqualified(rule_id).lower()
+        expected = legacy.get(name) or "kingfisher-" + re.sub(r"[^a-z0-9]+", "-", name).strip("-")
+        assert kingfisher.rule_slug(rule_id) == expected  # a function of the rule's name alone
+        by_slug.setdefault(expected, set()).add(name)
+    shared = {s: n for s, n in by_slug.items() if len(n) > 1}
+    assert shared, "LEGACY_SLUGS maps several rules to one slug on purpose"
+    for rules in shared.values():  # only LEGACY_SLUGS' rules share
+        assert rules <= set(legacy), rules
+    for name, legacy_slug in legacy.items():  # no other rule collides with a legacy slug
+        assert by_slug[legacy_slug] == {n for n, s in legacy.items() if s == legacy_slug}, name
 
 
 def test_version_and_engine_import_load_no_sdk() -> None:

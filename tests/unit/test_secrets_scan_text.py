@@ -16,7 +16,7 @@ def test_scan_text_reports_rule_line_preview_and_hash_never_the_value() -> None:
     hits = scan_text(text, "app.py")
     assert {(h.rule, h.line, h.preview, h.sha256) for h in hits} == {
         ("aws-access-key", 2, "AKIA…", secret_hash(AWS_KEY)),
-        ("secret-keyword", 3, "hunt…", secret_hash(PASSWORD)),
+        ("password-assignment", 3, "hunt…", secret_hash(PASSWORD)),
     }
     for hit in hits:
         assert AWS_KEY not in repr(hit) and PASSWORD not in repr(hit)

@@ -18,6 +18,7 @@ import hashlib
 import importlib
 import io
 import json
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -27,7 +28,9 @@ from typing import Any
 import hygiene.scan.filters as hygiene_filters
 from hygiene.scan.hits import Category, SecretHit
 
-ENGINE_VERSION = "4"  # 2: legacy and UTF-16 text decoded; 3: hit categories, engines; 4: filters by kind
+#: 2: legacy and UTF-16 text decoded; 3: hit categories, engines; 4: filters by kind;
+#: 5: ``pragma: allowlist secret`` honoured for every engine
+ENGINE_VERSION = "5"
 #: detect-secrets' filters that assume a file on disk; the engine scans blob contents.
 DISABLED_FILTERS = ("detect_secrets.filters.common.is_invalid_file",)
 
@@ -203,9 +206,7 @@ def file_filtered(path: str) -> bool:
     dot = name.rfind(".")
     suffix = name[dot:] if dot > 0 else ""
     return (
-        name in DETECT_SECRETS_LOCK_FILES
-        or suffix in DETECT_SECRETS_NON_TEXT
-        or "swagger" in path
+        name in DETECT_SECRETS_LOCK_FILES or suffix in DETECT_SECRETS_NON_TEXT or "swagger" in path
     )
 
 
@@ -277,9 +278,54 @@ def scan_content(text: str, path: str, config: EngineConfig | None = None) -> Co
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     hits: list[SecretHit] = []
     for name in config.engines:
-        hits += _engine(name)(text, path, config, result)
+        found = _engine(name)(text, path, config, result)
+        if name != "detect-secrets":  # detect-secrets applies its own allowlist filter
+            found = without_allowlisted(found, text, path)
+        hits += found
     result.hits = merge_hits(hits)
     return result
+
+
+#: detect-secrets' inline comment syntaxes (``detect_secrets.filters.allowlist``): (start, end)
+_COMMENTS = (("#", ""), ("//", ""), (r"/\*", r" *\*/"), ("'", ""), ("--", ""),
+             (r"<!--[# \t]*?", " *?-->"))  # fmt: skip
+
+
+@functools.cache
+def _allowlist_pattern(yaml: bool, nextline: bool) -> re.Pattern[str]:
+    """detect-secrets' allowlist pragma in any of its comment syntaxes (only ``#`` in a
+    ``.yaml`` file); a nextline pragma must be alone on its line."""
+    comments = _COMMENTS[:1] if yaml else _COMMENTS
+    word = "allowlist[ -]nextline" if nextline else "(?:allow|white)list"
+    caret = "^" if nextline else ""  # nothing may precede a nextline pragma
+    return re.compile(
+        "|".join(
+            rf"(?:{caret}[ \t]*{start} *pragma: ?{word}[ -]secret.*?{end}[ \t]*$)"
+            for start, end in comments
+        )
+    )
+
+
+def is_allowlisted(line: str, previous: str, path: str) -> bool:
+    """True when ``line`` carries detect-secrets' ``pragma: allowlist secret`` comment, or the
+    line before it is ``pragma: allowlist nextline secret`` (the same rules as detect-secrets)."""
+    yaml = os.path.splitext(path)[1] == ".yaml"
+    return bool(
+        _allowlist_pattern(yaml, nextline=False).search(line)
+        or _allowlist_pattern(yaml, nextline=True).search(previous)
+    )
+
+
+def without_allowlisted(hits: list[SecretHit], text: str, path: str) -> list[SecretHit]:
+    """``hits`` less those on a line the user allowlisted (``pragma: allowlist secret``)."""
+    if not hits or "pragma" not in text:
+        return hits
+    lines = text.split("\n")
+
+    def line(number: int) -> str:
+        return lines[number - 1] if 0 < number <= len(lines) else ""
+
+    return [h for h in hits if not is_allowlisted(line(h.line), line(h.line - 1), path)]
 
 
 def merge_hits(hits: list[SecretHit]) -> list[SecretHit]:
