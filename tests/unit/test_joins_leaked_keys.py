@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from hygiene.findings import Finding, Location, Severity, secret_hash
@@ -95,3 +96,57 @@ def test_one_finding_per_live_key_and_the_rest_annotated() -> None:
     unchecked = join(leaks, {}, {"aws": Coverage(False, reason="no credentials")}, Policy())
     assert {f.details["live_check"]["status"] for f in unchecked} == {"not-checked"}
     assert all(f.message.endswith("could not be checked: no credentials.") for f in unchecked)
+
+
+def test_a_key_id_and_secret_found_as_one_hit_stands_for_its_key() -> None:
+    """kingfisher reports a key id with its secret as one hit: the value is the secret, the key
+    id rides along as ``key_id_sha256``; that record is joined (or annotated) by itself."""
+    live = CredentialRecord(
+        provider="aws",
+        account="111122223333",
+        kind="iam-access-key",
+        resource_id="arn:aws:iam::111122223333:user/bot",
+        name="AKIAAAAAAAAAAAAAAAAA",
+        active=False,
+        details={"user": "bot"},
+    )
+    digest = live_key_hash(live)
+    assert digest is not None
+    pair = replace(record("a.py", "secret-1", live.name), preview="k9Xq…", line=2)
+    other = replace(record("b.py", "secret-2", "AKIABBBBBBBBBBBBBBBB"), preview="Pz4R…")
+    leaks = [
+        Leak(r, secret_finding(r), r.key_id_sha256 or "", "aws", companion=True)
+        for r in (pair, other)
+    ]
+    out = join(leaks, {digest: live}, {"aws": Coverage(True, ("111122223333",))}, Policy())
+    [joined] = [f for f in out if f.rule == "leaked-live-credential"]
+    assert joined.severity == Severity.HIGH and joined.details["with_secret"] is True
+    assert joined.details["key_id_sha256"] == digest
+    assert [(c["path"], c["line"]) for c in joined.details["committed"]] == [("a.py", 2)]
+    assert joined.details["replaces"] == [secret_finding(pair).id]
+    [rest] = [f for f in out if f.rule != "leaked-live-credential"]
+    assert rest.resource == "r:b.py" and rest.details["live_check"]["status"] == "not-found"
+
+
+def test_a_secret_half_beside_a_joined_key_id_is_folded_into_it() -> None:
+    live = CredentialRecord(
+        provider="aws",
+        account="111122223333",
+        kind="iam-access-key",
+        resource_id="arn:aws:iam::111122223333:user/bot",
+        name="AKIAAAAAAAAAAAAAAAAA",
+        active=True,
+        details={"user": "bot"},
+    )
+    digest = live_key_hash(live)
+    assert digest is not None
+    key_id = record("a.py", "id-1", live.name)
+    half = replace(record("a.py", "secret-1", "AKIACCCCCCCCCCCCCCCC"), preview="k9Xq…", line=2)
+    leaks = [
+        Leak(key_id, secret_finding(key_id), digest, "aws"),
+        Leak(half, secret_finding(half), half.key_id_sha256 or "", "aws", companion=True),
+    ]
+    [joined] = join(leaks, {digest: live}, {"aws": Coverage(True, ())}, Policy())
+    assert joined.details["with_secret"] is True
+    assert [c["line"] for c in joined.details["committed"]] == [1]  # the key id's place
+    assert len(joined.details["replaces"]) == 2

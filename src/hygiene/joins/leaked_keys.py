@@ -41,8 +41,10 @@ LABEL = {"iam-access-key": "IAM access key", "gcp-sa-key": "service-account key"
 class Leak:
     """One committed key: the secrets record and finding it came from, the hash of its public id,
     and (from a GCP key file) the account the file names. A ``companion`` is the secret half
-    of a key (an AWS secret access key): it is folded into the joined finding of a key id
-    committed in the same file, and otherwise left as it is."""
+    of a key (an AWS secret access key, whose record carries the key id it was found with, as
+    the kingfisher engine reports a key id and secret committed together): it is folded into
+    the joined finding of a key id committed in the same file; with no such key id, it stands
+    for its key itself (joined to it when live, else annotated like a key id)."""
 
     record: SecretRecord
     finding: Finding
@@ -95,13 +97,21 @@ def join(
             joined_ids.add(leak.finding.id)
         else:
             unmatched.setdefault(leak.finding.id, []).append(leak)
-    for companion in companions:  # the secret half goes with a key id joined in its file
-        where = (companion.record.repo, companion.record.path)
-        for found in matched.values():
-            if any((leak.record.repo, leak.record.path) == where for leak in found):
-                found.append(companion)
-                joined_ids.add(companion.finding.id)
-                break
+    key_ids = {leak.key_id_sha256 for leak in leaks if not leak.companion}
+    beside = {  # (repo, path) → the live key a key id committed there was joined to
+        (leak.record.repo, leak.record.path): key
+        for key, found in matched.items()
+        for leak in found
+    }
+    for companion in companions:  # the secret half goes with its key, or a key id in its file
+        key = companion.key_id_sha256
+        if key not in live:
+            key = beside.get((companion.record.repo, companion.record.path), "")
+        if key:
+            matched.setdefault(key, []).append(companion)
+            joined_ids.add(companion.finding.id)
+        elif companion.key_id_sha256 not in key_ids:  # the pair's one record: annotated
+            unmatched.setdefault(companion.finding.id, []).append(companion)
     out = [joined_finding(live[key], found, policy) for key, found in matched.items()]
     for finding_id, finding in findings.items():
         if finding_id in joined_ids and finding_id not in unmatched:
@@ -114,6 +124,13 @@ def joined_finding(key: CredentialRecord, leaks: Sequence[Leak], policy: Policy)
     """The one finding for a live key committed at ``leaks``' places."""
     status = "active" if key.active else "inactive"
     ids = [leak for leak in leaks if not leak.companion]
+    files = {(leak.record.repo, leak.record.path) for leak in ids}
+    # a key id's places, and those of a secret half with no key id beside it (one pair's record)
+    ids += [
+        leak
+        for leak in leaks
+        if leak.companion and (leak.record.repo, leak.record.path) not in files
+    ]
     places = sorted(
         {_place(leak.record) for leak in ids}, key=lambda p: (not p[4], p[0], p[1], p[2])
     )
@@ -170,7 +187,7 @@ def joined_finding(key: CredentialRecord, leaks: Sequence[Leak], policy: Policy)
             "first_commit": first["commit"],
             "in_tree": first["in_tree"],
             "where": first["where"],
-            "with_secret": len(ids) < len(leaks),  # its secret half was committed with it
+            "with_secret": any(leak.companion for leak in leaks),  # its secret half too
             "key_id_sha256": ids[0].key_id_sha256,
             "replaces": sorted({leak.finding.id for leak in leaks}),
             "remediation": _remediation(key, status),

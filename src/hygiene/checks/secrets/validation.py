@@ -1,11 +1,14 @@
 """``audit --validate`` in the secrets collector: candidate provider tokens checked live.
 
 The scan keeps hashes, never values; so after a repository's records are built, the blobs
-holding a candidate (a hit whose preview starts like a provider token, on a record) are read
-again, one at a time, and their text handed to :class:`~hygiene.sources.validate.Validator`,
-which finds the token by its SHA-256, asks its provider and drops the value. A file inside an
-archive is found by expanding the archive again with the same limits. Each record of a value
-that was checked gets ``validated`` (``true``/``false``/``unknown``) and ``validated_at``.
+holding a candidate (a hit on a record whose preview starts like a provider token, or a provider
+token's hit carrying its key id, as kingfisher reports an AWS key id and its secret as one hit
+whose value is the secret) are read again, one at a time, and their text handed to
+:class:`~hygiene.sources.validate.Validator`, which finds the token (or key id) by its SHA-256,
+asks its provider and drops the value. A file inside an archive is found by expanding the
+archive again with the same limits. Each record of a value that was checked (or of a key id
+whose check found no secret to go with it: ``unknown``) gets ``validated``
+(``true``/``false``/``unknown``) and ``validated_at``.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from hygiene.scan import archives
 from hygiene.scan.engine import ContentResult, decode
 from hygiene.scan.history import Placement, SecretRecord
 from hygiene.sources import git
-from hygiene.sources.validate import Settings, Validator, proxies_of
+from hygiene.sources.validate import Settings, Validator, Verdict, proxies_of
 
 
 def enabled(options: Mapping[str, Any], environ: Mapping[str, str]) -> bool:
@@ -49,9 +52,14 @@ def validate_records(
     shas = {r.sha256 for r in records}
     wanted: dict[str, set[str]] = {}  # scan key → the candidate values' SHA-256 in it
     for key, result in results.items():
-        found = {
-            h.sha256 for h in result.hits if h.sha256 in shas and validator.candidate(h.preview)
-        }
+        found = set()
+        for h in result.hits:
+            if h.sha256 not in shas:
+                continue
+            if validator.candidate(h.preview):
+                found.add(h.sha256)
+            if h.key_id_sha256 and h.category == "provider-token":
+                found.add(h.key_id_sha256)  # the key id's check gives the pair's verdict
         if found:
             wanted[key] = found
     if not wanted:
@@ -72,12 +80,19 @@ def validate_records(
             if text is not None:
                 verdicts.update(validator.validate_text(text, wanted[key]))
             del text, data
-    return [
-        replace(r, validated=verdicts[r.sha256].state, validated_at=verdicts[r.sha256].at)
-        if r.sha256 in verdicts
-        else r
-        for r in records
-    ]
+    return [_with_verdict(r, verdicts) for r in records]
+
+
+def _with_verdict(record: SecretRecord, verdicts: Mapping[str, Verdict]) -> SecretRecord:
+    """``record`` with its value's verdict; or ``unknown`` when only its key id was checked and
+    came out unknown (no secret found beside it: a true/false would be of another pair)."""
+    verdict = verdicts.get(record.sha256)
+    if verdict is None and record.key_id_sha256:
+        by_key = verdicts.get(record.key_id_sha256)
+        verdict = by_key if by_key is not None and by_key.state == "unknown" else None
+    if verdict is None:
+        return record
+    return replace(record, validated=verdict.state, validated_at=verdict.at)
 
 
 def _entry(path: str, content: bytes, inner: str, limits: archives.Limits) -> bytes | None:
