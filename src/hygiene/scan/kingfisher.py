@@ -208,7 +208,19 @@ def hits_of(data: bytes, path: str, config: EngineConfig) -> list[SecretHit]:
     hits = [h for h in _map(found, data, path, config) if h is not None] if found else []
     if b"AKIA" in data or b"ASIA" in data:
         hits += _lone_aws_key_ids(data, path, config, hits)
-    return hits
+    return _one_per_value(hits)
+
+
+def _one_per_value(hits: list[SecretHit]) -> list[SecretHit]:
+    """One hit per value and line: two rules matching one token (an OpenAI key is also a Kimi
+    key by shape) are one secret; a rule with a legacy slug is kept first, then the first."""
+    legacy = set(LEGACY_SLUGS.values())
+    best: dict[tuple[int, str], SecretHit] = {}
+    for hit in hits:
+        key = (hit.line, hit.sha256)
+        if key not in best or (hit.rule in legacy and best[key].rule not in legacy):
+            best[key] = hit
+    return list(best.values())
 
 
 #: an AWS access key id; Kingfisher reports one only with its secret key beside it
