@@ -22,7 +22,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "secrets"
 AWS = "AKIAZ3MHGKQW7P2LSNYT"
 GHP = "ghp_9fK2LmQ8vR4tZ1xW7yB3nC6hJ0pS5dG2aE8u"
 PWD = "Tr0ub4dor&3-horse-battery"
-B64 = "Zq3kR8vN2pL5xW9mT4bY7cH1jF6dS0gA8eU3iO5r"
+B64 = "Zq3+Sp88GyfY4FV8KpG08+bYDBl1qy5PjD1qCx6ffCU="  # a 32-byte signing key, base64
 SECRETS = (AWS, GHP, PWD, B64)
 
 
@@ -31,7 +31,7 @@ def _planted(make_repo: Callable[..., Path]) -> Path:
         "svc",
         [
             {"app.py": f'AWS = "{AWS}"\npassword = "{PWD}"\n', "old.py": f'TOKEN = "{GHP}"\n'},
-            {"old.py": None, "conf/settings.yaml": f"signing: {B64}\n"},
+            {"old.py": None, "conf/settings.yaml": f"signing_key: {B64}\n"},
         ],
     )
 
@@ -69,16 +69,19 @@ def test_audit_every_format_without_leaking_a_secret(
         _assert_no_secret(proc.stderr, f"the logs of --format {fmt}")
         outputs[fmt] = proc.stdout
     document = json.loads(outputs["json"])
-    assert {(f["rule"], f["resource"], f["details"]["type"]) for f in document["findings"]} == {
-        ("in-tree", "svc:app.py", "aws-access-key"),
-        ("in-tree", "svc:app.py", "secret-keyword"),
-        ("in-tree", "svc:conf/settings.yaml", "base64-high-entropy-string"),
-        ("history-only", "svc:old.py", "github-token"),
+    assert {
+        (f["rule"], f["resource"], f["details"]["type"], f["severity"])
+        for f in document["findings"]
+    } == {
+        ("in-tree", "svc:app.py", "aws-access-key", "high"),
+        ("in-tree", "svc:app.py", "password-assignment", "high"),
+        ("in-tree", "svc:conf/settings.yaml", "secret-assignment", "medium"),
+        ("history-only", "svc:old.py", "github-token", "medium"),  # history-only: one lower
     }
     assert {f["details"]["preview"] for f in document["findings"]} == {
         "AKIA…",
         "Tr0u…",
-        "Zq3k…",
+        "Zq3+…",
         "ghp_…",
     }
     for path in state.parent.rglob("*"):
@@ -114,7 +117,7 @@ def test_baseline_then_scan_staged(make_repo: Callable[..., Path]) -> None:
     baseline = json.loads(baseline_file.read_text())
     _assert_no_secret(baseline_file.read_bytes(), "the baseline")
     assert [(e["type"], e["line_number"]) for e in baseline["results"]["app.py"]] == [
-        ("AWS Access Key", 1)
+        ("AWS Access Key ID", 1)  # Kingfisher's name for a key id committed alone
     ]
 
     clean = run_cli("secrets", "scan", "--repo", str(repo), cwd=repo)
@@ -124,7 +127,7 @@ def test_baseline_then_scan_staged(make_repo: Callable[..., Path]) -> None:
     git(repo, "add", "cfg.py")
     blocked = run_cli("secrets", "scan", "--repo", str(repo), cwd=repo)
     assert blocked.returncode == 1
-    assert blocked.stdout.startswith("cfg.py:1: secret-keyword Tr0u… sha256:")
+    assert blocked.stdout.startswith("cfg.py:1: password-assignment Tr0u… sha256:")
     _assert_no_secret(blocked.stdout + blocked.stderr, "secrets scan")
 
     # the known AWS key, passed as a file the way pre-commit does, is not new
@@ -154,7 +157,7 @@ def test_update_keeps_audited_entries_whose_secret_lives_on_only_in_history(
 ) -> None:
     repo = make_repo("svc", [{"cfg.py": f'password = "{PWD}"\n'}, {"cfg.py": "password = None\n"}])
     baseline_file = repo / ".secrets.baseline"
-    history_only = {
+    history_only = {  # as detect-secrets wrote it: matched by file and hash, whatever the type
         "type": "Secret Keyword",
         "filename": "cfg.py",
         "hashed_secret": hashlib.sha1(PWD.encode()).hexdigest(),

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
 
 from hygiene.errors import HygieneError
-from hygiene.scan.baseline import build_baseline, parse_baseline
+from hygiene.scan.baseline import build_baseline, new_hits, parse_baseline, verdict_index
+from hygiene.scan.hits import SecretHit
 
 ENTRY = {"type": "AWS Access Key", "hashed_secret": "ab" * 20, "line_number": 3}
 
@@ -58,3 +60,38 @@ def test_kept_verdicts_without_a_line_number_do_not_break_the_update() -> None:
     entry = {"type": "AWS Access Key", "hashed_secret": "cd" * 20, "is_secret": False}
     previous = parse_baseline(json.dumps({"results": {"gone.py": [entry]}}), "b")
     assert build_baseline({}, "2026-01-01T00:00:00Z", previous)["results"] == {"gone.py": [entry]}
+
+
+VALUE = "Tr0ub4dor&3-horse-battery"
+HASHED = hashlib.sha1(VALUE.encode()).hexdigest()
+
+
+def _detect_secrets_entry(**extra: object) -> dict[str, object]:
+    """An entry as detect-secrets writes it for ``password = "…"``: its detector's name."""
+    return {"type": "Secret Keyword", "filename": "cfg.py", "hashed_secret": HASHED, **extra}
+
+
+def test_a_baseline_of_another_engine_matches_by_file_and_hash() -> None:
+    hit = SecretHit.of("Password Assignment", 1, VALUE, category="password", engine="hygiene")
+    baseline = {"results": {"cfg.py": [_detect_secrets_entry(line_number=1)]}}
+    assert new_hits({"cfg.py": [hit]}, baseline) == {}
+    assert new_hits({"other.py": [hit]}, baseline) == {"other.py": [hit]}  # the file counts
+
+    audited = {"results": {"cfg.py": [_detect_secrets_entry(line_number=1, is_secret=False)]}}
+    rebuilt = build_baseline({"cfg.py": [hit]}, "2026-01-01T00:00:00Z", audited)["results"]
+    assert [(e["type"], e["is_secret"]) for e in rebuilt["cfg.py"]] == [
+        ("Password Assignment", False)  # the verdict moves to the new engine's entry
+    ]
+
+
+def test_conflicting_verdicts_on_one_secret_never_suppress_it() -> None:
+    entries = [
+        _detect_secrets_entry(is_secret=False),
+        _detect_secrets_entry(type="Password Assignment", is_secret=True),
+        _detect_secrets_entry(type="Basic Auth Credentials"),
+    ]
+    for order in (entries, entries[::-1]):
+        assert verdict_index({"results": {"cfg.py": order}}) == {("cfg.py", HASHED): True}
+    assert verdict_index({"results": {"cfg.py": [entries[2], entries[0]]}}) == {
+        ("cfg.py", HASHED): False
+    }

@@ -4,6 +4,13 @@ The format is detect-secrets' own (``version``, ``plugins_used``, ``filters_used
 keyed by file with ``type``/``filename``/``hashed_secret``/``is_verified``/``line_number``), so
 ``detect-secrets audit`` works on what hygiene writes. Audit verdicts (``is_secret``) already in
 an existing baseline are kept.
+
+An entry is matched by ``(filename, hashed_secret)`` alone, whatever its ``type``: the type is
+the detector's display name, which differs between engines (detect-secrets' "Secret Keyword"
+is the hygiene engine's "Password Assignment", its "AWS Access Key" Kingfisher's "AWS Access Key
+ID"), while the hash is the SHA-1 of the secret itself. So a baseline written with one engine set
+keeps judging the same secrets after the engines change. Where entries of one secret in one file
+disagree, a real secret (``is_secret: true``) wins over a false positive, which wins over none.
 """
 
 from __future__ import annotations
@@ -126,7 +133,7 @@ def build_baseline(
                 "is_verified": False,
                 "line_number": hit.line,
             }
-            verdict = verdicts.get((path, hit.type, hit.hashed_secret))
+            verdict = verdicts.get((path, hit.hashed_secret))
             if verdict is not None:
                 entry["is_secret"] = verdict
             entries.append(entry)
@@ -147,11 +154,12 @@ def _keep_audited_history(
 ) -> None:
     """Keep the previous entries that carry a verdict but are no longer in the tree: they still
     judge the secret where it lives on, in the history (``hygiene audit`` scans it). Entries
-    without a verdict that left the tree are dropped, as detect-secrets does."""
-    found = {(e["filename"], e["type"], e["hashed_secret"]) for es in results.values() for e in es}
+    without a verdict that left the tree are dropped, as detect-secrets does. An entry whose secret
+    is still in the file under another detector's type is not kept: the new entry has its verdict."""
+    found = {(e["filename"], e["hashed_secret"]) for es in results.values() for e in es}
     for path, entries in (previous.get("results") or {}).items():
         for entry in entries or []:
-            key = (path, entry.get("type"), entry.get("hashed_secret"))
+            key = (path, entry.get("hashed_secret"))
             if "is_secret" in entry and key not in found:
                 results.setdefault(path, []).append(dict(entry))
     for path in list(results):
@@ -163,28 +171,40 @@ def _keep_audited_history(
     results.update(ordered)
 
 
-def _verdicts(baseline: Mapping[str, Any]) -> dict[tuple[str, str, str], bool]:
-    out = {}
+def verdict_index(baseline: Mapping[str, Any]) -> dict[tuple[str, str], bool | None]:
+    """``(filename, hashed_secret)`` → the baseline's ``is_secret`` for that secret there (None
+    when listed but not audited); the type is not part of the key (see the module's docstring)."""
+    index: dict[tuple[str, str], bool | None] = {}
     for path, entries in (baseline.get("results") or {}).items():
         for entry in entries or []:
-            if "is_secret" in entry:
-                out[(path, entry.get("type"), entry.get("hashed_secret"))] = bool(
-                    entry["is_secret"]
-                )
-    return out
+            key = (str(path), str(entry.get("hashed_secret")))
+            index[key] = _stronger(index.get(key), entry.get("is_secret"))
+    return index
+
+
+def _stronger(old: bool | None, new: object) -> bool | None:
+    """Of two verdicts on one secret: true over false over none (never suppress a real one)."""
+    if old is True or new is True:
+        return True
+    if old is False or new is False:
+        return False
+    return None
+
+
+def _verdicts(baseline: Mapping[str, Any]) -> dict[tuple[str, str], bool]:
+    """The audited entries of ``baseline``: ``(filename, hashed_secret)`` → ``is_secret``."""
+    return {k: v for k, v in verdict_index(baseline).items() if v is not None}
 
 
 def new_hits(
     hits_by_path: Mapping[str, Iterable[SecretHit]], baseline: Mapping[str, Any] | None
 ) -> dict[str, list[SecretHit]]:
-    """Hits a baseline does not list (as detect-secrets-hook judges): the ones to block."""
-    listed: set[tuple[str, str, str]] = set()
-    for path, entries in ((baseline or {}).get("results") or {}).items():
-        for entry in entries or []:
-            listed.add((path, str(entry.get("type")), str(entry.get("hashed_secret"))))
+    """Hits a baseline does not list (as detect-secrets-hook judges, but by file and hash
+    whatever the type): the ones to block."""
+    listed = verdict_index(baseline or {})
     out: dict[str, list[SecretHit]] = {}
     for path, hits in hits_by_path.items():
-        fresh = [h for h in hits if (path, h.type, h.hashed_secret) not in listed]
+        fresh = [h for h in hits if (path, h.hashed_secret) not in listed]
         if fresh:
             out[path] = fresh
     return out

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from typing import Any
 
+from hygiene.scan.baseline import verdict_index
 from hygiene.scan.engine import ContentResult
 from hygiene.scan.filters import path_profile
 from hygiene.scan.hits import Category, SecretHit
@@ -177,23 +178,19 @@ def build_records(
     return records
 
 
-def baseline_index(baseline: Mapping[str, Any]) -> dict[tuple[str, str, str], bool | None]:
-    """(path, type, hashed_secret) → the entry's ``is_secret`` (None when not audited)."""
-    index: dict[tuple[str, str, str], bool | None] = {}
-    for path, entries in (baseline.get("results") or {}).items():
-        for entry in entries or []:
-            key = (str(path), str(entry.get("type")), str(entry.get("hashed_secret")))
-            index[key] = entry.get("is_secret")
-    return index
+def baseline_index(baseline: Mapping[str, Any]) -> dict[tuple[str, str], bool | None]:
+    """(path, hashed_secret) → the entry's ``is_secret`` (None when not audited), whatever the
+    entry's type: :func:`hygiene.scan.baseline.verdict_index`."""
+    return verdict_index(baseline)
 
 
 def annotate_baseline(
-    records: Iterable[SecretRecord], index: Mapping[tuple[str, str, str], bool | None]
+    records: Iterable[SecretRecord], index: Mapping[tuple[str, str], bool | None]
 ) -> list[SecretRecord]:
     """Mark records a detect-secrets baseline lists: false-positive, audited or listed."""
     out = []
     for record in records:
-        key = (record.path, record.type, record.hashed_secret)
+        key = (record.path, record.hashed_secret)
         if key not in index:
             out.append(record)
             continue
