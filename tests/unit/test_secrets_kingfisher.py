@@ -65,7 +65,9 @@ def test_an_aws_key_id_and_its_secret_are_one_hit_keyed_by_the_id() -> None:
 
 def test_a_lone_secret_half_is_the_only_evidence_and_is_reported() -> None:
     [hit] = _hits(f'aws_secret_access_key = "{AWS_SECRET}"\n')
-    assert hit.rule == "aws-access-key" and hit.sha256 == secret_hash(AWS_SECRET)
+    # without its access key id it is no provider credential anyone can be named for: generic
+    assert hit.rule == "kingfisher-aws-secret-access-key" and hit.category == "generic"
+    assert hit.sha256 == secret_hash(AWS_SECRET)
     assert hit.key_id_sha256 is None  # no access key id beside it
 
 
@@ -135,7 +137,7 @@ def test_base64_wrapped_token_is_found_on_its_line() -> None:
     [
         ("betterleaks.github-pat", "github-token", "provider-token"),
         ("betterleaks.github-fine-grained-pat", "github-token", "provider-token"),
-        ("betterleaks.aws-secret-access-key", "aws-access-key", "provider-token"),
+        ("betterleaks.aws-secret-access-key", "kingfisher-aws-secret-access-key", "provider-token"),
         ("betterleaks.private-key", "private-key", "private-key"),
         ("betterleaks.gitlab-ptt", "kingfisher-gitlab-ptt", "provider-token"),
         ("betterleaks.generic-credential-uri", "kingfisher-generic-credential-uri", "password"),

@@ -115,7 +115,7 @@ LEGACY_SLUGS: dict[str, str] = {
     **dict.fromkeys(
         ["github-pat", "github-fine-grained-pat", "github-oauth", "github-app-token",
          "github-refresh-token"], "github-token"),
-    **dict.fromkeys(["aws-access-token", "aws-secret-access-key"], "aws-access-key"),
+    "aws-access-token": "aws-access-key",
     **dict.fromkeys(
         ["slack-bot-token", "slack-user-token", "slack-app-token", "slack-legacy-token",
          "slack-legacy-bot-token", "slack-legacy-workspace-token", "slack-webhook-url"],
@@ -143,6 +143,34 @@ def rule_slug(rule_id: str) -> str:
     the same thing (``github-token``), else ``kingfisher-`` + the rule (``kingfisher-gitlab-ptt``)."""
     name = unqualified(rule_id).lower()
     return LEGACY_SLUGS.get(name) or "kingfisher-" + re.sub(r"[^a-z0-9]+", "-", name).strip("-")
+
+
+_ACRONYMS = {
+    "aws", "api", "gcp", "jwt", "pat", "id", "url", "ssh", "pem", "npm", "sql", "ssl", "tls", "ci",
+    "cd", "oauth", "pypi", "ibm", "sdk", "uri", "dsn", "smtp", "s3",
+}  # fmt: skip
+
+
+_SENTENCE = re.compile(
+    r"^(?:identified|detected|found|uncovered|discovered)\s+(?:an?\s+|the\s+)?(.+?)"
+    r"(?=[,.;(]|\s(?:which|that|used|paired|for|in|with|from|on)\b|$)",
+    re.IGNORECASE,
+)
+
+
+def display_name(rule_id: str, name: str) -> str:
+    """A short name for messages and baselines: Kingfisher's own when it is a name, else (some
+    rules carry a sentence, "Identified an AWS access key ID paired with …") the rule id's words
+    (``aws-access-token`` → ``AWS Access Token``)."""
+    if len(name) <= 48 and not name.lower().startswith(
+        ("identified", "detected", "found", "uncovered", "discovered")
+    ):
+        return name
+    said = _SENTENCE.match(name)
+    if said and len(said.group(1)) <= 48:
+        return said.group(1)[0].upper() + said.group(1)[1:]
+    words = re.split(r"[-_/.]+", unqualified(rule_id))
+    return " ".join(w.upper() if w.lower() in _ACRONYMS else w.capitalize() for w in words if w)
 
 
 def category_of(rule_id: str) -> Category:
@@ -354,10 +382,10 @@ def _hit(
     ):
         return None
     return SecretHit.of(
-        f.name,
+        display_name(f.rule_id, f.name),
         line,
         value,
-        category=category_of(f.rule_id),
+        category="generic" if not f.visible and not key_id else category_of(f.rule_id),
         key_id=key_id,
         engine=ENGINE,
         rule=rule_slug(f.rule_id),
