@@ -39,6 +39,16 @@ def test_two_checkouts_named_repo_get_distinct_names_and_ids(
     assert len({f.id for f in dotenv}) == 2
     assert all("token" not in (f.location.repo if f.location else "") for f in dotenv)
 
+    # the secrets check names them the same way (its findings carry the same repo names)
+    both = run_audit(policy=Policy(), as_of=AS_OF, only=["secrets"], repos=[first, second])
+    assert run.status == "complete" and both.status == "complete"
+    from hygiene.checks.secrets.collect import targets
+
+    assert sorted(t.name or "" for t in targets((first, second), Policy())) == [
+        "github.com/acme/repo",
+        "gitlab.example.com/shop/repo",
+    ]
+
     alone = run_audit(policy=Policy(), as_of=AS_OF, only=["env"], repos=[first])
     [single] = [f for f in alone.findings if f.rule == "committed-dotenv"]
     assert single.location is not None and single.location.repo == "repo"  # the old form

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hygiene.checks.repos import clone_location
+from hygiene.checks.repos import RepoTarget, clone_location, unique_names
 from hygiene.checks.secrets import archived
 from hygiene.checks.secrets.validation import validate_records, validator_for
 from hygiene.context import Collection, RunContext
@@ -145,7 +145,9 @@ def targets(ctx_repos: tuple[Path, ...], policy: Policy) -> list[Target]:
         chosen.append(Target(repo.url, repo.name) if repo else Target(clone_location(path)))
     if not chosen:
         chosen = [Target(r.url, r.name) for r in policy.repos]
-    return chosen
+    # names unique in the run, as env and readiness name them (checks.repos.unique_names)
+    named = unique_names([RepoTarget(t.location, t.name) for t in chosen])
+    return [Target(t.location, t.name) for t in named]
 
 
 def collect(ctx: RunContext) -> Collection:
