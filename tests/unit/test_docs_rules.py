@@ -10,7 +10,7 @@ import pytest
 
 from hygiene.checks.rotation.rules import RULES as ROTATION_RULES
 from hygiene.findings import Severity
-from hygiene.policy import BillingPolicy, GcpPolicy, RotationPolicy, TagsPolicy
+from hygiene.policy import BillingPolicy, GcpPolicy, OwnersPolicy, RotationPolicy, TagsPolicy
 
 PAGES = Path(__file__).resolve().parents[2] / "docs" / "checks"
 
@@ -33,7 +33,7 @@ def rule_rows(page: str) -> dict[str, str]:
         ("budgets", BillingPolicy().severity),
         ("billing-links", GcpPolicy().severity),
         ("rotation", RotationPolicy().severity),
-        ("tags", TagsPolicy().severity),
+        ("tags", {**TagsPolicy().severity, **OwnersPolicy().severity}),  # owners on its page
     ],
     ids=["budgets", "billing-links", "rotation", "tags"],
 )

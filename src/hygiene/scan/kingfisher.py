@@ -232,7 +232,9 @@ def hits_of(data: bytes, path: str, config: EngineConfig) -> list[SecretHit]:
     import kingfisher_sdk
 
     scanner = _scanner()
-    found = [_Found.of(f) for f in scanner.scan_input(kingfisher_sdk.ScanInput(path, data))]
+    # a git path that is not UTF-8 (surrogate-escaped) is given to Kingfisher in valid text
+    shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    found = [_Found.of(f) for f in scanner.scan_input(kingfisher_sdk.ScanInput(shown, data))]
     hits = [h for h in _map(found, data, path, config) if h is not None] if found else []
     if b"AKIA" in data or b"ASIA" in data:
         hits += _lone_aws_key_ids(data, path, config, hits)
