@@ -818,7 +818,9 @@ class OwnerEntry(Strict):
     channel: str | None = Field(
         None, description="An alerts channel (alerts.channels[].name) that also gets its alerts."
     )
-    active: bool = Field(True, description="False: the owner has left; its tags are departed-owner.")
+    active: bool = Field(
+        True, description="False: the owner has left; its tags are departed-owner."
+    )
     aliases: list[str] = Field(default_factory=list, description="Other spellings that name it.")
 
 

@@ -36,13 +36,35 @@ VERSION = "2"  # 2: a crypt hash under a password key is a password-hash
 #: alternation of literals, run over the lower-cased text, that ``re`` scans at ~17 MB/s.
 _WORDS: dict[str, str] = {
     **dict.fromkeys(
-        ["pass", "pwd", "secret", "token", "credential", "creds", "auth", "salt", "nonce_key", "logged_in_key"], "kv"
+        [
+            "pass",
+            "pwd",
+            "secret",
+            "token",
+            "credential",
+            "creds",
+            "auth",
+            "salt",
+            "nonce_key",
+            "logged_in_key",
+        ],
+        "kv",
     ),
     **dict.fromkeys(
         (q + sep + "key" for q in keyvalue.KEY_QUALIFIERS for sep in ("", "_", "-", ".")), "kv"
     ),
     **dict.fromkeys(
-        ["login", "log_in", "signin", "sign_in", "authenticate", "basicauth", "basic_auth", ".connect(", "twilio"],
+        [
+            "login",
+            "log_in",
+            "signin",
+            "sign_in",
+            "authenticate",
+            "basicauth",
+            "basic_auth",
+            ".connect(",
+            "twilio",
+        ],
         "args",
     ),
     **dict.fromkeys(["pbkdf2_sha", "identified", "authentication_string", "mysql_native"], "hash"),
@@ -77,7 +99,22 @@ _WORDS.update(
     {
         "://": "url",
         **dict.fromkeys(
-            ["$2a$", "$2b$", "$2y$", "$2x$", "$2$", "$argon2", "$1$", "$5$", "$6$", "$7$", "$apr1$", "$y$", "$gy$"], "hash"
+            [
+                "$2a$",
+                "$2b$",
+                "$2y$",
+                "$2x$",
+                "$2$",
+                "$argon2",
+                "$1$",
+                "$5$",
+                "$6$",
+                "$7$",
+                "$apr1$",
+                "$y$",
+                "$gy$",
+            ],
+            "hash",
         ),
         **dict.fromkeys(["{ssha", "{sha", "{md5", "{smd5", "{crypt}"], "hash"),
         **dict.fromkeys(["-----begin ", "putty-user-key-file-", "/u3+7qaaaa", "zs7ozgaaaa"], "key"),
