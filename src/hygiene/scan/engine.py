@@ -266,6 +266,24 @@ def _engine(name: str) -> Any:
     return getattr(importlib.import_module(module), attribute)
 
 
+_engine_lock = threading.RLock()
+_engine_pid = os.getpid()
+
+
+def engine_lock() -> threading.RLock:
+    """Held while an engine scans in this process and while the scan pool forks its workers.
+
+    The checks run in threads, and the secrets check forks scan workers: a worker forked while
+    another thread was inside an engine (Kingfisher's Rust scanner, the Vectorscan prefilter,
+    each with locks of their own) inherits those locks held and waits on them for ever. Forking
+    under this lock means no engine is mid-scan at that moment. A forked child gets a new lock.
+    """
+    global _engine_lock, _engine_pid
+    if _engine_pid != os.getpid():
+        _engine_lock, _engine_pid = threading.RLock(), os.getpid()
+    return _engine_lock
+
+
 def scan_content(text: str, path: str, config: EngineConfig | None = None) -> ContentResult:
     """Scan one text as if it were the file ``path`` (its name picks filters and transformers),
     with every engine of ``config.engines``; one hit per value and line, the most specific."""
@@ -277,11 +295,12 @@ def scan_content(text: str, path: str, config: EngineConfig | None = None) -> Co
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     hits: list[SecretHit] = []
-    for name in config.engines:
-        found = _engine(name)(text, path, config, result)
-        if name != "detect-secrets":  # detect-secrets applies its own allowlist filter
-            found = without_allowlisted(found, text, path)
-        hits += found
+    with engine_lock():
+        for name in config.engines:
+            found = _engine(name)(text, path, config, result)
+            if name != "detect-secrets":  # detect-secrets applies its own allowlist filter
+                found = without_allowlisted(found, text, path)
+            hits += found
     result.hits = merge_hits(hits)
     return result
 

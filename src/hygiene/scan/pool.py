@@ -24,7 +24,14 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
 from hygiene import interrupts
-from hygiene.scan.engine import ENGINES, ContentResult, EngineConfig, configure, scan_bytes
+from hygiene.scan.engine import (
+    ENGINES,
+    ContentResult,
+    EngineConfig,
+    configure,
+    engine_lock,
+    scan_bytes,
+)
 
 BATCH_BYTES = 512 * 1024
 IN_PROCESS_BYTES = 1024 * 1024
@@ -40,12 +47,13 @@ def prepare(config: EngineConfig) -> None:
     """Ready every engine of ``config`` in this process (detect-secrets' settings, which file-name
     filters always need, and each engine module's ``prepare()`` when it has one: Kingfisher
     compiles its rules), so forked workers inherit them instead of each doing it again."""
-    configure()
-    for name in config.engines:
-        module, _, _ = ENGINES[name].partition(":")
-        ready = getattr(importlib.import_module(module), "prepare", None)
-        if ready is not None:
-            ready()
+    with engine_lock():  # no worker is forked while an engine is half-built
+        configure()
+        for name in config.engines:
+            module, _, _ = ENGINES[name].partition(":")
+            ready = getattr(importlib.import_module(module), "prepare", None)
+            if ready is not None:
+                ready()
 
 
 def prepare_soon(config: EngineConfig) -> Callable[[], None]:
@@ -169,7 +177,9 @@ def _scan_in(
 ) -> Iterator[tuple[str, ContentResult]]:
     # Start every worker before ``items`` is first pulled: a lazy stream may open pipes
     # (``git cat-file``) that forked workers must not inherit, or git never sees EOF.
-    pool.submit(int).result()
+    # Fork them while no other thread of this process is inside an engine (engine_lock).
+    with engine_lock():
+        pool.submit(int).result()
     pending: set[Future[list[tuple[str, dict[str, object]]]]] = set()
     batches = _batches(items)
     for batch in batches:
