@@ -57,3 +57,25 @@ def test_never_fewer_lines_than_a_leftmost_alternation(pieces: list[str]) -> Non
         got = Markers(WORDS, vectorscan=vectorscan).lines(text)
         for family, lines in expected.items():
             assert lines <= got.get(family, set())
+
+
+_FORKED = Markers({"password": "kv"})
+
+
+def _lines_in_child(text: str) -> dict[str, set[int]]:
+    return _FORKED.lines(text)
+
+
+def test_a_worker_forked_while_another_thread_holds_the_lock_does_not_hang() -> None:
+    # the scan pool forks while other checks' threads scan: the child must not inherit a lock
+    # held by a thread that does not exist in it
+    import multiprocessing
+
+    _FORKED.lines("warm up")
+    _FORKED._lock.acquire()  # another thread is mid-scan at the moment of the fork
+    try:
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            found = pool.apply_async(_lines_in_child, ("a\npassword=1\n",))
+            assert found.get(timeout=30) == {"kv": {2}}
+    finally:
+        _FORKED._lock.release()
