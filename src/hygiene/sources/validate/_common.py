@@ -4,9 +4,10 @@ an HTTP status to a verdict."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
-from hygiene.sources.validate.base import State
+from hygiene.sources.validate.base import Client, Outcome, State
 from hygiene.sources.validate.http import Response
 
 USER_AGENT = "hygiene-secrets-validate"
@@ -30,3 +31,16 @@ def json_body(response: Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def bearer_get(
+    path: str, live: tuple[int, ...] = (200,), dead: tuple[int, ...] = (401,)
+) -> Callable[[str, str, int, Client], Outcome]:
+    """A provider's ``check``: ``GET path`` with the token as a bearer token, judged by the
+    answer's status (:func:`by_status`)."""
+
+    def check(token: str, text: str, at: int, client: Client) -> Outcome:
+        headers = {"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT}
+        return Outcome(by_status(client.http.request("GET", path, headers), live, dead))
+
+    return check

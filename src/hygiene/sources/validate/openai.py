@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from hygiene.sources.validate._common import USER_AGENT, by_status
-from hygiene.sources.validate.base import Client, Outcome, Provider
+from hygiene.sources.validate._common import bearer_get
+from hygiene.sources.validate.base import Provider
 
 PATTERN = re.compile(
     r"(?<![A-Za-z0-9_-])sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,200}"
@@ -14,12 +14,8 @@ PATTERN = re.compile(
 )
 
 
-def check(token: str, text: str, at: int, client: Client) -> Outcome:
-    """200: live; 401: revoked or never valid; else (429 out of quota) unknown."""
-    response = client.http.request(
-        "GET", "/v1/models", {"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT}
-    )
-    return Outcome(by_status(response))
+#: 200: live; 401: revoked or never valid; else (429 out of quota) unknown.
+check = bearer_get("/v1/models")
 
 
 PROVIDER = Provider(
