@@ -50,6 +50,8 @@ def athena_cells(row: SpendRow) -> list[str | None]:
         row.currency,
         row.provider,
         row.sub_account,
+        row.sub_account_name,
+        row.service,
         row.category,
         *[row.tags[k] for k in KEYS],
         row.billed_cost,

@@ -31,6 +31,8 @@ def test_the_query_parses_in_each_engine(name: str) -> None:
         "currency",
         "provider",
         "sub_account",
+        "sub_account_name",
+        "service",
         "charge_category",
         "tag_0",
         "tag_1",

@@ -28,6 +28,7 @@ FOCUS_COLUMNS: dict[str, str] = {
     "ServiceName": "varchar",
     "ProviderName": "varchar",
     "SubAccountId": "varchar",
+    "SubAccountName": "varchar",
     "ResourceId": "varchar",
     "Tags": "varchar",
     # read for the spend ↔ resources join (optional; FOCUS versions differ in which they have)
@@ -49,6 +50,7 @@ OPTIONAL_COLUMNS: frozenset[str] = frozenset(
         "Tags",
         "ResourceId",
         "SubAccountId",
+        "SubAccountName",
         "ListCost",
         "ProviderName",
         "ResourceName",
@@ -74,7 +76,7 @@ UNTAGGABLE: dict[str, str] = {
 }
 
 #: Budget scope keys that are provider columns rather than tags.
-PROVIDER_KEYS: frozenset[str] = frozenset({"ProviderName", "SubAccountId"})
+PROVIDER_KEYS: frozenset[str] = frozenset({"ProviderName", "SubAccountId", "ServiceName"})
 
 Metric = Literal["BilledCost", "EffectiveCost"]
 Kind = Literal["usage", "purchase", "tax", "credit", "adjustment"]
@@ -98,7 +100,8 @@ def charge_kind(category: str | None) -> Kind:
 
 @dataclass(frozen=True)
 class SpendRow:
-    """Cost of one (billing month, charge day, currency, provider, sub-account, category, tags)."""
+    """Cost of one (billing month, charge day, currency, provider, sub-account, service,
+    category, tags)."""
 
     billing_month: date  # first day of the billing period's month
     day: date  # the UTC day the charge period starts
@@ -110,6 +113,8 @@ class SpendRow:
     billed_cost: Decimal
     effective_cost: Decimal
     line_items: int = 0
+    service: str | None = None  # FOCUS ServiceName (None: not in the source, e.g. Cost Explorer)
+    sub_account_name: str | None = None  # FOCUS SubAccountName, when the source has it
 
     @property
     def kind(self) -> Kind:
@@ -126,6 +131,8 @@ class SpendRow:
             return self.provider
         if key == "SubAccountId":
             return self.sub_account
+        if key == "ServiceName":
+            return self.service
         return self.tags.get(key)
 
 

@@ -475,6 +475,7 @@ def checked_currencies(
             code,
             row.provider,
             row.sub_account,
+            row.service,
             row.category,
             *row.tags.items(),
         )
@@ -497,7 +498,7 @@ def _plus(one: SpendRow, other: SpendRow) -> SpendRow:
 def to_spend_row(row: Sequence[Any], tag_keys: Sequence[str]) -> SpendRow:
     """One output row of the aggregation query (columns as ``output_columns``) as a record."""
     base = len(BASE_OUTPUT)
-    month, day, currency, provider, sub_account, category = row[:base]
+    month, day, currency, provider, sub_account, sub_account_name, service, category = row[:base]
     billed, effective, line_items = row[base + len(tag_keys) :]
     return SpendRow(
         billing_month=month,
@@ -505,6 +506,8 @@ def to_spend_row(row: Sequence[Any], tag_keys: Sequence[str]) -> SpendRow:
         currency=currency or "",
         provider=provider or "",
         sub_account=sub_account,
+        sub_account_name=sub_account_name,
+        service=service,
         category=category,
         tags=dict(zip(tag_keys, row[base : base + len(tag_keys)], strict=True)),
         billed_cost=_dec(billed),

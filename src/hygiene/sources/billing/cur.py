@@ -126,6 +126,7 @@ CUR2_NAMES: dict[str, str] = {
     "service": "product_servicecode",
     "product": "line_item_product_code",
     "account": "line_item_usage_account_id",
+    "account_name": "line_item_usage_account_name",
     "resource": "line_item_resource_id",
     "entity": "bill_billing_entity",
     "seller": "line_item_legal_entity",
@@ -198,7 +199,11 @@ def _join_exprs(columns: Columns, names: Mapping[str, str]) -> dict[str, str]:
             f"THEN COALESCE({seller}, 'AWS Marketplace') ELSE 'AWS' END"
         )
         issuer = "'AWS'"
+    account_name = (
+        columns.text(names["account_name"]) if names.get("account_name", "") in columns else null
+    )
     return {
+        "SubAccountName": account_name,
         "ResourceName": null,
         "AllocatedTags": null,
         "ServiceCategory": null,

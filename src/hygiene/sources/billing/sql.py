@@ -1,7 +1,7 @@
 """The spend aggregation query, written once for every engine (see ``dialect.py``).
 
 It reads a relation with the FOCUS columns and returns one row per billing month, charge day,
-currency, provider, sub-account, charge category and normalised tag values. Tags are normalised
+currency, provider, sub-account, service, charge category and normalised tag values. Tags are normalised
 once per *distinct* tag set rather than once per line item: bills repeat a few thousand tag sets
 over millions of rows, so the JSON work shrinks by orders of magnitude.
 
@@ -30,6 +30,8 @@ BASE_OUTPUT = (
     "currency",
     "provider",
     "sub_account",
+    "sub_account_name",
+    "service",
     "charge_category",
 )
 
@@ -65,6 +67,8 @@ def spend_sql(dialect: Dialect, source: str, query: SpendQuery, policy: TagsPoli
         clean("b.currency"),
         f"COALESCE({clean('b.provider')}, '')",
         clean("b.sub_account"),
+        clean("b.sub_account_name"),
+        clean("b.service"),
         f"COALESCE({clean('b.charge_category')}, 'Usage')",
     ]
     outer_keys = ", ".join(
@@ -81,6 +85,8 @@ WITH scoped AS (
          {q("BillingCurrency")} AS currency,
          {q("ProviderName")} AS provider,
          {q("SubAccountId")} AS sub_account,
+         {q("SubAccountName")} AS sub_account_name,
+         {q("ServiceName")} AS service,
          {q("ChargeCategory")} AS charge_category,
          {q("Tags")} AS tags,
          {q("AllocatedTags")} AS allocated_tags,
@@ -90,12 +96,12 @@ WITH scoped AS (
   WHERE {_period(dialect, query.first_month, query.end_month, query.before)}
 ),
 by_tagset AS (
-  SELECT billing_month, charge_day, currency, provider, sub_account, charge_category, tags,
-         allocated_tags,
+  SELECT billing_month, charge_day, currency, provider, sub_account, sub_account_name, service,
+         charge_category, tags, allocated_tags,
          SUM(billed_cost) AS billed_cost, SUM(effective_cost) AS effective_cost,
          COUNT(*) AS line_items
   FROM scoped
-  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
 ),
 {_tagset_ctes(dialect, "by_tagset", query.tag_keys, policy)}
 SELECT {outer_keys},
