@@ -10,7 +10,7 @@ stats (the monthly report charts it)::
                  "forecast_method": "trend", "mom_change": -4.2 | null}],
      "untagged": {"cost": "1.00", "share": 7.5},
      "charges": {"credit": "-1.00", "tax": "0.00", "adjustment": "0.00"},
-     "total": "13.34", "net": "12.34"}
+     "total": "13.34", "forecast": "40.10", "forecast_method": "trend", "net": "12.34"}
 
 Amounts are decimal strings rounded to cents; percentages are numbers with one decimal.
 ``cost``/``total`` are usage and purchases (spend); credits, tax and adjustments are reported
@@ -261,7 +261,7 @@ def spend_table(
     for row in current:
         if row.kind in charges:
             charges[row.kind] += row.cost(metric)
-    total = month_to_date(current, month, metric)
+    total, total_forecast = forecast_for(mine, month, as_of, metric, policy)
     return {
         "month": month.strftime("%Y-%m"),
         "as_of": iso_z(as_of),
@@ -272,6 +272,8 @@ def spend_table(
         "untagged": {"cost": money(untagged), "share": percent(untagged, gross) or 0.0},
         "charges": {k: money(v) for k, v in charges.items()},
         "total": money(total),
+        "forecast": money(total_forecast.amount),
+        "forecast_method": total_forecast.method,
         "net": money(total + sum(charges.values(), ZERO)),
     }
 
