@@ -61,11 +61,15 @@ def test_sections_equal_the_store(state: Path) -> None:
     assert [r["name"] for r in report["tags"]["by_owner"]] == ["(none)", "alice"]
     assert report["spend"]["total"] == "2500.75" and report["spend"]["currency"] == "USD"
     assert [g["key"] for g in report["spend"]["groups"]] == [
-        "Project=checkout, Owner=team-payments, Env=prod",
-        "Project=search, Env=prod",
-        "(untagged)",
+        "checkout / team-payments / prod",
+        "search / (no Owner tag) / prod",
+        "(no Project tag) / (no Owner tag) / (no Env tag)",
     ]
-    assert report["headline"]["budget_total"] == "1800" and report["headline"]["budgets_over"] == 1
+    # the two Project budgets select disjoint spend: the headline sums them, saying so
+    headline = report["headline"]
+    assert (headline["budget_total"], headline["budget_basis"]) == ("1800.00", "Project")
+    assert headline["budget_names"] == ["checkout-prod", "search"]
+    assert headline["budgets_over"] == 1 and headline["budgets_forecast_over"] == 1
     # secrets: what is open in the latest run, with ages from first_seen
     assert {(s["id"], s["age_days"]) for s in report["secrets"]["open"]} == {
         (SECRET_OLD.id, 26),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from hygiene.checks.budgets.headline import budget_basis
+from hygiene.checks.budgets.headline import basis_of_stats, budget_basis, scope_keys
 from hygiene.checks.budgets.spend import BudgetStatus
 
 
@@ -27,8 +28,8 @@ def keys(scope: str) -> frozenset[str]:
     return frozenset(part.split("=")[0] for part in scope.split(", ") if "=" in part)
 
 
-def pairs(*statuses: BudgetStatus) -> list[tuple[BudgetStatus, frozenset[str]]]:
-    return [(s, keys(s.scope)) for s in statuses]
+def pairs(*statuses: BudgetStatus) -> list[tuple[dict[str, Any], frozenset[str]]]:
+    return [(s.to_stats(), keys(s.scope)) for s in statuses]
 
 
 LAYERED = pairs(
@@ -40,7 +41,7 @@ LAYERED = pairs(
 
 def test_an_org_wide_budget_is_the_basis_and_nothing_is_summed() -> None:
     org = status("org", "all", "4000", "1500", "3900")
-    basis = budget_basis([*LAYERED, (org, frozenset())], "USD", Decimal("1500"))
+    basis = budget_basis([*LAYERED, (org.to_stats(), frozenset())], "USD", Decimal("1500"))
     assert basis is not None
     assert (basis["basis"], basis["budgets"], basis["amount"]) == ("all", ["org"], "4000.00")
     assert basis["forecast"] == "3900.00" and basis["forecast_percent"] == 97.5
@@ -66,7 +67,16 @@ def test_the_same_scope_twice_counts_once_and_other_currencies_are_left_out() ->
         status("b", "Project=x", "100", "50"),
     )
     euro = BudgetStatus("eu", "all", Decimal(9), "EUR", Decimal(1), None, "none", {})
-    basis = budget_basis([*twice, (euro, frozenset())], "USD", Decimal(50))
+    basis = budget_basis([*twice, (euro.to_stats(), frozenset())], "USD", Decimal(50))
     assert basis is not None and basis["budgets"] == ["a"] and basis["amount"] == "100.00"
     assert basis["forecast"] is None  # one member has no forecast: no sum pretends otherwise
-    assert budget_basis([(euro, frozenset())], "USD", Decimal(50)) is None
+    assert budget_basis([(euro.to_stats(), frozenset())], "USD", Decimal(50)) is None
+
+
+def test_a_run_recorded_without_a_basis_gets_the_same_one_from_its_budget_rows() -> None:
+    rows = [s for s, _ in LAYERED]
+    provider = {**rows[0], "name": "aws", "scope": "SubAccountId=1", "source": "aws-budgets"}
+    basis = basis_of_stats([*rows, provider], "USD", Decimal("1500"))
+    assert basis == budget_basis(LAYERED, "USD", Decimal("1500"))
+    assert scope_keys("Project=checkout, Env=prod") == {"Project", "Env"}
+    assert scope_keys("all") == frozenset()

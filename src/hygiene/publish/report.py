@@ -19,13 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from hygiene.errors import HygieneError
+from hygiene.publish import report_spend
+from hygiene.publish.actions import plan
 from hygiene.publish.numbers import decimal
 from hygiene.registry import CHECKS
 from hygiene.store import Store, findings_by_id
 
 log = logging.getLogger(__name__)
 
-SCHEMA = "hygiene.report/v1"
+SCHEMA = "hygiene.report/v2"
 #: Checks the review has a section for; reported as "never ran" when absent from the month.
 EXPECTED_CHECKS = tuple(n for n, spec in CHECKS.items() if spec.monthly)
 SEVERITIES = ("critical", "high", "medium", "low", "info")
@@ -77,12 +79,9 @@ def _where(finding: Mapping[str, Any]) -> str:
 
 
 def _group_key(key: Any) -> str:
-    if isinstance(key, Mapping):
-        parts = [f"{k}={v}" for k, v in key.items() if v not in (None, "")]
-        return ", ".join(parts) or "(untagged)"
     if isinstance(key, list | tuple):
         return " / ".join(str(k) for k in key)
-    return str(key)
+    return report_spend.group_label(key)
 
 
 class _Month:
@@ -181,11 +180,14 @@ def build_report(
         "period": {"start": start.strftime("%Y-%m-%d"), "end": end.strftime("%Y-%m-%d")},
         "runs": _runs(current),
     }
+    report["words"] = report_spend.WORDS
     report["coverage"] = _coverage(current, checks)
     report["spend"] = _spend(current)
     report["tags"] = _tags(current)
     report["trend"] = _trend(store, month, trend_months, current)
     open_findings = [f for name in current.source for f in current.findings(name)]
+    budgets_stats = (current.check("budgets") or {}).get("stats") or {}
+    report["actions"] = plan(open_findings, budgets_stats)
     report["offenders"] = _offenders(open_findings)
     report["secrets"] = _secrets(current)
     report["env"] = _env(current)
@@ -248,7 +250,14 @@ def _spend(month: _Month) -> dict[str, Any]:
             "metric": spend.get("metric"),
             "currency": spend.get("currency"),
             "total": spend.get("total"),
+            "forecast": spend.get("forecast"),
+            "net": spend.get("net"),
+            "charges": spend.get("charges") or {},
+            "by": list(spend.get("by") or []),
             "untagged": spend.get("untagged") or {},
+            "basis": report_spend.basis(stats),
+            "dimensions": report_spend.dimensions(stats),
+            "allocation": report_spend.allocation(stats),
             "groups": [
                 {
                     "key": _group_key(g.get("key")),
@@ -323,16 +332,24 @@ def _trend(store: Store, month: str, count: int, current: _Month) -> list[dict[s
             else _Month(store.runs_between(start, end, with_findings=False), store)
         )
         tags = (data.check("tags") or {}).get("stats") or {}
-        spend = ((data.check("budgets") or {}).get("stats") or {}).get("spend") or {}
+        budgets = (data.check("budgets") or {}).get("stats") or {}
+        spend = budgets.get("spend") or {}
         untagged = spend.get("untagged") or {}
+        basis = report_spend.basis(budgets) or {}
         points.append(
             {
                 "month": name,
                 "compliance_percent": tags.get("compliance_percent"),
+                "coverage_by_spend": (budgets.get("allocation") or {}).get("coverage_by_spend"),
                 "untagged_cost": untagged.get("cost"),
                 "untagged_share": untagged.get("share"),
                 "total_spend": spend.get("total"),
+                "forecast": spend.get("forecast") if name == month else None,
+                "budget": basis.get("amount"),
+                "budget_basis": basis.get("basis"),
                 "currency": spend.get("currency"),
+                "as_of": spend.get("as_of"),
+                "projects": report_spend.project_trend(budgets),
             }
         )
     return points
@@ -401,7 +418,15 @@ def _rotation(month: _Month) -> dict[str, Any]:
     section = _section_state(month, "rotation")
     stats = (month.check("rotation") or {}).get("stats") or {}
     items = [
-        {**_item(f, section["as_of"]), "resource": f["resource"]}
+        {
+            **_item(f, section["as_of"]),
+            "resource": f["resource"],
+            "credential": _credential(f),
+            "kind": (f.get("details") or {}).get("kind"),
+            "account": (f.get("details") or {}).get("account"),
+            "age": (f.get("details") or {}).get("age_days"),
+            "limit": (f.get("details") or {}).get("limit_days"),
+        }
         for f in month.findings("rotation")
     ]
     rank = {s: i for i, s in enumerate(SEVERITIES)}
@@ -409,6 +434,18 @@ def _rotation(month: _Month) -> dict[str, Any]:
     section["by_rule"] = dict(sorted(Counter(i["rule"] for i in items).items()))
     section["credentials"] = stats.get("credentials")
     return section
+
+
+def _credential(finding: Mapping[str, Any]) -> str:
+    """A credential's name for people: the IAM user and key, the secret's name, the key alias —
+    never a raw ARN when the details know better."""
+    d = finding.get("details") or {}
+    name, user = d.get("name"), d.get("user") or d.get("service_account")
+    if user and name and user != name:
+        return f"{user} · {name}"
+    if name or user:
+        return str(name or user)
+    return report_spend.short_resource(str(finding["resource"]))
 
 
 def _resolved(store: Store, month: _Month, start: datetime, end: datetime) -> list[dict[str, Any]]:
@@ -444,12 +481,11 @@ def _headline(
         for f in open_findings
         if f.get("first_seen") and start <= parse_time(str(f["first_seen"])) < end
     ]
-    budgets = report["spend"]["budgets"]
-    currencies = {b.get("currency") for b in budgets}
-    budget_total: Decimal | None = None
-    if budgets and len(currencies) == 1:
-        amounts = [decimal(b.get("amount")) for b in budgets]
-        budget_total = sum((a for a in amounts if a is not None), Decimal("0"))
+    spend = report["spend"]
+    budgets = spend["budgets"]
+    basis = spend.get("basis") or {}
+    allocation = spend.get("allocation") or {}
+    over = report_spend.budgets_over(budgets)
     return {
         "runs": report["runs"]["count"],
         "open_findings": len(open_findings),
@@ -457,13 +493,34 @@ def _headline(
         "new_this_month": len(new),
         "resolved_this_month": len([r for r in report["resolved"] if not r["reopened"]]),
         "tag_compliance_percent": report["tags"]["compliance_percent"],
-        "spend_total": report["spend"]["total"],
-        "spend_currency": report["spend"]["currency"],
-        "budget_total": None if budget_total is None else str(budget_total),
-        "budget_currency": next(iter(currencies)) if len(currencies) == 1 else None,
-        "budgets_over": sum(1 for b in budgets if (decimal(b.get("percent")) or 0) >= 100),
+        "tag_coverage_by_count": allocation.get("coverage_by_count")
+        if allocation
+        else report["tags"]["compliance_percent"],
+        "tag_coverage_by_spend": allocation.get("coverage_by_spend"),
+        "untagged_spend": (spend.get("untagged") or {}).get("cost"),
+        "untagged_share": (spend.get("untagged") or {}).get("share"),
+        "spend_total": spend["total"],
+        "spend_forecast": spend.get("forecast"),
+        "spend_currency": spend["currency"],
+        "budget_total": basis.get("amount"),
+        "budget_currency": basis.get("currency"),
+        "budget_basis": basis.get("basis"),
+        "budget_names": basis.get("budgets") or [],
+        "budget_percent": basis.get("percent"),
+        "budget_forecast_percent": basis.get("forecast_percent"),
+        "budget_covers_percent_of_spend": basis.get("covers_percent_of_spend"),
+        "budgets_over": over["now"],
+        "budgets_forecast_over": over["forecast"],
+        "money_at_stake": _at_stake(report["actions"]),
         "checks_not_covered": [c["check"] for c in report["coverage"] if not c["covered"]],
     }
+
+
+def _at_stake(actions: Sequence[Mapping[str, Any]]) -> str | None:
+    """The money the top actions put at stake (same currency), as a decimal string."""
+    amounts = [decimal(a.get("money_at_stake")) for a in actions]
+    known = [a for a in amounts if a is not None]
+    return f"{sum(known, Decimal(0)):.2f}" if known else None
 
 
 # --------------------------------------------------------------------------- publishing

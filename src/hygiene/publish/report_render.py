@@ -8,12 +8,21 @@ import io
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from hygiene.publish import charts
 from hygiene.publish.numbers import decimal
+
+
+def _dimension_rows(report: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    for dimension in report["spend"].get("dimensions") or []:
+        if dimension["key"] == key:
+            return list(dimension["rows"])
+    return []
+
 
 CSV_SECTIONS: dict[
     str, tuple[Callable[[Mapping[str, Any]], Iterable[Mapping[str, Any]]], Sequence[str]]
@@ -29,6 +38,57 @@ CSV_SECTIONS: dict[
             "runs_skipped",
             "runs_error",
             "data_as_of",
+        ),
+    ),
+    "actions.csv": (
+        lambda r: r["actions"],
+        (
+            "rank",
+            "kind",
+            "title",
+            "owner",
+            "severity",
+            "money_at_stake",
+            "currency",
+            "findings",
+            "detail",
+        ),
+    ),
+    **{
+        f"spend_by_{name}.csv": (
+            partial(_dimension_rows, key=key),
+            (
+                "name",
+                "cost",
+                "share",
+                "budget",
+                "percent",
+                "forecast",
+                "forecast_percent",
+                "mom_change",
+            ),
+        )
+        for key, name in (
+            ("Owner", "owner"),
+            ("Project", "project"),
+            ("ServiceName", "service"),
+            ("SubAccountId", "account"),
+        )
+    },
+    "top_non_compliant.csv": (
+        lambda r: (r["spend"].get("allocation") or {}).get("top_non_compliant") or [],
+        (
+            "resource_id",
+            "what",
+            "resource_type",
+            "account",
+            "service",
+            "cost",
+            "effective_cost",
+            "missing",
+            "rules",
+            "owner",
+            "judged_by",
         ),
     ),
     "spend_groups.csv": (
@@ -65,9 +125,13 @@ CSV_SECTIONS: dict[
         (
             "month",
             "compliance_percent",
+            "coverage_by_spend",
             "untagged_cost",
             "untagged_share",
             "total_spend",
+            "forecast",
+            "budget",
+            "budget_basis",
             "currency",
         ),
     ),
@@ -89,6 +153,11 @@ CSV_SECTIONS: dict[
             "id",
             "rule",
             "severity",
+            "credential",
+            "kind",
+            "account",
+            "age",
+            "limit",
             "resource",
             "owner",
             "status",
@@ -169,38 +238,76 @@ def _floats(values: Iterable[Any]) -> list[float]:
     return [float(decimal(v) or 0) for v in values]
 
 
+def _optional(values: Iterable[Any]) -> list[float | None]:
+    out: list[float | None] = []
+    for value in values:
+        number = decimal(value)
+        out.append(None if number is None else float(number))
+    return out
+
+
 def build_charts(report: Mapping[str, Any]) -> dict[str, str]:
     """The report's inline SVG charts (only those with data)."""
     out: dict[str, str] = {}
-    groups = report["spend"]["groups"]
-    if groups:
-        series = {"spend": _floats(g["cost"] for g in groups)}
-        if any(g.get("budget") is not None for g in groups):
-            series["budget"] = _floats(g.get("budget") for g in groups)
-        if any(g.get("forecast") is not None for g in groups):
-            series["forecast"] = _floats(g.get("forecast") for g in groups)
-        out["spend"] = charts.bar_chart(
-            [g["key"] for g in groups],
-            series,
-            salt="spend",
-            title=f"Spend vs budget ({report['spend'].get('metric') or 'cost'})",
-            ylabel=report["spend"].get("currency") or "",
-        )
+    currency = report["spend"].get("currency") or ""
     trend = report["trend"]
+    months = [p["month"] for p in trend]
+    if any(p.get("total_spend") is not None for p in trend):
+        out["spend_trend"] = charts.spend_trend_chart(
+            months,
+            _optional(p.get("total_spend") for p in trend),
+            forecast=_optional(p.get("forecast") for p in trend),
+            budget=_optional(p.get("budget") for p in trend),
+            title="Spend by month, with the budget and this month's forecast",
+            ylabel=currency,
+        )
+    projects = sorted({name for p in trend for name in (p.get("projects") or {})})
+    if projects and any(p.get("projects") for p in trend[:-1]):
+        out["project_trend"] = charts.lines_with_budgets(
+            months,
+            {
+                name: (
+                    _optional(
+                        ((p.get("projects") or {}).get(name) or {}).get("cost") for p in trend
+                    ),
+                    _optional(
+                        ((p.get("projects") or {}).get(name) or {}).get("budget") for p in trend
+                    ),
+                )
+                for name in projects[:6]
+            },
+            title="Spend by project and month (dashed: its budget)",
+            ylabel=currency,
+        )
+    for dimension in report["spend"].get("dimensions") or []:
+        if dimension["key"] not in ("Project", "Owner") or not dimension["rows"]:
+            continue
+        rows = dimension["rows"][:10]
+        out[f"budget_{dimension['key'].lower()}"] = charts.budget_bars(
+            [r["name"] for r in rows],
+            _floats(r["cost"] for r in rows),
+            _optional(r.get("forecast") for r in rows),
+            _optional(r.get("budget") for r in rows),
+            title=f"Spend, forecast and budget {dimension['title'].lower()}",
+            xlabel=currency,
+            salt=f"budget-{dimension['key'].lower()}",
+        )
     if any(p["compliance_percent"] is not None for p in trend):
         lines: dict[str, list[float | None]] = {
-            "tag compliance %": [
+            "tag coverage by count %": [
                 None if p["compliance_percent"] is None else float(p["compliance_percent"])
                 for p in trend
             ]
         }
+        if any(p.get("coverage_by_spend") is not None for p in trend):
+            lines["tag coverage by spend %"] = _optional(p.get("coverage_by_spend") for p in trend)
         if any(p["untagged_share"] is not None for p in trend):
             lines["untagged spend %"] = [_share_percent(p["untagged_share"]) for p in trend]
         out["trend"] = charts.line_chart(
-            [p["month"] for p in trend],
+            months,
             lines,
             salt="trend",
-            title="Tag compliance and untagged spend by month",
+            title="Tag coverage and untagged spend by month",
             ylabel="%",
             ylim=(0, 100),
         )

@@ -16,53 +16,78 @@ Pure: inputs are the budgets' statuses, output a dict for the check's stats.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from hygiene.checks.budgets.spend import BudgetStatus, money, percent
+from hygiene.checks.budgets.spend import money, percent
 
 ZERO = Decimal(0)
+Budget = Mapping[str, Any]  # a budget's row of the check's stats (``BudgetStatus.to_stats``)
+
+
+def scope_keys(scope: str) -> frozenset[str]:
+    """The keys of a budget's scope text (``Project=checkout, Env=prod``; ``all``: none)."""
+    if scope.strip() in ("", "all"):
+        return frozenset()
+    return frozenset(part.split("=", 1)[0].strip() for part in scope.split(", ") if "=" in part)
+
+
+def _amount(budget: Budget, key: str) -> Decimal | None:
+    value = budget.get(key)
+    return None if value is None else Decimal(str(value))
 
 
 def budget_basis(
-    statuses: Sequence[tuple[BudgetStatus, frozenset[str]]], currency: str, total: Decimal
+    budgets: Sequence[tuple[Budget, frozenset[str]]], currency: str, total: Decimal
 ) -> dict[str, Any] | None:
-    """The headline budget of ``currency`` from (status, its scope's keys) pairs; None when no
-    policy budget is in that currency. ``total`` is the month's spend, for the covered share."""
-    by_keys: dict[frozenset[str], dict[str, BudgetStatus]] = defaultdict(dict)
-    for status, keys in statuses:
-        if status.currency == currency:
+    """The headline budget of ``currency`` from (budget row, its scope's keys) pairs; None when
+    no budget is in that currency. ``total`` is the month's spend, for the covered share."""
+    by_keys: dict[frozenset[str], dict[str, Budget]] = defaultdict(dict)
+    for budget, keys in budgets:
+        if budget.get("currency") == currency:
             # the same keys and values twice is one scope: keep the first budget of it
-            by_keys[keys].setdefault(status.scope, status)
+            by_keys[keys].setdefault(str(budget.get("scope")), budget)
     if not by_keys:
         return None
+
+    def actual(keys: frozenset[str]) -> Decimal:
+        return sum((_amount(b, "actual") or ZERO for b in by_keys[keys].values()), ZERO)
+
     if frozenset() in by_keys:
         chosen = frozenset[str]()
     else:
-        chosen = min(
-            by_keys,
-            key=lambda keys: (
-                -sum((s.actual for s in by_keys[keys].values()), ZERO),
-                len(keys),
-                sorted(keys),
-            ),
-        )
-    members = sorted(by_keys[chosen].values(), key=lambda s: s.name)
-    amount = sum((s.amount for s in members), ZERO)
-    actual = sum((s.actual for s in members), ZERO)
-    forecasts = [s.forecast for s in members]
+        chosen = min(by_keys, key=lambda keys: (-actual(keys), len(keys), sorted(keys)))
+    members = sorted(by_keys[chosen].values(), key=lambda b: str(b.get("name")))
+    amount = sum((_amount(b, "amount") or ZERO for b in members), ZERO)
+    spent = actual(chosen)
+    forecasts = [_amount(b, "forecast") for b in members]
     known = [f for f in forecasts if f is not None]
     forecast = sum(known, ZERO) if len(known) == len(forecasts) else None
     return {
         "basis": "all" if not chosen else "+".join(sorted(chosen)),
-        "budgets": [s.name for s in members],
+        "budgets": [str(b.get("name")) for b in members],
         "currency": currency,
         "amount": money(amount),
-        "actual": money(actual),
+        "actual": money(spent),
         "forecast": None if forecast is None else money(forecast),
-        "percent": percent(actual, amount),
+        "percent": percent(spent, amount),
         "forecast_percent": None if forecast is None else percent(forecast, amount),
-        "covers_percent_of_spend": percent(actual, total) if total > 0 else None,
+        "covers_percent_of_spend": percent(spent, total) if total > 0 else None,
         "not_summed": sorted({"+".join(sorted(k)) or "all" for k in by_keys if k != chosen}),
     }
+
+
+def basis_of_stats(
+    budgets: Sequence[Budget], currency: str | None, total: Decimal
+) -> dict[str, Any] | None:
+    """:func:`budget_basis` over the stats' policy budgets (provider budgets left out: their
+    scopes are the provider's), for runs recorded before the stats carried one."""
+    if not currency:
+        return None
+    rows = [
+        (b, scope_keys(str(b.get("scope") or "")))
+        for b in budgets
+        if b.get("source", "policy") == "policy"
+    ]
+    return budget_basis(rows, currency, total)

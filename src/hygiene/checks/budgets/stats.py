@@ -69,7 +69,7 @@ def spend_stats(data: SpendData, policy: Policy, as_of: datetime) -> dict[str, A
     }
     statuses = [budget_status(b, data.rows, month, as_of, policy) for b in policy.budgets]
     keyed = [
-        (status, frozenset(normalised_scope(b, policy)))
+        (status.to_stats(), frozenset(normalised_scope(b, policy)))
         for status, b in zip(statuses, policy.budgets, strict=True)
     ]
     mine = [r for r in data.rows if r.currency == main]
