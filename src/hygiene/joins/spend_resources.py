@@ -1,11 +1,13 @@
 """Spend joined to resources: what each non-compliant resource costs this month, and the tag
 coverage *by spend* (the FinOps allocation KPI) beside the coverage by count.
 
-Pure. Inputs: the month's per-resource cost from the bill (``SpendData.resources``, read by the
-budgets check's sources; bounded, see ``sources/billing/sql.resource_sql``) and, when the tags
-check ran, its records with the findings it kept for them — the same ``(records, findings)``
-batches a :class:`~hygiene.context.Tally` receives. Without the inventory every charge is judged
-by the bill's own tags.
+Pure, but for :class:`TagsInventory`'s spool. Inputs: the month's per-resource cost from the
+bill (``SpendData.resources``, read by the budgets check's sources; bounded, see
+``sources/billing/sql.resource_sql``) and, when the tags check ran, its records with the findings
+it kept for them — the same ``(records, findings)`` batches a :class:`~hygiene.context.Tally`
+receives. Each batch is reduced at once to one compact :class:`Resource` per in-scope record (a
+record is compliant when its batch's findings name none against it, as the tags check's own
+tally counts it). Without the inventory every charge is judged by the bill's own tags.
 
 How a charge is judged, per currency:
 
@@ -26,17 +28,23 @@ compliant share, as the tags check counts it.
 
 from __future__ import annotations
 
+import logging
+import sys
+import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from hygiene.findings import Finding
+from hygiene.joins.batch_spool import BatchSpool
 from hygiene.policy import Policy
 from hygiene.records.billing import UNTAGGABLE, Metric, ResourceCost, ResourceSpend, SpendData
 from hygiene.records.cloud import ResourceRecord
-from hygiene.tagging import normalise_tags
+from hygiene.tagging import key_lookup, normalise_tags
+
+log = logging.getLogger(__name__)
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -71,17 +79,74 @@ def short_id(resource_id: str) -> str:
     return tail
 
 
-@dataclass
-class Judged:
-    """What the inventory says of one bill resource."""
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """What the join keeps of one in-scope record of the tags check: the ids a bill's
+    ``ResourceId`` is matched on (its ARN or full name, its name, its account; the short id is
+    derived), and its verdict — compliant, the missing keys and the rules its findings name, its
+    ``Owner`` tag. Repeated values (accounts, types, owners, key and rule lists) are shared."""
 
-    compliant: bool
-    missing: list[str]
-    rules: list[str]
-    resource_type: str
+    resource_id: str
     account: str
     name: str
+    resource_type: str
+    compliant: bool
+    missing: tuple[str, ...]
+    rules: tuple[str, ...]
     owner: str | None
+
+
+class _Shared:
+    """One copy of each repeated string and tuple of a batch's resources (``sys.intern`` for the
+    strings, a table for the tuples, which stays as small as the policy's keys and rules)."""
+
+    def __init__(self) -> None:
+        self._tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+    def text(self, value: str) -> str:
+        return sys.intern(value)
+
+    def names(self, values: Iterable[str]) -> tuple[str, ...]:
+        key = tuple(sys.intern(v) for v in values)
+        return self._tuples.setdefault(key, key)
+
+
+def resources_of(
+    records: Iterable[ResourceRecord],
+    findings: Sequence[Finding],
+    policy: Policy,
+    *,
+    lookup: Mapping[str, str] | None = None,
+    shared: _Shared | None = None,
+) -> list[Resource]:
+    """One batch of the tags check reduced to what the join reads: a :class:`Resource` per
+    in-scope record, judged by ``findings`` (those kept for this batch)."""
+    from hygiene.checks.tags.rules import in_scope
+
+    lookup = key_lookup(policy.tags) if lookup is None else lookup
+    shared = shared or _Shared()
+    against: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        if finding.check == TAGS_CHECK:
+            against[finding.resource].append(finding)
+    out: list[Resource] = []
+    for record in in_scope(records, policy.tags):
+        own = against.get(record.resource_id, [])
+        tags = normalise_tags(record.tags, policy.tags, lookup=lookup)
+        owner = tags.values.get(OWNER_KEY) or None
+        out.append(
+            Resource(
+                resource_id=record.resource_id,
+                account=shared.text(record.account),
+                name=record.name,
+                resource_type=shared.text(record.resource_type),
+                compliant=not own,
+                missing=shared.names(_missing_keys(own)),
+                rules=shared.names(sorted({f.rule for f in own})),
+                owner=shared.text(owner) if owner else None,
+            )
+        )
+    return out
 
 
 @dataclass
@@ -105,7 +170,7 @@ class _Index:
         if cost.name:
             self.scoped[(cost.sub_account, cost.name)].append(position)
 
-    def find(self, record: ResourceRecord) -> list[int]:
+    def find(self, record: Resource) -> list[int]:
         if record.resource_id in self.exact:
             return self.exact[record.resource_id]
         short = short_id(record.resource_id)
@@ -121,8 +186,10 @@ class _Index:
 
 class SpendResourceJoin:
     """The join, fed like a :class:`~hygiene.context.Tally` with the tags check's batches
-    (:meth:`add`); :meth:`stats` gives the ``allocation`` figures. Holds the bill's bounded
-    per-resource costs and, of the inventory, only the records the bill names."""
+    (:meth:`add`, or :meth:`add_resources` with batches already reduced); :meth:`stats` gives
+    the ``allocation`` figures. Holds the bill's bounded per-resource costs and, of the
+    inventory, only the resources the bill names (and counts: resources, compliant ones, the
+    Owners of compliant ones per account)."""
 
     def __init__(
         self,
@@ -141,41 +208,29 @@ class SpendResourceJoin:
         for position, cost in enumerate(spend.costs):
             if cost.resource_id is not None and cost.untaggable is None and not cost.tail:
                 self.index.add(position, cost)
-        self.judged: dict[int, Judged] = {}
+        self.judged: dict[int, Resource] = {}
         self.inventory = False
         self.resources = self.compliant = 0
         self.account_owners: dict[str, Counter[str]] = defaultdict(Counter)
+        self._lookup = key_lookup(policy.tags)
+        self._shared = _Shared()
 
     def add(self, records: Iterable[ResourceRecord], findings: Sequence[Finding] = ()) -> None:
         """One batch of the tags check: its records and the findings kept for them."""
-        from hygiene.checks.tags.rules import in_scope
+        self.add_resources(
+            resources_of(records, findings, self.policy, lookup=self._lookup, shared=self._shared)
+        )
 
+    def add_resources(self, resources: Iterable[Resource]) -> None:
+        """One batch of the tags check, reduced by :func:`resources_of`."""
         self.inventory = True
-        against: dict[str, list[Finding]] = defaultdict(list)
-        for finding in findings:
-            if finding.check == TAGS_CHECK:
-                against[finding.resource].append(finding)
-        for record in in_scope(list(records), self.policy.tags):
-            own = against.get(record.resource_id, [])
-            owner = normalise_tags(record.tags, self.policy.tags).values.get(OWNER_KEY) or None
+        for resource in resources:
             self.resources += 1
-            self.compliant += int(not own)
-            if owner and not own:
-                self.account_owners[record.account][owner] += 1
-            positions = self.index.find(record)
-            if not positions:
-                continue
-            judged = Judged(
-                compliant=not own,
-                missing=_missing_keys(own),
-                rules=sorted({f.rule for f in own}),
-                resource_type=record.resource_type,
-                account=record.account,
-                name=record.name,
-                owner=owner,
-            )
-            for position in positions:
-                self.judged[position] = judged
+            self.compliant += int(resource.compliant)
+            if resource.owner and resource.compliant:
+                self.account_owners[resource.account][resource.owner] += 1
+            for position in self.index.find(resource):
+                self.judged[position] = resource
 
     # ------------------------------------------------------------------ figures
 
@@ -225,7 +280,7 @@ class SpendResourceJoin:
                 continue
             judged = self.judged.get(position)
             if judged is not None:
-                compliant, missing, basis = judged.compliant, judged.missing, "inventory"
+                compliant, missing, basis = judged.compliant, list(judged.missing), "inventory"
             else:
                 missing = [k for k in self.keys if k in cost.tags and cost.tags[k] is None]
                 compliant, basis = not missing, "bill_tags"
@@ -275,7 +330,7 @@ class SpendResourceJoin:
         }
 
     def _offender(
-        self, cost: ResourceCost, judged: Judged | None, missing: list[str], basis: str
+        self, cost: ResourceCost, judged: Resource | None, missing: list[str], basis: str
     ) -> dict[str, Any]:
         account = judged.account if judged else cost.sub_account
         name = (judged.name if judged else "") or cost.name or ""
@@ -288,13 +343,13 @@ class SpendResourceJoin:
             "cost": money(cost.billed_cost),
             "effective_cost": money(cost.effective_cost),
             "missing": missing,
-            "rules": judged.rules if judged else [],
+            "rules": list(judged.rules) if judged else [],
             "judged_by": basis,
             "owner_candidates": self._owners(cost, judged, account, name),
         }
 
     def _owners(
-        self, cost: ResourceCost, judged: Judged | None, account: str | None, name: str
+        self, cost: ResourceCost, judged: Resource | None, account: str | None, name: str
     ) -> list[dict[str, str]]:
         """Who probably owns a non-compliant resource, most telling first: its own Owner tag,
         the Owner its bill lines carry, an owner whose name its name contains, the owner of most
@@ -355,33 +410,150 @@ def _main_currency(costs: Sequence[ResourceCost]) -> str:
 
 class TagsInventory:
     """What a joins stage keeps of the tags check for this join while the checks run: its record
-    batches (:meth:`see`, an observer) and the findings kept for them (:meth:`kept`, after the
-    exception screen). Thread-safe; the records are kept as they come (the join needs their ids,
-    names, accounts and Owner tags, and the count of compliant resources)."""
+    batches (:meth:`see`, an observer), the findings kept for each (:meth:`kept`, after the
+    exception screen) and, once the budgets check has read it, the bill (:meth:`bill`).
 
-    def __init__(self) -> None:
-        import threading
+    Its memory is bounded by one batch and the bill, not by the estate. The tags and budgets
+    checks run in threads of their own, so the bill may come before the first batch of records,
+    between two or after the last: the pipeline sets no order (a bill file or query is read in
+    seconds, a large estate's inventory takes minutes). A batch is reduced when its findings
+    arrive (the pipeline calls the observer, then the sink, for one batch, in the check's one
+    thread) to a :class:`Resource` per in-scope record, and then
 
+    * with the bill known, goes straight into the :class:`SpendResourceJoin`, which keeps only
+      the resources the bill names (at most the read's limit) and counts the others;
+    * before the bill, is spooled to an unnamed temporary file (:class:`BatchSpool`, ~100 bytes a
+      resource) and read back into the join, in the order seen, when the bill arrives (or at
+      :meth:`join`).
+
+    An index of every resource in memory, however compact, would grow with the estate (tens of
+    MiB at 200k resources), and the bill cannot be asked for first without serialising the two
+    checks. Judging a record by its own batch's findings is how the tags check's tally counts.
+
+    Without a ``policy`` (a caller that has it only at :meth:`join`) a batch cannot be reduced
+    and is kept as it came: for small uses and tests; the joins stage passes it. Thread-safe;
+    :meth:`see`, :meth:`kept` and :meth:`bill` never raise (they run inside the checks: a
+    failure, such as a full disk, is logged and makes :meth:`join` raise instead)."""
+
+    def __init__(self, policy: Policy | None = None, *, spool_dir: str | None = None) -> None:
+        self.policy = policy
         self._lock = threading.Lock()
-        self._records: list[ResourceRecord] = []
-        self._findings: list[Finding] = []
+        self._pending: list[ResourceRecord] = []  # the batch seen, whose findings come next
+        self._raw: list[tuple[list[ResourceRecord], list[Finding]]] = []  # without a policy
+        self._spool = BatchSpool(spool_dir)
+        self._join: SpendResourceJoin | None = None
+        self._joined: SpendData | None = None  # the bill self._join was made for
+        self._lookup = key_lookup(policy.tags) if policy is not None else {}
+        self._shared = _Shared()
+        self._failed = ""  # why the batches were lost
 
     def see(self, batch: Iterable[ResourceRecord]) -> None:
-        """A batch of the tags check's records."""
+        """A batch of the tags check's records (its findings come next, by :meth:`kept`)."""
         records = list(batch)
         with self._lock:
-            self._records += records
+            self._pending += records
 
     def kept(self, findings: Sequence[Finding]) -> None:
-        """Findings of the tags check that the run kept."""
+        """Findings of the tags check that the run kept for the batch seen last."""
         tags = [f for f in findings if f.check == TAGS_CHECK]
         with self._lock:
-            self._findings += tags
+            self._guarded(self._fold, tags)
 
-    def batches(self) -> list[tuple[list[ResourceRecord], list[Finding]]]:
-        """Everything kept, as one batch for :meth:`SpendResourceJoin.add` (none: nothing seen)."""
+    def bill(self, spend: SpendData) -> None:
+        """The budgets check's spend data: from now on batches are joined as they come (the
+        spooled ones first). A second bill, or one without per-resource cost, changes nothing."""
         with self._lock:
-            return [(list(self._records), list(self._findings))] if self._records else []
+            if self._join is not None or spend.resources is None or self.policy is None:
+                return
+            self._guarded(self._start, spend, self.policy)
+
+    @property
+    def spooled(self) -> tuple[int, int, int]:
+        """What waits on disk for the bill: batches, resources, bytes."""
+        with self._lock:
+            return self._spool.batches, self._spool.items, self._spool.size
+
+    def join(self, spend: SpendData, policy: Policy) -> SpendResourceJoin:
+        """The join of ``spend``'s per-resource cost with every batch seen. ValueError when the
+        batches were already joined to another bill, or reduced under another policy."""
+        if spend.resources is None:
+            raise ValueError("the spend data has no per-resource cost")
+        with self._lock:
+            self._guarded(self._fold, [])  # records seen whose findings never came
+            if self._failed:
+                raise RuntimeError(f"the tags inventory was lost: {self._failed}")
+            if self.policy is not None and policy is not self.policy and policy != self.policy:
+                raise ValueError("the tags inventory was reduced under another policy")
+            if self._join is None:
+                self._start(spend, policy)
+            elif spend is not self._joined:
+                raise ValueError("the tags inventory was joined to another bill")
+            assert self._join is not None
+            return self._join
+
+    def close(self) -> None:
+        """Drop what is spooled (the join is not needed)."""
+        with self._lock:
+            self._spool.close()
+
+    def _guarded(self, step: Callable[..., None], *args: Any) -> None:
+        """``step`` (lock held); a failure loses the inventory, not the check it runs in."""
+        if self._failed:
+            self._pending = []
+            return
+        try:
+            step(*args)
+        except Exception as exc:
+            log.exception("the tags inventory for the spend join was lost")
+            self._failed = f"{type(exc).__name__}: {exc}"
+            self._pending, self._raw, self._join = [], [], None
+            self._spool.close()
+
+    def _fold(self, findings: list[Finding]) -> None:
+        """The pending batch with its findings, reduced and joined or spooled (lock held)."""
+        records, self._pending = self._pending, []
+        if not records:
+            return
+        if self.policy is None:
+            self._raw.append((records, findings))
+            return
+        resources = resources_of(
+            records, findings, self.policy, lookup=self._lookup, shared=self._shared
+        )
+        if self._join is not None:
+            self._join.add_resources(resources)
+        else:
+            self._spool.add([_row(r) for r in resources])
+
+    def _start(self, spend: SpendData, policy: Policy) -> None:
+        """Make the join of ``spend`` and give it what was kept so far, in order (lock held)."""
+        assert spend.resources is not None
+        join = SpendResourceJoin(spend.resources, policy, tag_keys=spend.tag_keys)
+        for rows in self._spool.drain():
+            join.add_resources(_resources(rows))
+        for records, findings in self._raw:
+            join.add(records, findings)
+        self._raw = []
+        self._join, self._joined = join, spend
+
+
+def _row(resource: Resource) -> tuple[Any, ...]:
+    """A resource as the spool holds it (a plain tuple: the smallest pickle)."""
+    r = resource
+    return (
+        r.resource_id,
+        r.account,
+        r.name,
+        r.resource_type,
+        r.compliant,
+        r.missing,
+        r.rules,
+        r.owner,
+    )
+
+
+def _resources(rows: Iterable[tuple[Any, ...]]) -> Iterator[Resource]:
+    return (Resource(*row) for row in rows)
 
 
 def allocation_stats(
@@ -391,5 +563,6 @@ def allocation_stats(
     ran) the tags inventory; None when the bill gave no per-resource cost."""
     if spend is None or spend.resources is None:
         return None
-    batches = inventory.batches() if inventory is not None else []
-    return spend_resources_stats(spend.resources, policy, batches, tag_keys=spend.tag_keys)
+    if inventory is None:
+        return spend_resources_stats(spend.resources, policy, tag_keys=spend.tag_keys)
+    return inventory.join(spend, policy).stats()

@@ -85,7 +85,7 @@ class JoinStage:
         # spend joined to resources: the budgets check's spend data and the tags inventory
         self._allocation = BUDGETS in checks and not deferred
         self._spend: Any = None
-        self._inventory = TagsInventory() if self._allocation and TAGS in checks else None
+        self._inventory = TagsInventory(policy) if self._allocation and TAGS in checks else None
 
     @classmethod
     def for_run(cls, ctx: RunContext, checks: Iterable[str], *, sharded: bool) -> JoinStage:
@@ -171,6 +171,8 @@ class JoinStage:
 
         if isinstance(batch, SpendData):
             self._spend = batch
+            if self._inventory is not None:  # the tags batches from now on are joined as they come
+                self._inventory.bill(batch)
 
     def _see_resources(self, batch: Iterable[ResourceRecord]) -> None:
         """Judge the Owner tags of one tags batch (the tags check runs in one thread, and its
@@ -256,15 +258,18 @@ class JoinStage:
         """The budgets check's ``allocation``: spend joined to the tags inventory (the bill's own
         tags alone when the tags check did not run cleanly)."""
         budgets = next((r for r in results if r.name == BUDGETS), None)
-        if budgets is None or budgets.status != "ok" or self._spend is None:
-            return
         tags = next((r for r in results if r.name == TAGS), None)
         inventory = self._inventory if tags is not None and tags.status == "ok" else None
         try:
+            if budgets is None or budgets.status != "ok" or self._spend is None:
+                return
             stats = allocation_stats(self._spend, self.policy, inventory)
         except Exception:  # a bug in a join must not fail the run's other figures
             log.exception("the spend-to-resources join failed; allocation stats are left out")
             return
+        finally:
+            if self._inventory is not None:  # what waits on disk for a bill, if any
+                self._inventory.close()
         if stats is not None:
             budgets.stats["allocation"] = stats
 
