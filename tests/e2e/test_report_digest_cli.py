@@ -139,4 +139,9 @@ def test_each_owner_gets_one_digest_a_month(tmp_path: Path) -> None:
     )  # first things first
     assert first_lines[1].startswith("  [HIGH] rotation/rotation-overdue")
     assert "data: " not in text  # another owner's budget
+    # the review's own ranked actions for this owner (the same titles as report.json's actions)
+    ranked = text.split("Your actions in this month's review")[1].split("Do these first:")[0]
+    steps = [line.strip() for line in ranked.splitlines() if line.strip()[:2].rstrip(".").isdigit()]
+    assert " key of " in steps[0]  # the live leaked key first
+    assert any("Rotate or retire 1 credential(s)" in step for step in steps)
     assert "Open findings by severity: critical 1, high 1, medium 1" in text

@@ -94,9 +94,10 @@ def plan(
     findings: Sequence[Mapping[str, Any]],
     budgets_stats: Mapping[str, Any],
     *,
-    limit: int = LIMIT,
+    limit: int | None = LIMIT,
 ) -> list[dict[str, Any]]:
-    """The top ``limit`` actions of the month's open findings and the budgets check's stats."""
+    """The top ``limit`` actions (all with None) of the month's open findings and the budgets
+    check's stats."""
     allocation = budgets_stats.get("allocation") or {}
     currency = allocation.get("currency") or (budgets_stats.get("spend") or {}).get("currency")
     costs = {
@@ -113,7 +114,10 @@ def plan(
         *anomalies(findings),
     ]
     actions.sort(key=lambda a: a.score)
-    return [{"rank": i, **a.to_dict(currency)} for i, a in enumerate(actions[:limit], start=1)]
+    return [
+        {"rank": i, **a.to_dict(currency)}
+        for i, a in enumerate(actions[:limit] if limit else actions, start=1)
+    ]
 
 
 def leaked_keys(findings: Sequence[Mapping[str, Any]]) -> list[Action]:

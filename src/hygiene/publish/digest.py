@@ -36,6 +36,7 @@ class Digest:
     month: str
     findings: list[dict[str, Any]]
     budgets: list[dict[str, Any]]
+    actions: list[dict[str, Any]] = field(default_factory=list)  # the review's, for this owner
     sent: bool = False
     error: str = ""
 
@@ -59,6 +60,18 @@ class Digest:
         lines.append("Spend against budget:")
         for b in self.budgets or [{"name": "(no budget names this owner)"}]:
             lines.append("  " + _budget_line(b))
+        if self.actions:
+            lines += [
+                "",
+                "Your actions in this month's review (ranked by money at stake and severity):",
+            ]
+            for a in self.actions:
+                stake = (
+                    f" — {a['money_at_stake']} {a['currency']} at stake"
+                    if a.get("money_at_stake")
+                    else ""
+                )
+                lines.append(f"  {a['rank']}. {a['title']}{stake}")
         lines += ["", "Do these first:"]
         for f in self.first or [
             {"severity": "", "check": "", "rule": "nothing open", "message": ""}
@@ -86,10 +99,23 @@ class Digest:
             f"<td>{html.escape(str(f.get('message', '')))}</td></tr>"
             for f in self.first
         )
+        actions = "".join(
+            f"<li>{html.escape(str(a['title']))}"
+            + (
+                f" — {html.escape(str(a['money_at_stake']))} {html.escape(str(a['currency']))} at stake"
+                if a.get("money_at_stake")
+                else ""
+            )
+            + "</li>"
+            for a in self.actions
+        )
+        ranked = (
+            f"<h2>Your actions in this month's review</h2><ol>{actions}</ol>" if actions else ""
+        )
         return (
             f"<html><body><h1>{html.escape(self.subject())}</h1>"
             f"<h2>Spend against budget</h2><ul>{budgets or '<li>no budget names this owner</li>'}</ul>"
-            f"<h2>Do these first</h2><table>{first}</table></body></html>"
+            f"{ranked}<h2>Do these first</h2><table>{first}</table></body></html>"
         )
 
     def message(self, sender: str) -> EmailMessage:
@@ -139,6 +165,7 @@ def owners_budgets(budgets: Sequence[Budget], entry: OwnerEntry) -> set[str]:
 
 def build_digests(store: Store, month: str, policy: Policy) -> list[Digest]:
     """Every active owner with an address, with their findings and budgets of ``month``."""
+    from hygiene.publish.actions import plan
     from hygiene.publish.alerts.owners import owner_entries
     from hygiene.publish.report import build_report, month_bounds
 
@@ -154,6 +181,12 @@ def build_digests(store: Store, month: str, policy: Policy) -> list[Digest]:
         checks = {name for name, rid in latest.items() if rid == run_id}
         findings += [f for f in store.run_findings(run_id) if f["check"] in checks]
     budget_rows = {b["name"]: b for b in build_report(store, month)["spend"]["budgets"]}
+    budgets_stats: dict[str, Any] = {}
+    for doc in runs:  # oldest first: the month's latest budgets figures win
+        check = doc["run"]["checks"].get("budgets") or {}
+        if check.get("status") in ("ok", "error"):
+            budgets_stats = check.get("stats") or {}
+    ranked = plan(findings, budgets_stats, limit=None)
     digests = []
     for entry in owner_entries(policy):
         if not entry.active or not entry.email:
@@ -162,7 +195,8 @@ def build_digests(store: Store, month: str, policy: Policy) -> list[Digest]:
         mine = [f for f in findings if _key(f.get("owner")) in names]
         owned = owners_budgets(policy.budgets, entry)
         rows = [budget_rows.get(name, {"name": name}) for name in sorted(owned)]
-        digests.append(Digest(entry, month, mine, rows))
+        actions = [a for a in ranked if _key(a.get("owner")) in names][:FIRST]
+        digests.append(Digest(entry, month, mine, rows, actions))
     return digests
 
 
