@@ -276,7 +276,11 @@ def committed_secrets(findings: Sequence[Mapping[str, Any]]) -> list[Action]:
     """One action per repository: rotate the committed secrets of high severity or worse."""
     by_repo: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for f in findings:
-        if f["check"] == "secrets" and SEVERITY_RANK.get(f["severity"], 9) <= 1:
+        if (
+            f["check"] == "secrets"
+            and f["rule"] != "leaked-live-credential"  # its own action: revoke the live key
+            and SEVERITY_RANK.get(f["severity"], 9) <= 1
+        ):
             repo = (f.get("location") or {}).get("repo") or str(f["resource"]).split(":", 1)[0]
             by_repo[str(repo)].append(f)
     out = []
