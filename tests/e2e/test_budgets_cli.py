@@ -25,14 +25,14 @@ def test_spend_prints_the_monthly_table(tmp_path: Path) -> None:
     lines = [line for line in result.stdout.splitlines() if "│" in line]
     cells = [[c.strip() for c in line.strip("│").split("│")] for line in lines]
     assert cells == [
-        ["(none)", "dev", "17.69", "", "", "17.69", ""],
-        ["(none)", "prod", "4.17", "", "", "4.17", ""],
-        ["(none)", "(none)", "0.76", "", "", "0.76", ""],
+        ["(no Project tag)", "dev", "17.69", "", "", "17.69", ""],
+        ["(no Project tag)", "prod", "4.17", "", "", "4.17", ""],
+        ["(no Project tag)", "(no Env tag)", "0.76", "", "", "0.76", ""],
         ["Foo", "prod", "0.00", "", "", "0.00", ""],
     ]
     assert result.stdout.splitlines()[-1] == (
-        "total 22.62 USD; untagged 22.78 (100% of usage); credit -2.61, tax 0.00, "
-        "adjustment 0.27; net 20.28"
+        "spend 22.62 USD, forecast 22.62; untagged spend 22.78 (100% of usage); apart from "
+        "spend: credit -2.61, tax 0.00, adjustment 0.27; net 20.28"
     )
 
 

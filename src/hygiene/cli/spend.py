@@ -46,14 +46,16 @@ def render_spend_table(table: dict[str, Any]) -> str:
     grid = Table(title=title)
     for name in table["by"]:
         grid.add_column(name)
-    for name in ("cost", "budget", "% used", "forecast", "MoM %"):
+    for name in ("spend", "budget", "% used", "forecast", "vs last month %"):
         grid.add_column(name, justify="right")
 
     def number(value: float | None) -> str:
         return "" if value is None else f"{value:g}"
 
+    from hygiene.publish.report_spend import no_value
+
     for group in table["groups"]:
-        cells = ["(none)" if v is None else str(v) for v in group["key"].values()]
+        cells = [no_value(k) if v is None else str(v) for k, v in group["key"].items()]
         grid.add_row(
             *cells,
             group["cost"],
@@ -64,9 +66,11 @@ def render_spend_table(table: dict[str, Any]) -> str:
         )
     console.print(grid)
     charges = ", ".join(f"{k} {v}" for k, v in table["charges"].items())
+    forecast = f", forecast {table['forecast']}" if table.get("forecast") else ""
     console.print(
-        f"total {table['total']} {table['currency']}; untagged {table['untagged']['cost']} "
-        f"({table['untagged']['share']:g}% of usage); {charges}; net {table['net']}"
+        f"spend {table['total']} {table['currency']}{forecast}; untagged spend "
+        f"{table['untagged']['cost']} ({table['untagged']['share']:g}% of usage); "
+        f"apart from spend: {charges}; net {table['net']}"
     )
     return buffer.getvalue()
 
@@ -122,7 +126,8 @@ def spend(
       hygiene spend --config team.yaml --month 2026-11 --as-of 2026-11-15 --by Env
 
     Amounts are decimals rounded to cents; credits, tax and adjustments are shown apart from
-    usage. Rows without a value for a --by key form the group whose value is null/(none).
+    usage. Rows without a value for a --by key form the group "(no KEY tag)" (null in JSON).
+    "untagged spend" is the usage cost of rows lacking any of the --by tag keys.
     """
     from hygiene.checks.budgets.collect import MEMORY_ENV, sources_from, spend_report
 
