@@ -20,6 +20,7 @@ from hygiene.check_result import CheckResult
 from hygiene.checks.tags.rules import evaluate
 from hygiene.findings import Finding
 from hygiene.joins.spend_resources import (
+    SpendResourceJoin,
     TagsInventory,
     allocation_stats,
     spend_resources_stats,
@@ -292,3 +293,47 @@ def test_the_stage_joins_whenever_the_bill_comes() -> None:
     alone = run_stage(1, "error")
     assert alone == spend_resources_stats(spend.resources, POLICY, tag_keys=KEYS)
     assert alone["judged_by"] == {"bill_tags": "240.00"}
+
+
+def test_the_index_matches_by_id_by_name_in_the_account_and_by_a_unique_short_id() -> None:
+    arn = f"arn:aws:ec2:us-east-1:{A}:instance"
+    records = [
+        record(A, "ec2:instance", f"{arn}/i-0eee", "", {"Project": "p", "Env": "dev"}),
+        record(A, "ec2:instance", f"{arn}/web", "", {"Project": "p", "Env": "dev"}),
+        record(A, "ec2:instance", f"{arn}/i-0fff", "", FULL),
+        record(A, "ec2:instance", f"{arn}/i-0ggg", "batch-1", {"Env": "dev"}),
+    ]
+    euro = cost(f"{arn}/i-0fff", 7)
+    costs = [
+        cost("i-0eee", 5, None),  # no account on the bill: its short id names one resource
+        cost("arn:aws:ec2:us-east-1:333333333333:instance/web", 4, None),
+        cost("arn:aws:ec2:us-east-1:444444444444:instance/web", 3, None),  # "web": two of them
+        cost(f"{arn}/i-0fff", 9),
+        ResourceCost(
+            euro.resource_id, "EUR", "AWS", A, "EC2", None, euro.tags, Decimal(7), Decimal(7)
+        ),
+        cost("something-else", 2, name="batch-1"),  # its name, in the record's account
+    ]
+    spend = ResourceSpend(date(2024, 10, 1), 10, costs)
+    stats = spend_resources_stats(spend, POLICY, [(records, evaluate(records, POLICY, AS_OF))])
+    assert stats["currency"] == "USD"
+    assert stats["judged_by"] == {"bill_tags": "7.00", "inventory": "16.00"}
+    by_id = {r["resource_id"]: r for r in stats["top_non_compliant"]}
+    assert by_id["i-0eee"]["missing"] == ["Owner"] and by_id["i-0eee"]["judged_by"] == "inventory"
+    assert by_id["something-else"]["missing"] == ["Project", "Owner"]
+    assert by_id["something-else"]["resource_type"] == "ec2:instance"
+    assert {
+        by_id[f"arn:aws:ec2:us-east-1:{n}:instance/web"]["judged_by"]
+        for n in ("333333333333", "444444444444")
+    } == {"bill_tags"}
+    assert stats["compliant"] == "9.00"  # i-0fff, judged by the inventory in both currencies
+    assert stats["other_currencies"]["EUR"]["coverage_by_spend"] == 100.0
+    # the costliest only are described; every one is counted
+    assert stats["non_compliant_resources"] == 4
+    join = SpendResourceJoin(spend, POLICY, top=2)
+    join.add(records, evaluate(records, POLICY, AS_OF))
+    top = join.stats()["top_non_compliant"]
+    assert [r["resource_id"] for r in top] == [
+        "i-0eee",
+        "arn:aws:ec2:us-east-1:333333333333:instance/web",
+    ]

@@ -28,12 +28,13 @@ compliant share, as the tags check counts it.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import sys
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -149,39 +150,54 @@ def resources_of(
     return out
 
 
-@dataclass
-class _Index:
-    """Bill resources by exact id, by (account, short id) and by short id (unique ones)."""
+#: A non-compliant bill resource: its cost and id (the order), and what describes it.
+_Offender = tuple[Decimal, str, ResourceCost, "Resource | None", list[str], str]
 
-    exact: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-    scoped: dict[tuple[str | None, str], list[int]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
-    loose: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-    rows: dict[int, str] = field(default_factory=dict)
+
+#: Where a key of the index points: the position of its bill row, or of each where several
+#: rows share it (most keys have one: no list per key).
+_Positions = int | tuple[int, ...]
+
+
+class _Index:
+    """Bill resources by exact id, by short id (or name) within an account, and by short id
+    alone (when it names one resource)."""
+
+    def __init__(self, costs: Sequence[ResourceCost]) -> None:
+        self.costs = costs
+        self.exact: dict[str, _Positions] = {}
+        self.scoped: dict[str | None, dict[str, _Positions]] = {}
+        self.loose: dict[str, _Positions] = {}
 
     def add(self, position: int, cost: ResourceCost) -> None:
         assert cost.resource_id is not None
-        self.rows[position] = cost.resource_id
-        self.exact[cost.resource_id].append(position)
+        _put(self.exact, cost.resource_id, position)
         short = short_id(cost.resource_id)
-        self.scoped[(cost.sub_account, short)].append(position)
-        self.loose[short].append(position)
+        scoped = self.scoped.setdefault(cost.sub_account, {})
+        _put(scoped, short, position)
+        _put(self.loose, short, position)
         if cost.name:
-            self.scoped[(cost.sub_account, cost.name)].append(position)
+            _put(scoped, cost.name, position)
 
-    def find(self, record: Resource) -> list[int]:
+    def find(self, record: Resource) -> tuple[int, ...]:
         if record.resource_id in self.exact:
-            return self.exact[record.resource_id]
+            return _all(self.exact[record.resource_id])
         short = short_id(record.resource_id)
-        for key in ((record.account, short), (record.account, record.name)):
-            if key[1] and key in self.scoped:
-                return self.scoped[key]
-        found = self.loose.get(short, [])
-        return found if len(set(self.ids(found))) == 1 else []
+        scoped = self.scoped.get(record.account, {})
+        for name in (short, record.name):
+            if name and name in scoped:
+                return _all(scoped[name])
+        found = _all(self.loose.get(short, ()))
+        return found if len({self.costs[p].resource_id for p in found}) == 1 else ()
 
-    def ids(self, positions: list[int]) -> list[str]:
-        return [self.rows[p] for p in positions]
+
+def _put(index: dict[Any, _Positions], key: Any, position: int) -> None:
+    had = index.get(key)
+    index[key] = position if had is None else (*_all(had), position)
+
+
+def _all(positions: _Positions) -> tuple[int, ...]:
+    return (positions,) if isinstance(positions, int) else positions
 
 
 class SpendResourceJoin:
@@ -204,7 +220,7 @@ class SpendResourceJoin:
         required = list(policy.tags.required)
         self.keys = [k for k in required if tag_keys is None or k in tag_keys]
         self.currency = currency or _main_currency(spend.costs)
-        self.index = _Index()
+        self.index = _Index(spend.costs)
         for position, cost in enumerate(spend.costs):
             if cost.resource_id is not None and cost.untaggable is None and not cost.tail:
                 self.index.add(position, cost)
@@ -254,7 +270,7 @@ class SpendResourceJoin:
         untaggable: dict[str, dict[str, Any]] = {}
         by_key: dict[str, Decimal] = defaultdict(Decimal)
         judged_by: dict[str, Decimal] = defaultdict(Decimal)
-        offenders: list[tuple[Decimal, dict[str, Any]]] = []
+        offenders: list[_Offender] = []
         beyond_resources, beyond_cost = 0, ZERO
         for position, cost in enumerate(self.spend.costs):
             if cost.currency != currency:
@@ -293,8 +309,9 @@ class SpendResourceJoin:
             for key in missing:
                 by_key[key] += cost.billed_cost
             if cost.resource_id is not None:
-                offenders.append((cost.billed_cost, self._offender(cost, judged, missing, basis)))
-        offenders.sort(key=lambda item: (-item[0], item[1]["resource_id"]))
+                offenders.append((cost.billed_cost, cost.resource_id, cost, judged, missing, basis))
+        # the costliest only are described (sorted()[:top], without a dict per offender)
+        top = heapq.nsmallest(self.top, offenders, key=lambda o: (-o[0], o[1]))
         billed, effective = totals["BilledCost"], totals["EffectiveCost"]
         count = (
             percent(Decimal(self.compliant), Decimal(self.resources)) if self.inventory else None
@@ -324,7 +341,7 @@ class SpendResourceJoin:
             },
             "untagged_by_key": {key: money(by_key[key]) for key in self.keys},
             "non_compliant_resources": len(offenders),
-            "top_non_compliant": [entry for _, entry in offenders[: self.top]],
+            "top_non_compliant": [self._offender(*offender[2:]) for offender in top],
             "beyond_limit": {"resources": beyond_resources, "cost": money(beyond_cost)},
             "limit": self.spend.limit,
         }
