@@ -44,7 +44,9 @@ def _git(repo: Path, *args: str) -> None:
 def checkout(mirror: Path, cache_dir: Path) -> Path:
     """A work tree at the commit the bare ``mirror``'s ``HEAD`` names, refreshed on each call
     (reset to it, untracked files removed); GitError when git cannot make it."""
-    target = cache_dir / "checkouts" / mirror.name.removesuffix(".git")
+    # absolute: git runs in the target's parent, where a relative path (the default cache,
+    # ``.hygiene/cache`` in the working directory) would name a folder below it
+    target = (cache_dir / "checkouts" / mirror.name.removesuffix(".git")).absolute()
     with _lock(target.resolve()):
         if (target / ".git").is_dir():
             try:
