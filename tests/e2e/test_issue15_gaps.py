@@ -127,6 +127,22 @@ def test_a_clone_url_is_audited_by_env_and_readiness_with_relative_state_paths(
             assert TOKEN.encode() not in path.read_bytes(), path
 
 
+def test_a_run_whose_every_check_errored_does_not_say_they_were_skipped(tmp_path: Path) -> None:
+    """Exit 3 names the failed checks; 'every check was skipped; --allow-empty accepts that'
+    would be false (they ran and failed) and --allow-empty would not make the run pass."""
+    import json
+
+    proc = _audit_clone_url(tmp_path, f"file://{tmp_path}/nowhere/gone.git", "--no-state")
+    assert proc.returncode == ExitCode.INCOMPLETE, proc.stderr
+    document = json.loads(proc.stdout)
+    assert document["run"]["reason"] == "check(s) failed: env, readiness"
+    [summary] = [
+        line for line in proc.stderr.splitlines() if line.startswith("hygiene: incomplete")
+    ]
+    assert summary.endswith("errors: env, readiness"), summary
+    assert "skipped" not in summary and "--allow-empty" not in summary
+
+
 # --------------------------------------------------------------------------- §3.11 signals
 
 BLOB_LINES = 24_000

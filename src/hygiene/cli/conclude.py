@@ -60,7 +60,7 @@ def conclude(
         summary += f"; skipped: {', '.join(skipped)}"
     if errored:
         summary += f"; errors: {', '.join(errored)}"
-    if not run.audited and run.shard is None:
+    if not run.audited and not errored and run.shard is None:  # errors say why already
         summary += "; nothing was audited (every check was skipped" + (
             ")" if run.allow_empty else "; --allow-empty accepts that)"
         )
