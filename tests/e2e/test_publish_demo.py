@@ -22,15 +22,18 @@ pytestmark = pytest.mark.e2e
 
 SECTIONS = {
     "headline",
+    "actions",
     "spend",
+    "trend",
     "tags",
     "offenders",
     "secrets",
     "env",
     "rotation",
+    "scorecard",
     "coverage",
     "resolved",
-    "scorecard",
+    "words",
 }
 
 

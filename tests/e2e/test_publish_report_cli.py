@@ -18,15 +18,18 @@ pytestmark = pytest.mark.e2e
 
 SECTIONS = (
     "headline",
-    "scorecard",
+    "actions",
     "spend",
+    "trend",
     "tags",
     "offenders",
     "secrets",
     "env",
     "rotation",
+    "scorecard",
     "coverage",
     "resolved",
+    "words",
 )
 CONSOLE = re.compile(r"CONSOLE|Uncaught|Failed to load resource|net::ERR_")
 
