@@ -15,7 +15,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
+import sys
 import tomllib
 from collections import defaultdict
 from collections.abc import Callable
@@ -31,6 +33,7 @@ from tests.conftest import REPO_ROOT, run_cli
 from tests.fixtures.env.hostile import hostile_dotenv, leaks
 from tests.fixtures.publish.servers import http_receiver
 
+HYGIENE = shutil.which("hygiene", path=str(Path(sys.executable).parent)) or "hygiene"
 PYPROJECT = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
 LOCK = tomllib.loads((REPO_ROOT / "uv.lock").read_text())
 
@@ -211,3 +214,36 @@ def test_dotenv_lines_reach_no_alert_metrics_or_monthly_report(
     assert "hostile" in report_text  # ... and so does the report
     texts = [sent, metrics.read_text(), report_text, audit.stdout, audit.stderr, report.stderr]
     assert [leaks(text) for text in texts] == [[]] * len(texts)
+
+
+# --------------------------------------------------------------------------- §2 HYGIENE_ALLOW_EMPTY
+
+
+@pytest.mark.e2e
+def test_hygiene_allow_empty_in_the_environment_is_the_flag(tmp_path: Path) -> None:
+    """docs/operations.md: ``--allow-empty`` or ``HYGIENE_ALLOW_EMPTY=1`` accepts a run that
+    audited nothing (here: outside any git checkout, no cloud credentials)."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GOOGLE_", "GCP_"))},
+        "HOME": str(tmp_path),
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "GIT_CEILING_DIRECTORIES": str(tmp_path.parent),
+    }
+    codes = {}
+    for value in ("1", "0"):
+        proc = subprocess.run(
+            [HYGIENE, "audit", "--no-state", "--format", "json"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env={**env, "HYGIENE_ALLOW_EMPTY": value},  # not run_cli: it adds os.environ back
+            timeout=300,
+        )
+        assert "nothing was audited (every check was skipped" in proc.stderr
+        codes[value] = (proc.returncode, json.loads(proc.stdout)["run"]["status"])
+    assert codes == {
+        "1": (ExitCode.CLEAN, "complete"),
+        "0": (ExitCode.INCOMPLETE, "incomplete"),
+    }
