@@ -182,6 +182,12 @@ class AnomalyPolicy(Strict):
         3.5, gt=0, description="Robust z-score (median/MAD) above which a day is an anomaly."
     )
     min_amount: Decimal = Field(Decimal("10"), ge=0, description="Ignore days under this spend.")
+    min_change_percent: float = Field(
+        25.0,
+        ge=0,
+        description="Ignore days closer than this to the trailing median (% of it): weekend "
+        "dips of a steady bill score high but matter to nobody.",
+    )
 
 
 class BillingPolicy(Strict):

@@ -79,3 +79,14 @@ def test_small_days_are_not_anomalies() -> None:
     assert [a.day for a in anomalies(daily, sorted(daily), min_amount=Decimal(5))] == [
         date(2024, 9, 11)
     ]
+
+
+def test_a_steady_bill_s_weekend_dip_is_no_anomaly() -> None:
+    # always-on compute: weekdays within a cent or two, weekends 12 % lower (robust z ≈ 40)
+    values = [(88.0 if i % 7 in (5, 6) else 100.0 + (i % 3) * 0.01) for i in range(28)]
+    daily = series(values)
+    days = sorted(daily)
+    assert anomalies(daily, days, min_change_percent=0) != []  # the z-score alone flags them
+    assert anomalies(daily, days) == []  # 12 % is under the 25 % floor
+    spiked = series([*values, 400.0])
+    assert [a.day for a in anomalies(spiked, sorted(spiked))] == [max(spiked)]

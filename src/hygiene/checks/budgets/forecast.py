@@ -13,7 +13,10 @@ Anomaly: a day's spend is compared with the ``window`` days before it (days befo
 day with any data do not count). With the median *m* and the median absolute deviation *MAD*,
 the robust z-score is 0.6745 × (x − m) ÷ MAD (Iglewicz and Hoaglin); when MAD is 0 the mean
 absolute deviation × 1.2533 stands in. A day is anomalous when |z| exceeds the policy's
-threshold (3.5) and the day or the median is at least ``min_amount``.
+threshold (3.5), the day or the median is at least ``min_amount`` and the day is at least
+``min_change_percent`` (25 %) off the median. The last is an impact floor, as AWS Cost Anomaly
+Detection has: a bill of always-on compute varies so little that its weekend dips of a few
+percent score far above 3.5, and nobody needs to hear of them.
 """
 
 from __future__ import annotations
@@ -182,6 +185,7 @@ def anomalies(
     min_points: int = 8,
     threshold: float = 3.5,
     min_amount: Decimal = Decimal("10"),
+    min_change_percent: float = 25.0,
 ) -> list[Anomaly]:
     """The ``days`` whose spend is far outside the trailing window (see the module docstring)."""
     found = []
@@ -191,7 +195,12 @@ def anomalies(
             continue
         value = float(daily.get(day, Decimal(0)))
         score, centre = robust_score(value, [p[1] for p in points])
-        if abs(score) > threshold and max(value, centre) >= float(min_amount):
+        change = abs(value - centre) / centre * 100 if centre else float("inf")
+        if (
+            abs(score) > threshold
+            and max(value, centre) >= float(min_amount)
+            and change >= min_change_percent
+        ):
             found.append(
                 Anomaly(
                     day,

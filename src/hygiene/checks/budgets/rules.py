@@ -380,6 +380,7 @@ def anomaly_findings(
             min_points=settings.min_points,
             threshold=settings.threshold,
             min_amount=settings.min_amount,
+            min_change_percent=settings.min_change_percent,
         )
         if not found:
             continue
