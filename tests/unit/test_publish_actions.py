@@ -137,3 +137,21 @@ def test_the_list_is_cut_at_ten_and_ranked_from_one() -> None:
     actions = plan(many, {})
     assert [a["rank"] for a in actions] == list(range(1, 11))
     assert len(plan(many, {}, limit=None)) == 14
+
+
+def test_a_resource_whose_only_fault_is_its_owner_value_is_one_fix_owner_action() -> None:
+    stats = allocation(("i-typo", "80.00", "team-paymnts"), ("i-bare", "20.00", "team-b"))
+    stats["allocation"]["top_non_compliant"][0] |= {"missing": [], "rules": ["unknown-owner"]}
+    typo = finding(
+        "tags",
+        "unknown-owner",
+        "medium",
+        "i-typo",
+        owner="team-paymnts",
+        details={"owner_value": "team-paymnts", "did_you_mean": "team-payments"},
+    )
+    actions = plan([typo], stats)
+    assert [(a["kind"], a["owner"], a["money_at_stake"]) for a in actions] == [
+        ("fix-owner-tag", "team-payments", "80.00"),
+        ("tag-resources", "team-b", "20.00"),
+    ]

@@ -178,9 +178,14 @@ def budget_caps(findings: Sequence[Mapping[str, Any]]) -> list[Action]:
 
 
 def tag_resources(allocation: Mapping[str, Any]) -> list[Action]:
-    """One action per owner candidate: tag the costly resources that lack tags."""
+    """One action per owner candidate: tag the costly resources that lack tags. A resource
+    whose only fault is an Owner naming nobody (or someone who left) is the fix-owner-tag
+    action's, not this one's."""
     by_owner: dict[str | None, list[Mapping[str, Any]]] = defaultdict(list)
     for resource in allocation.get("top_non_compliant") or []:
+        rules = set(resource.get("rules") or [])
+        if not resource.get("missing") and rules and rules <= OWNER_RULES:
+            continue
         by_owner[first_owner(resource)].append(resource)
     out = []
     for owner, resources in by_owner.items():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 
 import matplotlib
 
@@ -135,23 +136,35 @@ def lines_with_budgets(
     *,
     title: str,
     ylabel: str,
+    forecasts: Mapping[str, Decimal | float | None] | None = None,
     salt: str = "lines-budgets",
 ) -> str:
     """One solid line per series (its spend by month) and, in the same colour, a dashed line of
-    its budget by month."""
+    its budget by month. With ``forecasts`` the last month is still running: its line ends at
+    the month before, and a dotted segment leads to that series' month-end forecast (a
+    month-to-date point would read as a collapse)."""
     fig, ax = plt.subplots(figsize=(8, 3.4))
+    labels = list(months)
     for index, (name, (values, budgets)) in enumerate(series.items()):
         colour = _PALETTE[index % len(_PALETTE)]
-        ax.plot(
-            list(months),
-            [float("nan") if v is None else v for v in values],
-            marker="o",
-            color=colour,
-            label=name,
-        )
+        points = [float("nan") if v is None else v for v in values]
+        forecast = (forecasts or {}).get(name)
+        if forecasts is not None and len(points) >= 2:
+            ax.plot(labels[:-1], points[:-1], marker="o", color=colour, label=name)
+            if forecast is not None and points[-2] == points[-2]:  # not NaN
+                ax.plot(
+                    labels[-2:],
+                    [points[-2], float(forecast)],
+                    linestyle=":",
+                    marker="o",
+                    markerfacecolor="white",
+                    color=colour,
+                )
+        else:
+            ax.plot(labels, points, marker="o", color=colour, label=name)
         if any(b is not None for b in budgets):
             ax.plot(
-                list(months),
+                labels,
                 [float("nan") if b is None else b for b in budgets],
                 linestyle="--",
                 color=colour,

@@ -276,7 +276,13 @@ def build_charts(report: Mapping[str, Any]) -> dict[str, str]:
                 )
                 for name in projects[:6]
             },
-            title="Spend by project and month (dashed: its budget)",
+            forecasts={
+                name: decimal(((trend[-1].get("projects") or {}).get(name) or {}).get("forecast"))
+                for name in projects[:6]
+            }
+            if trend[-1].get("forecast") is not None
+            else None,
+            title="Spend by project and month (dashed: its budget; dotted: this month's forecast)",
             ylabel=currency,
         )
     for dimension in report["spend"].get("dimensions") or []:

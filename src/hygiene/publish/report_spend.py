@@ -177,13 +177,14 @@ def basis(stats: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def project_trend(stats: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """Project → its month's cost and budget (for the trend chart's per-project lines)."""
+    """Project → its month's cost, forecast and budget (the trend chart's per-project lines)."""
     table = (stats.get("dimensions") or {}).get("Project") or {}
     out: dict[str, dict[str, Any]] = {}
     for group in table.get("groups") or []:
         name = (group.get("key") or {}).get("Project")
         out[name or no_value("Project")] = {
             "cost": group.get("cost"),
+            "forecast": group.get("forecast"),
             "budget": group.get("budget"),
         }
     return out
