@@ -15,6 +15,7 @@ from hygiene.scan.baseline import build_baseline, new_hits, parse_baseline
 from hygiene.scan.engine import ContentResult
 from hygiene.scan.history import Placement, annotate_baseline, baseline_index, build_records
 from hygiene.scan.hits import SecretHit
+from tests.property.conftest import examples
 
 MARK = "\u2603v:"  # every string *value* generated starts with it; keys do not
 VALUES = st.text(max_size=12).map(lambda t: MARK + t)
@@ -66,19 +67,19 @@ def _check(raw: bytes) -> None:
     _use(baseline)
 
 
-@settings(deadline=None, max_examples=300)
+@settings(deadline=None, max_examples=examples(300))
 @given(JSON | BASELINE_LIKE)
 def test_any_json_value_is_a_baseline_or_a_hygiene_error(value: object) -> None:
     _check(json.dumps(value).encode())
 
 
-@settings(deadline=None, max_examples=300)
+@settings(deadline=None, max_examples=examples(300))
 @given(st.binary(max_size=200) | JSON.map(lambda v: json.dumps(v).encode()[:-1]))
 def test_any_bytes_are_a_baseline_or_a_hygiene_error(raw: bytes) -> None:
     _check(raw)
 
 
-@settings(deadline=None, max_examples=30)
+@settings(deadline=None, max_examples=examples(30))
 @given(st.integers(1, 200_000), st.sampled_from(["[", '{"a":']))
 def test_deep_nesting_is_a_hygiene_error(depth: int, opener: str) -> None:
     closer = "]" if opener == "[" else "}"

@@ -22,6 +22,7 @@ from hygiene.scan.engine import file_filtered
 from hygiene.scan.history import excluded
 from hygiene.sources.git import display_path
 from tests.conftest import git
+from tests.property.conftest import examples
 
 AWS = "AKIAZ3MHGKQW7P2LSNYT"
 AS_OF = datetime(2026, 11, 27, 12, tzinfo=UTC)
@@ -53,7 +54,7 @@ def _commit(repo: Path, name: bytes, keep: bool) -> bool:
     return True
 
 
-@settings(deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, max_examples=examples(40), suppress_health_check=[HealthCheck.too_slow])
 @given(name=NAMES, keep=st.booleans())
 @example(name=b":\x80", keep=False)  # pathspec magic and a non-UTF-8 byte
 def test_any_file_name_is_reported_at_its_path(name: bytes, keep: bool) -> None:
