@@ -504,20 +504,27 @@ def _preload_detect_secrets() -> None:
     show_default=True,
     help="Where the monthly report goes.",
 )
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    help="Pretend it is this moment (UTC) instead of now; the six months end here.",
+)
 @click.option("--verbose", is_flag=True, help="Show the library's logs.")
-def main(root: Path, reports: Path, verbose: bool) -> None:
+def main(root: Path, reports: Path, as_of: datetime | None, verbose: bool) -> None:
     """Run hygiene end to end on a made-up organisation, offline (moto, a local webhook).
 
     \b
     Example:
       make demo            # or: python -m demo.run
+      python -m demo.run --as-of 2026-12-07T12:00:00
     """
     from hygiene.log import setup_logging
 
     setup_logging("text", "INFO" if verbose else "ERROR")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
     steps = Steps(enabled=True)
-    result = run_demo(root, reports, steps=steps)
+    moment = as_of.replace(tzinfo=UTC) if as_of else None
+    result = run_demo(root, reports, as_of=moment, steps=steps)
     first, second = result.runs
     click.echo(
         f"hygiene demo: Acme's three AWS accounts in moto, {MONTHS} months of generated FOCUS "

@@ -26,6 +26,7 @@ from tests.browser_layout import measure
 from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
+AS_OF = "2026-12-07T12:00:00"
 
 SECTIONS = {
     "headline",
@@ -51,7 +52,10 @@ def section(html: str, name: str) -> str:
 def test_demo_end_to_end(tmp_path: Path) -> None:
     demo, reports = tmp_path / "demo", tmp_path / "reports"
     result = subprocess.run(
-        [sys.executable, "-m", "demo.run", "--dir", str(demo), "--reports", str(reports)],
+        [
+            *(sys.executable, "-m", "demo.run", "--dir", str(demo), "--reports", str(reports)),
+            *("--as-of", AS_OF),  # a fixed day: on the 1st of a month there is no month to date
+        ],
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},  # demo/ is the checkout's, not installed
         capture_output=True,
