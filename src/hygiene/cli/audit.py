@@ -100,8 +100,9 @@ def audit(
 
     Exit codes: 0 clean (below --fail-on), 1 findings at or above --fail-on,
     2 usage/configuration error, 3 incomplete run (a check errored, every check was
-    skipped and --allow-empty was not given, an --alert channel was not delivered, or the
-    run could not be recorded), 130/143 interrupted.
+    skipped and --allow-empty was not given, an --alert channel was not delivered, the
+    run could not be recorded, an artefact could not be written, or an internal error: one
+    line says where its traceback went), 130/143 interrupted.
     """
     from hygiene import __version__
     from hygiene.pipeline import run_audit

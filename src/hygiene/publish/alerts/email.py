@@ -100,7 +100,7 @@ class EmailChannel:
     starttls: bool = True
     username: str | None = None
     password: str | None = field(default=None, repr=False)
-    timeout: float = 30.0
+    timeout: float = 15.0  # the whole conversation, as for Slack and webhooks
 
     def send(self, batch: AlertBatch) -> None:
         """Deliver the batch as one email."""
