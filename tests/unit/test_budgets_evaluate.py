@@ -269,3 +269,12 @@ def test_policy_budgets_name_their_own_thresholds_as_the_source() -> None:
         "budget",
         {"actual": [80.0, 100.0], "forecast": [100.0]},
     )
+
+
+def test_a_project_whose_spend_rounds_to_nothing_has_no_no_budget_finding() -> None:
+    rows = daily_rows([0.0001] * 3, project="crumbs", env="dev", account="555") + daily_rows(
+        [0.004, 0.003], project="cents", env="dev", account="555"
+    )
+    data = SpendData(rows=rows, provider_budgets=[], tag_keys=KEYS)
+    found = {f.resource for f in evaluate(data, policy(), AS_OF) if f.rule == "no-budget"}
+    assert found == {"project:cents"}  # 0.0003 would read "spent 0.00"; 0.007 is 0.01

@@ -284,7 +284,7 @@ def no_budget_findings(rows: Sequence[SpendRow], month: date, policy: Policy) ->
             covered.add(project)
     out = []
     for (project, currency), amount in sorted(spend.items()):
-        if project in covered or amount <= 0:
+        if project in covered or amount < Decimal("0.005"):  # "spent 0.00" tells nobody anything
             continue
         out.append(
             Finding.create(
@@ -336,9 +336,10 @@ def untagged_findings(
                 resource=f"spend:{currency}",
                 identity=(currency,),
                 message=(
-                    f"{share:g}% of this month's usage cost ({money(untagged)} of {money(gross)} "
-                    f"{currency}) lacks a required tag ({', '.join(required)}), above the "
-                    f"{limit:g}% limit; tag the resources behind it."
+                    f"{share:g}% of this month's usage charges ({money(untagged)} of "
+                    f"{money(gross)} {currency}, the charges above zero) lack a required tag "
+                    f"({', '.join(required)}), above the {limit:g}% limit; tag the resources "
+                    "behind it."
                 ),
                 details={
                     "currency": currency,
