@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import REPO_ROOT, run_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -160,3 +160,31 @@ def test_actions_rank_the_budget_over_its_forecast_with_its_owner(audited: dict[
     assert stakes and all(s > 0 for s in stakes)
     rows = list(csv.DictReader(io.StringIO((audited["dir"] / "actions.csv").read_text())))
     assert [r["title"] for r in rows] == [a["title"] for a in actions]
+
+
+@pytest.mark.parametrize("key", ["Owner", "ServiceName", "SubAccountId"])
+def test_the_real_focus_sample_agrees_too(tmp_path: Path, key: str) -> None:
+    """The same agreement on real, anonymised FOCUS rows (AWS, Azure, OCI; negative usage
+    corrections, a credit, NULL cells), every group of each breakdown."""
+    sample = REPO_ROOT / "data" / "focus" / "focus_sample.csv"
+    policy, state = tmp_path / "policy.yaml", tmp_path / "state.db"
+    policy.write_text(f"billing:\n  sources: [{json.dumps(str(sample))}]\n", encoding="utf-8")
+    audit = run_cli(
+        "audit", "--only", "budgets", "--config", str(policy), "--state", str(state),
+        "--as-of", "2024-09-30", "--format", "json", "-o", str(tmp_path / "audit.json"),
+    )  # fmt: skip
+    assert audit.returncode in (0, 1), audit.stderr[-2000:]
+    report = run_cli("report", "--month", "2024-09", "--state", str(state), "--out", str(tmp_path))
+    assert report.returncode == 0, report.stderr[-2000:]
+    document = json.loads((tmp_path / "2024-09" / "report.json").read_text())
+    shown = next(d for d in document["spend"]["dimensions"] if d["key"] == key)
+    spend = run_cli(
+        "spend", "--config", str(policy), "--month", "2024-09", "--as-of", "2024-09-30",
+        "--by", key, "--format", "json",
+    )  # fmt: skip
+    assert spend.returncode == 0, spend.stderr[-2000:]
+    table = json.loads(spend.stdout)
+    assert [(r["key"][key], r["cost"]) for r in shown["rows"]] == [
+        (g["key"][key], g["cost"]) for g in table["groups"]
+    ]
+    assert document["spend"]["total"] == table["total"] == "22.62"
