@@ -20,8 +20,8 @@ Peak RSS is the child's ``VmHWM`` (reset once the bill is built, so both sides s
 and evaluating them. The children's ``allocation`` stats are compared: before and after must
 give the same figures.
 
-    python -m benchmarks.join_memory                          # 100k and 200k resources
-    python -m benchmarks.join_memory --resources 20000        # quick
+    python -m benchmarks.join_bench                          # 100k and 200k resources
+    python -m benchmarks.join_bench --resources 20000        # quick
 """
 
 from __future__ import annotations
@@ -209,7 +209,7 @@ def _run_child(variant: str, total: int, rev: str) -> dict[str, Any]:
         [
             sys.executable,
             "-m",
-            "benchmarks.join_memory",
+            "benchmarks.join_bench",
             "--child",
             variant,
             "--resources",
@@ -232,7 +232,7 @@ VARIANTS = ("before", "after-bill-first", "after-bill-last")
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Run the benchmark; prints and returns the numbers."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.join_memory")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.join_bench")
     parser.add_argument("--resources", default="100000,200000")
     parser.add_argument("--before", default=BEFORE, help="the commit measured as 'before'")
     parser.add_argument("--variants", default=",".join(VARIANTS))
