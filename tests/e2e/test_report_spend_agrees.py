@@ -188,3 +188,14 @@ def test_the_real_focus_sample_agrees_too(tmp_path: Path, key: str) -> None:
         (g["key"][key], g["cost"]) for g in table["groups"]
     ]
     assert document["spend"]["total"] == table["total"] == "22.62"
+    if key == "SubAccountId":  # both name an account "name (id)", from the bill's SubAccountName
+        names = table["account_names"]
+        assert names["11353890204"] == "Atlas Orion"
+        assert [r["name"] for r in shown["rows"]] == [
+            f"{names[g['key'][key]]} ({g['key'][key]})" if g["key"][key] in names else g["key"][key]
+            for g in table["groups"]
+        ]
+        text = run_cli(
+            "spend", "--config", str(policy), "--month", "2024-09", "--by", key,
+        )  # fmt: skip
+        assert "Atlas Orion (11353890204)" in text.stdout

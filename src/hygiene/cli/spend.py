@@ -54,8 +54,16 @@ def render_spend_table(table: dict[str, Any]) -> str:
 
     from hygiene.publish.report_spend import no_value
 
+    names = table.get("account_names") or {}
     for group in table["groups"]:
-        cells = [no_value(k) if v is None else str(v) for k, v in group["key"].items()]
+        cells = [
+            no_value(k)
+            if v is None
+            else f"{names[v]} ({v})"
+            if k == "SubAccountId" and v in names
+            else str(v)
+            for k, v in group["key"].items()
+        ]
         grid.add_row(
             *cells,
             group["cost"],

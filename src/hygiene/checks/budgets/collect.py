@@ -328,6 +328,11 @@ def spend_report(
         policy=policy,
     )
     check_group_keys(table, policy)
+    if "SubAccountId" in by:  # the review shows accounts as "name (id)"; so does hygiene spend
+        from hygiene.checks.budgets.stats import account_names
+
+        shown = {g["key"].get("SubAccountId") for g in table["groups"]}
+        table["account_names"] = {k: v for k, v in account_names(data.rows).items() if k in shown}
     return table
 
 
