@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hygiene.joins.owners import Directory, Owner, name_key
-from hygiene.joins.stage import load_directory
+from hygiene.joins.owners import Directory, name_key
+from hygiene.joins.stage import codeowners_owners, load_directory
 from hygiene.policy import Policy
 from hygiene.sources.codeowners import parse_codeowners
 
@@ -138,9 +138,7 @@ def compare(text: str, parsed: list[str]) -> tuple[list[Disagreement], dict[str,
 
 def directory_like_stage(tokens: list[str]) -> Directory:
     """The directory ``load_directory`` builds from one repository's CODEOWNERS tokens."""
-    return Directory(
-        Owner(id=slug_of(token), source="codeowners", aliases=(token,)) for token in tokens
-    )
+    return Directory(codeowners_owners(tokens))
 
 
 def directory_through_stage(text: str) -> Directory:

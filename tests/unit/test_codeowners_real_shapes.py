@@ -1,8 +1,8 @@
 """CODEOWNERS line shapes found in real files (benchmarks/owners_real.py), each written anew.
 
-The xfail ones are parser misses the benchmark found on GitLab files: a section header's default
+The benchmark found two parser misses on GitLab files, fixed since: a section header's default
 owners, and owners that are nested groups (``@group/subgroup/team``). The others are shapes the
-parser already reads right and must keep reading right.
+parser already read right and must keep reading right.
 """
 
 from __future__ import annotations
@@ -21,11 +21,6 @@ def _stage_directory(text: str) -> Directory:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a GitLab section header's default owners are skipped: parse_codeowners drops every "
-    "line starting with '[' (sources/codeowners.py), owners included",
-)
 @pytest.mark.parametrize(
     "header",
     [
@@ -40,11 +35,6 @@ def test_section_default_owners_are_owners(header: str) -> None:
     assert parse_codeowners(text) == ["@acme/maintainers", "@acme/billing-team"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GitLab nested groups (@group/subgroup/team) are not owners: _OWNER in "
-    "sources/codeowners.py allows one '/' only",
-)
 @pytest.mark.parametrize(
     "owner", ["@acme/platform/backend", "@acme/eng/platform/frontend-team", "@acme/x.y/z_w"]
 )
@@ -94,3 +84,36 @@ def test_misspelt_slug_suggests_its_team_and_separators_do_not_resolve() -> None
     # '_' for '-' is unknown today (only case and a leading '@' are ignored), with the right hint
     assert directory.resolve("payments_api") is None
     assert directory.suggest("payments_api") == "payments-api"
+
+
+def test_an_escaped_hash_is_part_of_the_pattern() -> None:
+    assert parse_codeowners("/docs/\\#notes.md @acme/writers # not @these\n") == ["@acme/writers"]
+
+
+def test_a_last_segment_several_teams_share_names_none_of_them() -> None:
+    from hygiene.joins.owners import judge_owners
+    from hygiene.joins.stage import codeowners_owners
+    from hygiene.policy import Policy
+    from hygiene.records.cloud import ResourceRecord
+
+    tokens = [
+        *("@acme/web/frontend", "@acme/mobile/frontend", "@acme/payments", "@acme/ops/sre"),
+        "@ACME/Payments",  # one team in two cases is one owner, not a shared name
+    ]
+    directory = Directory(codeowners_owners(tokens))
+    assert directory.resolve("frontend") is None
+    assert directory.sharing("Frontend") == ["acme/web/frontend", "acme/mobile/frontend"]
+    resolved = directory.resolve("acme/web/frontend")
+    assert resolved is not None and resolved.id == "acme/web/frontend"
+    assert [directory.resolve(v).id for v in ("payments", "sre", "@acme/ops/sre")] == [  # type: ignore[union-attr]
+        "payments",
+        "sre",
+        "sre",
+    ]
+    assert directory.sharing("payments") == [] and len(directory) == 4
+    tags = {"Project": "shop", "Owner": "frontend", "Env": "prod"}
+    record = ResourceRecord("aws", "1", "us-east-1", "ec2:instance", "arn:aws:ec2:x:1:i/i-1", tags)
+    (finding,) = judge_owners([record], directory, Policy())
+    assert finding.rule == "unknown-owner" and finding.details["did_you_mean"] is None
+    assert finding.details["could_be"] == ["acme/web/frontend", "acme/mobile/frontend"]
+    assert "could name any of 2 owners" in finding.message

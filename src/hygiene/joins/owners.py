@@ -78,23 +78,45 @@ class Directory:
     def __init__(self, owners: Iterable[Owner]) -> None:
         self.owners: list[Owner] = []
         self._by_name: dict[str, Owner] = {}
+        self._derived: set[str] = set()  # names only a path's last segment gave
+        self._shared: dict[str, list[Owner]] = {}  # last segments several owners' paths end in
         for owner in owners:
             self.add(owner)
 
     def add(self, owner: Owner) -> None:
-        """Add ``owner`` under the names no earlier owner holds."""
+        """Add ``owner`` under the names no earlier owner holds. A path's last segment
+        (``@org/team`` → ``team``) is a name too, unless several owners' paths end in it
+        (``@org/a/frontend``, ``@org/b/frontend``): then it names none of them."""
         names = [name_key(n) for n in owner.names()]
-        names += [n.rsplit("/", 1)[1] for n in names if "/" in n]  # @org/team → team
         fresh = [n for n in names if n and n not in self._by_name]
-        if not fresh and names:
+        derived = []
+        for short in dict.fromkeys(n.rsplit("/", 1)[1] for n in names if "/" in n):
+            if not short or short in names:
+                continue
+            if short in self._shared:
+                self._shared[short].append(owner)
+            elif short not in self._by_name:
+                derived.append(short)
+            elif short in self._derived and self._by_name[short] is not owner:
+                self._shared[short] = [self._by_name.pop(short), owner]
+                self._derived.discard(short)
+        if not fresh and not derived and names:
             return
         self.owners.append(owner)
         for name in fresh:
             self._by_name[name] = owner
+        for name in derived:
+            self._by_name[name] = owner
+            self._derived.add(name)
 
     def resolve(self, value: str) -> Owner | None:
         """The owner ``value`` names, or None."""
         return self._by_name.get(name_key(value))
+
+    def sharing(self, value: str) -> list[str]:
+        """The ids of the owners whose paths all end in ``value`` ([] when it is no such
+        shared last segment)."""
+        return [o.id for o in self._shared.get(name_key(value), [])]
 
     def suggest(self, value: str) -> str | None:
         """The id of the owner whose name is closest to ``value`` (``team-paymnts`` →
@@ -136,7 +158,16 @@ def judge_owners(
             "name": record.name,
             "owner_value": value,
         }
-        if owner is None:
+        shared = directory.sharing(value) if owner is None else []
+        if shared:
+            details["did_you_mean"] = None
+            details["could_be"] = shared[:10]
+            more = f" and {len(shared) - 3} more" if len(shared) > 3 else ""
+            message = (
+                f"The Owner tag {value!r} could name any of {len(shared)} owners of the "
+                f"directory ({', '.join(shared[:3])}{more}): set it to the full name of one."
+            )
+        elif owner is None:
             hint = directory.suggest(value)
             details["did_you_mean"] = hint
             message = f"The Owner tag {value!r} names no one in the owner directory" + (

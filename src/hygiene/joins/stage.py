@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
@@ -28,7 +29,7 @@ from hygiene.context import RunContext
 from hygiene.errors import HygieneError
 from hygiene.findings import Finding
 from hygiene.joins.leaked_keys import KEY_KINDS, Coverage, KeyProvider, Leak, join, live_key_hash
-from hygiene.joins.owners import Directory, Owner, judge_owners
+from hygiene.joins.owners import Directory, Owner, judge_owners, name_key
 from hygiene.joins.spend_resources import TagsInventory, allocation_stats
 from hygiene.policy import OwnerEntry, Policy
 from hygiene.records.cloud import CredentialRecord, ResourceRecord
@@ -435,16 +436,35 @@ def load_directory(policy: Policy, repos: dict[str, Path]) -> Directory:
         from hygiene.sources import git
         from hygiene.sources.codeowners import read_codeowners
 
+        tokens: list[str] = []
         for name, path in sorted(repos.items()):
             try:
-                tokens = read_codeowners(path)
+                tokens += read_codeowners(path)
             except git.GitError as exc:
                 log.warning("%s: CODEOWNERS not read: %s", name, exc)
-                continue
-            for token in tokens:
-                slug = token.lstrip("@").rsplit("/", 1)[-1]
-                owners.append(Owner(id=slug, source="codeowners", aliases=(token,)))
+        owners += codeowners_owners(tokens)
     return Directory(owners)
+
+
+def codeowners_owners(tokens: Sequence[str]) -> list[Owner]:
+    """Owners of CODEOWNERS tokens: a team is known by its last path segment (``@acme/payments``
+    → ``payments``) unless several teams share it (GitLab's ``@org/a/frontend`` and
+    ``@org/b/frontend``), which are then known by their full paths only — a short tag value
+    must never resolve silently to one of several teams."""
+
+    def slug(token: str) -> str:
+        return token.lstrip("@").rsplit("/", 1)[-1]
+
+    unique: dict[str, str] = {}  # GitHub names are case-insensitive: one spelling per owner
+    for token in tokens:
+        unique.setdefault(name_key(token), token)
+    shared = Counter(name_key(slug(t)) for t in unique.values() if "/" in t)
+    out = []
+    for token in unique.values():
+        short = slug(token)
+        ident = token.lstrip("@") if "/" in token and shared[name_key(short)] > 1 else short
+        out.append(Owner(id=ident, source="codeowners", aliases=(token,)))
+    return out
 
 
 def read_owners_file(path: Path) -> list[OwnerEntry]:
