@@ -297,10 +297,11 @@ def timings(text: str, repeat: int) -> dict[str, float]:
     teams = [t for t in tokens if kind_of(t) == "team"]
     values = tag_values(directory, teams)
 
-    def judge() -> None:
+    def judge() -> None:  # a fresh directory each time: its did-you-mean memo starts cold
+        fresh = directory_like_stage(tokens)
         for v in values:
-            if directory.resolve(v) is None:
-                directory.suggest(v)
+            if fresh.resolve(v) is None:
+                fresh.suggest(v)
 
     return {
         "parse_s": _best(lambda: parse_codeowners(text), repeat),

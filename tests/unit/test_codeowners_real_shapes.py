@@ -117,3 +117,10 @@ def test_a_last_segment_several_teams_share_names_none_of_them() -> None:
     assert finding.rule == "unknown-owner" and finding.details["did_you_mean"] is None
     assert finding.details["could_be"] == ["acme/web/frontend", "acme/mobile/frontend"]
     assert "could name any of 2 owners" in finding.message
+
+
+def test_a_misspelling_as_close_to_two_teams_gets_no_hint() -> None:
+    directory = _stage_directory("/apm/ @acme/apm-python\n/asm/ @acme/asm-python\n")
+    assert directory.suggest("am-python") is None  # one edit from both: a coin toss
+    assert directory.suggest("apm-pythn") == "apm-python"
+    assert directory.suggest("apm-pythn") == "apm-python"  # memoised, same answer

@@ -80,6 +80,7 @@ class Directory:
         self._by_name: dict[str, Owner] = {}
         self._derived: set[str] = set()  # names only a path's last segment gave
         self._shared: dict[str, list[Owner]] = {}  # last segments several owners' paths end in
+        self._hints: dict[str, str | None] = {}
         for owner in owners:
             self.add(owner)
 
@@ -102,6 +103,7 @@ class Directory:
                 self._derived.discard(short)
         if not fresh and not derived and names:
             return
+        self._hints.clear()
         self.owners.append(owner)
         for name in fresh:
             self._by_name[name] = owner
@@ -120,9 +122,24 @@ class Directory:
 
     def suggest(self, value: str) -> str | None:
         """The id of the owner whose name is closest to ``value`` (``team-paymnts`` →
-        ``team-payments``), when one is close enough."""
-        close = difflib.get_close_matches(name_key(value), list(self._by_name), n=1, cutoff=0.75)
-        return self._by_name[close[0]].id if close else None
+        ``team-payments``), when one is close enough and no other owner's name is as close
+        (``am-python`` is one edit from both ``apm-python`` and ``asm-python``: no hint beats a
+        coin toss that reads as sure). Memoised per value: tags repeat."""
+        key = name_key(value)
+        if key not in self._hints:
+            self._hints[key] = self._closest(key)
+        return self._hints[key]
+
+    def _closest(self, key: str) -> str | None:
+        close = difflib.get_close_matches(key, list(self._by_name), n=2, cutoff=0.75)
+        if not close:
+            return None
+        best = self._by_name[close[0]]
+        if len(close) == 2 and self._by_name[close[1]] is not best:
+            ratios = [difflib.SequenceMatcher(None, key, name).ratio() for name in close]
+            if ratios[0] - ratios[1] < 1e-9:
+                return None
+        return best.id
 
     def sources(self) -> dict[str, int]:
         """How many owners each source gave."""
