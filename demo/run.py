@@ -167,6 +167,7 @@ def make_repo(path: Path, leaked: tuple[str, str], as_of: datetime) -> Path:
         "shop-api: first version",
         {
             "README.md": "# shop-api\n\nThe shop's API (a hygiene demo repository).\n",
+            ".github/CODEOWNERS": "* @acme/team-shop\n/deploy/ @acme/team-platform\n",
             ".env.example": (
                 "# Settings of shop-api\nDATABASE_URL=postgres://localhost/shop\n"
                 "LOG_LEVEL=info\nLEGACY_FLAG=0\n"
@@ -242,7 +243,7 @@ def write_policy(path: Path, org: Organisation, bill: Path, repo: Path) -> Path:
             }
             for budget in BUDGETS
         ],
-        "owners": {"entries": owners, "codeowners": False},
+        "owners": {"entries": owners},  # and the repository's CODEOWNERS
         "repos": [{"url": str(repo.resolve()), "name": "shop-api"}],
         "rotation": {
             "registry": [

@@ -121,6 +121,10 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     kinds = {a["kind"] for a in review["actions"]}
     assert {"revoke-leaked-key", "cap-budget", "fix-owner-tag"} <= kinds
     assert review["actions"][0]["kind"] == "revoke-leaked-key"
+    # repository findings are owned by their path's CODEOWNERS owner
+    assert {a["owner"] for a in review["actions"] if a["kind"] == "rotate-committed-secrets"} == {
+        "team-shop"
+    }
 
     # alerts: each new finding at or above the channel's floor exactly once each time it is new
     # (one resolved and found again later is new again)

@@ -145,3 +145,37 @@ def test_codeowners_owners() -> None:
         "dev2@example.com",
         "@acme/writers",
     ]
+
+
+def test_repository_findings_take_their_path_s_codeowners_owner(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A committed secret and env drift are owned by whoever CODEOWNERS says owns their path
+    (the last matching rule; nested groups and GitLab section defaults included)."""
+    key = "AKIA" + "Z7Q4LRX2MNB5TW3H"
+    secret = "q8Vd2kP0xL5mR9tY3wB7" + "nF1hJ6cE4gU0aS2zQ8vK"
+    repo = make_repo(
+        "shop",
+        [
+            {
+                ".github/CODEOWNERS": (
+                    "* @acme/platform\n/app/ @acme/shop/backend\n[Deploy] @acme/ops\n/deploy/\n"
+                ),
+                "app/aws.py": f'AWS_ACCESS_KEY_ID = "{key}"\nAWS_SECRET_ACCESS_KEY = "{secret}"\n',
+                "deploy/run.py": "import os\nTOKEN = os.environ['DEPLOY_TOKEN']\n",
+                ".env.example": "UNUSED=1\n",
+            }
+        ],
+    )
+    run = run_audit(
+        policy=Policy(),
+        as_of=AS_OF,
+        only=["secrets", "env"],
+        repos=[repo],
+        state_path=tmp_path / "state.db",
+        environ={},
+    )
+    owners = {(f.rule, f.location.path if f.location else None): f.owner for f in run.findings}
+    assert owners[("in-tree", "app/aws.py")] == "backend"  # @acme/shop/backend's short name
+    assert owners[("undocumented-variable", "deploy/run.py")] == "ops"  # the section's default
+    assert owners[("unused-variable", ".env.example")] == "platform"  # only '*' matches it

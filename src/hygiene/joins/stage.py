@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SECRETS, ROTATION, TAGS, BUDGETS = "secrets", "rotation", "tags", "budgets"
+#: Checks whose findings sit at a repository path: CODEOWNERS says whose they are.
+REPO_CHECKS = frozenset({SECRETS, "env", "readiness"})
 Sink = Callable[[list[Finding]], list[Finding]]
 #: how an AWS access key id begins; detect-secrets' AWS detector also reports the secret access
 #: key (with a ``key_id`` hash of its own value), which is no key id
@@ -87,6 +89,7 @@ class JoinStage:
         self._allocation = BUDGETS in checks and not deferred
         self._spend: Any = None
         self._inventory = TagsInventory(policy) if self._allocation and TAGS in checks else None
+        self._path_owners: dict[str, Callable[[str], str | None]] = {}  # repo → path → owner
 
     @classmethod
     def for_run(cls, ctx: RunContext, checks: Iterable[str], *, sharded: bool) -> JoinStage:
@@ -120,9 +123,53 @@ class JoinStage:
         return None
 
     def sink_for(self, check: str, sink: Sink) -> Sink:
-        """``sink`` for ``check``: the secrets check's findings for a key are held back; the
-        tags check's go with the owner findings of the same batch, and what it kept is noted
-        for the spend join."""
+        """``sink`` for ``check``: a repository check's findings without an owner take the
+        owner CODEOWNERS gives their path; the secrets check's findings for a key are held
+        back; the tags check's go with the owner findings of the same batch, and what it kept
+        is noted for the spend join."""
+        inner = self._sink_for(check, sink)
+        if check not in REPO_CHECKS or not self.policy.owners.codeowners:
+            return inner
+
+        def owned(findings: list[Finding]) -> list[Finding]:
+            return inner([self._with_path_owner(f) for f in findings])
+
+        return owned
+
+    def _with_path_owner(self, finding: Finding) -> Finding:
+        location = finding.location
+        if finding.owner or location is None or not location.path:
+            return finding
+        with self._lock:
+            if location.repo not in self._path_owners:
+                self._path_owners[location.repo] = self._codeowners_of(location.repo)
+            owner_of = self._path_owners[location.repo]
+        owner = owner_of(location.path)
+        return finding.model_copy(update={"owner": owner}) if owner else finding
+
+    def _codeowners_of(self, repo: str) -> Callable[[str], str | None]:
+        """``path`` → the id of its first CODEOWNERS owner in ``repo`` (None: no owner)."""
+        from hygiene.sources import git
+        from hygiene.sources.codeowners import read_codeowners_rules
+
+        path = self._repos().get(repo)
+        try:
+            rules = read_codeowners_rules(path) if path is not None else None
+        except git.GitError as exc:
+            log.warning("%s: CODEOWNERS not read: %s", repo, exc)
+            rules = None
+        if rules is None:
+            return lambda _path: None
+        tokens = list(dict.fromkeys(t for _, owners in rules.rules for t in owners))
+        ids = {name_key(o.aliases[0]): o.id for o in codeowners_owners(tokens)}
+
+        def owner_of(file: str) -> str | None:
+            owners = rules.owners_of(file)
+            return ids.get(name_key(owners[0])) if owners else None
+
+        return owner_of
+
+    def _sink_for(self, check: str, sink: Sink) -> Sink:
         if check == TAGS and (self._load_directory is not None or self._inventory is not None):
             inventory = self._inventory
 

@@ -11,6 +11,8 @@ benchmarks/README.md: before, gitlabhq's directory missed 57 of its 67 teams.)
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from hygiene.sources import git
@@ -25,11 +27,77 @@ _SECTION = re.compile(r"^\^?\[[^\]]*\](?:\[\d+\])?(?P<owners>.*)$")
 
 def read_codeowners(repo: Path) -> list[str]:
     """The owners the repository's CODEOWNERS names, in order of first mention ([] without one)."""
+    text = _codeowners_text(repo)
+    return parse_codeowners(text) if text is not None else []
+
+
+def read_codeowners_rules(repo: Path) -> CodeOwners | None:
+    """Who owns which paths of the repository, by its CODEOWNERS (None without one)."""
+    text = _codeowners_text(repo)
+    return CodeOwners.parse(text) if text is not None else None
+
+
+def _codeowners_text(repo: Path) -> str | None:
     for location in LOCATIONS:
         data = git.read_file_at_head(repo, location)
         if data is not None:
-            return parse_codeowners(data[:MAX_BYTES].decode("utf-8", "replace"))
-    return []
+            return data[:MAX_BYTES].decode("utf-8", "replace")
+    return None
+
+
+@dataclass(frozen=True)
+class CodeOwners:
+    """A CODEOWNERS file's rules, in order: ``(pattern, owners)``. As on GitHub and GitLab the
+    last rule matching a path owns it (a rule without owners unowns it); patterns are gitignore
+    rules (``pathspec``), except that ``dir/*`` owns only the files directly in ``dir``. A GitLab
+    section's default owners own the section's lines that name none."""
+
+    rules: tuple[tuple[str, tuple[str, ...]], ...]
+
+    @classmethod
+    def parse(cls, text: str) -> CodeOwners:
+        """The rules of CODEOWNERS ``text``."""
+        rules: list[tuple[str, tuple[str, ...]]] = []
+        defaults: tuple[str, ...] = ()
+        for raw in text.splitlines():
+            line = _COMMENT.split(raw, maxsplit=1)[0].strip()
+            if not line:
+                continue
+            section = _SECTION.match(line)
+            if section:
+                defaults = tuple(t for t in section["owners"].split() if _OWNER.match(t))
+                continue
+            pattern, *rest = _split_pattern(line)
+            owners = tuple(t for t in rest if _OWNER.match(t)) or defaults
+            rules.append((pattern.replace("\\ ", " "), owners))
+        return cls(tuple(rules))
+
+    def owners_of(self, path: str) -> tuple[str, ...]:
+        """The owners of ``path`` (relative to the repository root, ``/`` separated)."""
+        import pathspec
+
+        for pattern, owners in reversed(self.rules):
+            if pathspec.GitIgnoreSpec.from_lines([pattern]).match_file(path) and _direct(
+                pattern, path
+            ):
+                return owners
+        return ()
+
+
+def _split_pattern(line: str) -> Sequence[str]:
+    """A rule line's pattern (an escaped space is part of it) and the tokens after it."""
+    match = re.match(r"((?:\\ |\S)+)\s*(.*)$", line)
+    assert match is not None  # a non-empty stripped line has a first token
+    return [match[1], *match[2].split()]
+
+
+def _direct(pattern: str, path: str) -> bool:
+    """``dir/*`` owns what is directly in ``dir`` only (unlike a gitignore rule)."""
+    if not pattern.endswith("/*") or pattern.endswith("**/*"):
+        return True
+    base = pattern[:-2].lstrip("/")
+    head, _, rest = path.rpartition("/")
+    return head == base or head.endswith("/" + base) if rest else False
 
 
 def parse_codeowners(text: str) -> list[str]:
